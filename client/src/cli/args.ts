@@ -1,0 +1,92 @@
+/**
+ * A small argparse-like command-line parser: long and short options, `--opt=value`,
+ * `-bVALUE`, negative numbers as values (`-b -5`), and usage errors that exit with status 2
+ * like memray's argparse front end.
+ */
+
+export interface OptionSpec {
+  /** Long name without dashes, e.g. 'biggest-allocs'. */
+  readonly long: string;
+  /** Optional one-letter short name. */
+  readonly short?: string;
+  /** 'flag' takes no value; 'int' and 'string' take one. */
+  readonly type: 'flag' | 'int' | 'string';
+  /** Name of the value in usage text, e.g. 'N'. */
+  readonly metavar?: string;
+  readonly help: string;
+}
+
+export class UsageError extends Error {}
+
+export interface Parsed {
+  readonly options: Map<string, string | number | boolean>;
+  readonly positionals: string[];
+}
+
+function optionLabel(spec: OptionSpec): string {
+  return spec.short !== undefined ? `-${spec.short}/--${spec.long}` : `--${spec.long}`;
+}
+
+export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[]): Parsed {
+  const byLong = new Map(specs.map((s) => [s.long, s]));
+  const byShort = new Map(specs.filter((s) => s.short !== undefined).map((s) => [s.short!, s]));
+  const options = new Map<string, string | number | boolean>();
+  const positionals: string[] = [];
+  const setValue = (spec: OptionSpec, raw: string): void => {
+    if (spec.type === 'int') {
+      if (!/^[+-]?\d+$/.test(raw.trim())) throw new UsageError(`argument ${optionLabel(spec)}: invalid int value: '${raw}'`);
+      options.set(spec.long, Number.parseInt(raw, 10));
+    } else {
+      options.set(spec.long, raw);
+    }
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    let spec: OptionSpec | undefined;
+    let inline: string | undefined;
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+      inline = eq >= 0 ? arg.slice(eq + 1) : undefined;
+      spec = byLong.get(name);
+      if (spec === undefined) throw new UsageError(`unrecognized arguments: ${arg}`);
+    } else if (arg.startsWith('-') && arg.length > 1 && !/^-\d/.test(arg)) {
+      spec = byShort.get(arg[1]!);
+      if (spec === undefined) throw new UsageError(`unrecognized arguments: ${arg}`);
+      if (arg.length > 2) inline = arg.slice(2).replace(/^=/, '');
+    } else {
+      positionals.push(arg);
+      continue;
+    }
+    if (spec.type === 'flag') {
+      if (inline !== undefined) throw new UsageError(`argument ${optionLabel(spec)}: ignored explicit argument '${inline}'`);
+      options.set(spec.long, true);
+      continue;
+    }
+    if (inline === undefined) {
+      const next = argv[i + 1];
+      // A following word that is not an option is the value; negative numbers count as values.
+      if (next === undefined || (next.startsWith('-') && !/^-\d+$/.test(next))) {
+        throw new UsageError(`argument ${optionLabel(spec)}: expected one argument`);
+      }
+      inline = next;
+      i++;
+    }
+    setValue(spec, inline);
+  }
+  return { options, positionals };
+}
+
+/** Usage lines for `specs`. */
+export function formatHelp(specs: readonly OptionSpec[]): string {
+  const rows = specs.map((s) => {
+    const names = (s.short !== undefined ? `-${s.short}, ` : '    ') + `--${s.long}` + (s.type === 'flag' ? '' : ` ${s.metavar ?? 'VALUE'}`);
+    return [names, s.help] as const;
+  });
+  const width = Math.max(...rows.map(([n]) => n.length)) + 2;
+  return rows.map(([n, h]) => `  ${n.padEnd(width)}${h}`).join('\n');
+}

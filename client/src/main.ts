@@ -1,0 +1,39 @@
+/**
+ * Entry point of the `memtree` command. The only place that sets the exit status.
+ */
+import { treeCommand, type CommandIO } from './commands/tree.js';
+
+const USAGE = `usage: memtree <command> [options]
+
+commands:
+  tree CAPTURE   show which code held the memory of a memray capture at its peak
+                 (memtree tree -h for its options)
+`;
+
+export async function main(argv: readonly string[], io: CommandIO): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'tree':
+      return treeCommand(rest, io);
+    case undefined:
+    case '-h':
+    case '--help':
+      io.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      io.stderr.write(`${USAGE}memtree: error: unknown command '${command}'\n`);
+      return 2;
+  }
+}
+
+const io: CommandIO = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+main(process.argv.slice(2), io).then(
+  (code) => {
+    // Let pending stdout writes drain (large JSON documents) instead of exiting at once.
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`memtree: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 70;
+  },
+);

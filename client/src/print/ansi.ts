@@ -1,0 +1,21 @@
+/**
+ * 24-bit ANSI styling for printed trees, used only when the output is a terminal (or
+ * FORCE_COLOR asks for it) and NO_COLOR is unset (https://no-color.org).
+ */
+
+/** Whether to colour output written to a stream with this `isTTY`. */
+export function useColor(isTTY: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  return isTTY;
+}
+
+function rgb(hex: string): string {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return `${(n >> 16) & 255};${(n >> 8) & 255};${n & 255}`;
+}
+
+export const ansi = {
+  fg: (hex: string, s: string): string => `\x1b[38;2;${rgb(hex)}m${s}\x1b[39m`,
+  bold: (s: string): string => `\x1b[1m${s}\x1b[22m`,
+};

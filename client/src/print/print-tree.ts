@@ -1,0 +1,94 @@
+/**
+ * `memtree tree --print` (and `memtree tree x.bin | cat`): the tree printed once as text with
+ * tree guides, in the interactive view's label format and default filters (uninteresting
+ * frames spliced out, import system shown), every node expanded. Colour only on terminals.
+ */
+import { DEFAULT_FILTER, displayedChildren, type ViewFilter } from '../../../protocol/src/display.js';
+import type { TreeDocument, TreeDocumentNode } from '../../../protocol/src/tree-document.js';
+import { gradientColor } from '../format/gradient.js';
+import { elidedLabelExcludedSegments, joinLabel, nodeLabelSegments, type LabelSegments } from '../format/label.js';
+import { filenameToModuleName, formatPosition } from '../format/module-name.js';
+import { formatPercent, sizeFmt } from '../format/size.js';
+import { ansi } from './ansi.js';
+
+export interface PrintOptions {
+  readonly color: boolean;
+  /** Levels below the root to print (undefined: all). */
+  readonly maxDepth?: number;
+  readonly filter?: ViewFilter;
+}
+
+/** Module-name shortening against the traced process's sys.path (recorded in v13 headers). */
+export function moduleNamer(searchPath: readonly string[]): (file: string) => string {
+  const cache = new Map<string, string>();
+  return (file) => {
+    let m = cache.get(file);
+    if (m === undefined) {
+      // The paths are the traced machine's: they need not exist where the report is made.
+      m = filenameToModuleName(file, searchPath, () => true);
+      cache.set(file, m);
+    }
+    return m;
+  };
+}
+
+function styled(s: LabelSegments, color: boolean): string {
+  if (!color) return joinLabel(s);
+  let out = s.icon;
+  if (s.sizeText !== '') out += s.colorIndex === null ? s.sizeText : ansi.fg(gradientColor(s.colorIndex), s.sizeText);
+  if (s.fn !== '') out += ansi.bold(s.fn);
+  if (s.position !== '') out += '  ' + ansi.fg('#4797a8', s.position);
+  return out + s.text;
+}
+
+/** The summary line printed above the tree. */
+export function headerLine(doc: TreeDocument): string {
+  const shown = doc.root.bytes;
+  const total = shown + doc.elided.bytes;
+  const pct = total === 0 ? '100.00' : formatPercent(shown, total);
+  const what =
+    doc.mode.kind === 'peak'
+      ? `Peak memory: ${sizeFmt(doc.capture.peakMemory)}`
+      : doc.mode.kind === 'leaks'
+        ? `Leaked (still allocated at exit): ${sizeFmt(total)}`
+        : `Temporary allocations (threshold ${doc.mode.threshold}): ${sizeFmt(total)}`;
+  const locations = doc.elided.locations === 0 ? 'all locations' : `the ${doc.biggestAllocs} biggest locations`;
+  return `${what}; the tree shows ${sizeFmt(shown)} (${pct} %) from ${locations}`;
+}
+
+/** The printed lines (without trailing newlines). */
+export function printTree(doc: TreeDocument, searchPath: readonly string[], opts: PrintOptions): string[] {
+  const filter = opts.filter ?? DEFAULT_FILTER;
+  const moduleName = moduleNamer(searchPath);
+  const total = doc.root.bytes;
+  const kids = (n: TreeDocumentNode): TreeDocumentNode[] => displayedChildren(n.children, (c) => c.children, filter);
+  const lines: string[] = [headerLine(doc)];
+  const label = (n: TreeDocumentNode, shownKids: number, isRoot: boolean): string =>
+    styled(
+      nodeLabelSegments({
+        icon: isRoot || shownKids > 0 ? 'folder' : 'file',
+        bytes: n.bytes,
+        total,
+        fn: n.function,
+        position: isRoot ? '' : formatPosition(n.file, n.line, moduleName),
+      }),
+      opts.color,
+    );
+  const walk = (n: TreeDocumentNode, prefix: string, depth: number): void => {
+    const shown = kids(n);
+    const extra = depth === 0 && doc.elided.locations > 0 ? 1 : 0;
+    if (opts.maxDepth !== undefined && depth >= opts.maxDepth) return;
+    shown.forEach((c, i) => {
+      const last = i === shown.length - 1 && extra === 0;
+      const ck = kids(c);
+      lines.push(`${prefix}${last ? '└── ' : '├── '}${label(c, ck.length, false)}`);
+      walk(c, prefix + (last ? '    ' : '│   '), depth + 1);
+    });
+    if (extra === 1) {
+      lines.push(`${prefix}└── ${styled(elidedLabelExcludedSegments(doc.elided), opts.color)}`);
+    }
+  };
+  lines.push(label(doc.root, 1, true));
+  walk(doc.root, '', 0);
+  return lines;
+}

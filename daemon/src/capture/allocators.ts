@@ -1,0 +1,49 @@
+/**
+ * memray's allocator ids and their kinds (docs/capture-format.md section 9).
+ */
+
+export const KIND_INVALID = 0;
+export const KIND_SIMPLE_ALLOC = 1;
+export const KIND_SIMPLE_FREE = 2;
+export const KIND_RANGED_ALLOC = 3;
+export const KIND_RANGED_FREE = 4;
+
+/** Allocator id -> kind; ids outside 1..15 are invalid. */
+export const ALLOCATOR_KIND = new Uint8Array([
+  KIND_INVALID,
+  KIND_SIMPLE_FREE, // 1 PYMALLOC_FREE
+  KIND_SIMPLE_ALLOC, // 2 PYMALLOC_MALLOC
+  KIND_SIMPLE_ALLOC, // 3 PYMALLOC_CALLOC
+  KIND_SIMPLE_ALLOC, // 4 PYMALLOC_REALLOC
+  KIND_SIMPLE_FREE, // 5 FREE
+  KIND_SIMPLE_ALLOC, // 6 MALLOC
+  KIND_SIMPLE_ALLOC, // 7 REALLOC
+  KIND_SIMPLE_ALLOC, // 8 CALLOC
+  KIND_SIMPLE_ALLOC, // 9 POSIX_MEMALIGN
+  KIND_SIMPLE_ALLOC, // 10 ALIGNED_ALLOC
+  KIND_SIMPLE_ALLOC, // 11 MEMALIGN
+  KIND_SIMPLE_ALLOC, // 12 VALLOC
+  KIND_SIMPLE_ALLOC, // 13 PVALLOC
+  KIND_RANGED_ALLOC, // 14 MMAP
+  KIND_RANGED_FREE, // 15 MUNMAP
+]);
+
+/** memray's AllocatorType names, by id. */
+export const ALLOCATOR_NAMES = [
+  'INVALID',
+  'PYMALLOC_FREE',
+  'PYMALLOC_MALLOC',
+  'PYMALLOC_CALLOC',
+  'PYMALLOC_REALLOC',
+  'FREE',
+  'MALLOC',
+  'REALLOC',
+  'CALLOC',
+  'POSIX_MEMALIGN',
+  'ALIGNED_ALLOC',
+  'MEMALIGN',
+  'VALLOC',
+  'PVALLOC',
+  'MMAP',
+  'MUNMAP',
+];

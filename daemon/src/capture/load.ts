@@ -1,0 +1,218 @@
+/**
+ * Opens a capture and computes its snapshots in one streaming pass: the entry point of the
+ * reader. Everything memray's FileReader does on open (header checks, the high-water mark,
+ * record counts) plus the snapshots `memray tree` asks for.
+ */
+import * as fs from 'node:fs';
+import { readAggregatedRecords } from './aggregated-records.js';
+import { CaptureState } from './capture-state.js';
+import { CaptureError, NoSuchFileError } from './errors.js';
+import { FILE_FORMAT_AGGREGATED, FILE_FORMAT_ALL, hasMagic, parseHeader, type CaptureHeader } from './header.js';
+import { isLz4Frame, Lz4FrameSource, RawFileSource, readableLimit, type ByteSource } from './lz4.js';
+import { readAllocationRecords, type ProgressFn, type ReadOutcome } from './records.js';
+import { Cursor, NeedMore, StreamBuffer } from './stream-buffer.js';
+import { aggregatedSnapshot } from '../snapshot/aggregated-snapshot.js';
+import { SnapshotBuilder, type SnapshotRecords } from '../snapshot/snapshot-builder.js';
+
+/** A snapshot's records with the thread names memray would show for them. */
+export interface Snapshot {
+  readonly records: SnapshotRecords;
+  /** memray tid -> thread name, as of the point where memray stops reading for this snapshot. */
+  readonly threadNames: ReadonlyMap<number, string>;
+}
+
+export interface LoadedCapture {
+  readonly path: string;
+  readonly fileSize: number;
+  readonly compressed: boolean;
+  readonly header: CaptureHeader;
+  readonly state: CaptureState;
+  /** ALLOCATION records (ALL_ALLOCATIONS) or aggregated records, counted while reading. */
+  readonly totalAllocations: number;
+  /** The high-water mark in bytes. */
+  readonly peakMemory: number;
+  readonly peak: Snapshot;
+  readonly leaks: Snapshot;
+  /** Present when `temporaryThreshold` was given. */
+  readonly temporary?: Snapshot;
+  /** Decompressed bytes read. */
+  readonly bytesRead: number;
+  /** Where and why reading stopped early, if it did (the data before is used). */
+  readonly warnings: readonly string[];
+}
+
+export interface LoadOptions {
+  /** Also compute temporary allocations with this threshold (>= 0). */
+  readonly temporaryThreshold?: number;
+  readonly onProgress?: ProgressFn;
+}
+
+/** Opens the file behind `path` as a byte source, deciding raw vs LZ4 from its first bytes. */
+function openSource(path: string, fd: number, size: number): { source: ByteSource; compressed: boolean } {
+  const first = Buffer.alloc(4);
+  const n = size >= 4 ? fs.readSync(fd, first, 0, 4, 0) : 0;
+  if (n === 4 && isLz4Frame(first)) return { source: new Lz4FrameSource(fd, size), compressed: true };
+  return { source: new RawFileSource(fd, readableLimit(fd, size)), compressed: false };
+}
+
+function readHeader(path: string, sb: StreamBuffer): CaptureHeader {
+  sb.fill(11);
+  const head = sb.buf.subarray(0, Math.min(sb.end, 11));
+  if (!hasMagic(head)) {
+    if (sb.end === 0 && sb.sourceError !== undefined) throw new CaptureError(path, sb.sourceError.message);
+    const what = sb.end === 0 ? 'the file is empty' : 'it does not start with the "memray" magic bytes';
+    throw new CaptureError(path, `not a memray capture: ${what}`, 0);
+  }
+  if (sb.end < 11) throw new CaptureError(path, 'Failed to read input file header: the data ends inside it', sb.end);
+  const c = new Cursor(sb.buf, 7, sb.end);
+  const version = c.i32();
+  if (version !== 13 && version !== 12) {
+    throw new CaptureError(
+      path,
+      `incompatible capture format version ${version} (memtree reads versions 12 and 13, written by memray 1.19 and 1.20)`,
+      7,
+    );
+  }
+  for (;;) {
+    try {
+      const cur = new Cursor(sb.buf, 11, sb.end);
+      const header = parseHeader(cur, version);
+      sb.pos = cur.pos;
+      return header;
+    } catch (err) {
+      if (!(err instanceof NeedMore)) throw err;
+      if (!sb.fill(Math.max(err.want, 2 * sb.end), 0) && sb.end < err.want) {
+        if (sb.sourceError !== undefined) throw new CaptureError(path, sb.sourceError.message);
+        throw new CaptureError(path, 'Failed to read input file header: the data ends inside it', sb.end);
+      }
+    }
+  }
+}
+
+/**
+ * After a TRAILER only zero padding may follow (memray grows raw files in page steps and the
+ * LZ4 stream contains that padding). Data there means the TRAILER token was itself damage.
+ * Returns the decompressed offset of the first non-zero byte after the TRAILER, if any.
+ */
+function dataAfterTrailer(sb: StreamBuffer): number | undefined {
+  for (;;) {
+    for (let i = sb.pos; i < sb.end; i++) if (sb.buf[i] !== 0) return sb.base + i;
+    sb.pos = sb.end;
+    if (sb.eof || !sb.fill(1)) return undefined;
+  }
+}
+
+/** Warnings for signs of damage counted while reading. */
+function damageWarnings(state: CaptureState, compressed: boolean): string[] {
+  const out: string[] = [];
+  for (const [what, a] of state.anomalies) {
+    const where = compressed ? `byte ${a.firstOffset} of the decompressed data` : `byte ${a.firstOffset}`;
+    out.push(`the capture looks damaged: ${a.count} × ${what}, first at ${where}; the tree may be wrong`);
+  }
+  return out;
+}
+
+function describeStop(o: ReadOutcome, compressed: boolean, records: number): string | undefined {
+  const what = `the tree uses the ${records} allocation records before it`;
+  if (o.end === 'error' && o.error !== undefined) {
+    const where = o.error.inFile || !compressed ? `byte ${o.error.offset}` : `byte ${o.error.offset} of the decompressed data`;
+    return `reading stopped at ${where}: ${o.error.message}; ${what}`;
+  }
+  if (o.end === 'end') {
+    const where = compressed ? `byte ${o.bytes} of the decompressed data` : `byte ${o.bytes}`;
+    return `no TRAILER record: the capture was not finished (was the traced process killed?); reading stopped at ${where}; ${what}`;
+  }
+  return undefined;
+}
+
+/** Reads `path` completely and returns its snapshots. Throws CaptureError / NoSuchFileError. */
+export function loadCapture(path: string, opts: LoadOptions = {}): LoadedCapture {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(path);
+  } catch {
+    throw new NoSuchFileError(path);
+  }
+  if (!st.isFile()) throw new NoSuchFileError(path);
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (err) {
+    throw new CaptureError(path, `Could not open file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  try {
+    const { source, compressed } = openSource(path, fd, st.size);
+    const sb = new StreamBuffer(source);
+    const header = readHeader(path, sb);
+    const state = new CaptureState(header.pythonVersion);
+    const warnings: string[] = [];
+    const base = { path, fileSize: st.size, compressed, header, state };
+
+    if (header.fileFormat === FILE_FORMAT_AGGREGATED) {
+      if (opts.temporaryThreshold !== undefined && opts.temporaryThreshold >= 0) {
+        throw new CaptureError(path, "Can't find temporary allocations using a pre-aggregated capture file.");
+      }
+      const { outcome, allocations } = readAggregatedRecords(sb, header, state, opts.onProgress);
+      if (outcome.end === 'error' && allocations.length === 0) {
+        const e = outcome.error!;
+        if (e.inFile) throw new CaptureError(path, e.message);
+        throw new CaptureError(path, `no valid record after the header: ${e.message}`, e.offset, compressed);
+      }
+      const stop = describeStop(outcome, compressed, allocations.length);
+      if (stop !== undefined) warnings.push(stop);
+      const names = state.threadNamesAt(Infinity);
+      return {
+        ...base,
+        totalAllocations: allocations.length,
+        peakMemory: allocations.reduce((s, a) => s + a.peakBytes, 0),
+        peak: { records: aggregatedSnapshot(allocations, 'peak'), threadNames: names },
+        leaks: { records: aggregatedSnapshot(allocations, 'leaks'), threadNames: names },
+        bytesRead: outcome.bytes,
+        warnings,
+      };
+    }
+    if (header.fileFormat !== FILE_FORMAT_ALL) {
+      throw new CaptureError(path, `unknown file format ${header.fileFormat} in the header`, 16);
+    }
+    const builder = new SnapshotBuilder({ temporaryThreshold: opts.temporaryThreshold });
+    const outcome = readAllocationRecords(sb, header, state, builder, opts.onProgress);
+    if (outcome.end === 'error' && outcome.allocationRecords === 0) {
+      const e = outcome.error!;
+      if (e.inFile) throw new CaptureError(path, e.message);
+      throw new CaptureError(path, `no valid record after the header: ${e.message}`, e.offset, compressed);
+    }
+    const stop = describeStop(outcome, compressed, outcome.allocationRecords);
+    if (stop !== undefined) warnings.push(stop);
+    if (outcome.end === 'trailer') {
+      const extra = dataAfterTrailer(sb);
+      if (extra !== undefined) {
+        const where = compressed ? ' of the decompressed data' : '';
+        warnings.push(
+          `the capture looks damaged: a TRAILER record at byte ${outcome.bytes}${where} is followed by more data (at byte ${extra}); ` +
+            `reading stopped at the TRAILER; the tree uses the ${outcome.allocationRecords} allocation records before it`,
+        );
+      }
+    }
+    warnings.push(...damageWarnings(state, compressed));
+    if (builder.reallocatedLive > 0) {
+      warnings.push(
+        `the capture looks damaged: ${builder.reallocatedLive} allocations were recorded at addresses that were still allocated ` +
+          `(first at allocation record ${builder.firstReallocatedLive}); the tree may be wrong`,
+      );
+    }
+    const result = builder.finish();
+    const lastNames = state.threadNamesAt(result.records - 1);
+    return {
+      ...base,
+      totalAllocations: result.records,
+      peakMemory: result.peakBytes,
+      peak: { records: result.peak, threadNames: state.threadNamesAt(result.peakIndex) },
+      leaks: { records: result.leaks, threadNames: lastNames },
+      temporary: result.temporary === undefined ? undefined : { records: result.temporary, threadNames: lastNames },
+      bytesRead: outcome.bytes,
+      warnings,
+    };
+  } finally {
+    fs.closeSync(fd);
+  }
+}

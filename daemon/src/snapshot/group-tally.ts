@@ -1,0 +1,66 @@
+/**
+ * Per-group sums (bytes, allocation count, earliest sequence number) on growable typed
+ * arrays. Each group's sums carry an epoch stamp: adding under a newer epoch first resets
+ * them, which lets the snapshot builder empty every tally in O(1) when a new peak is reached.
+ */
+export class GroupTally {
+  bytes: Float64Array;
+  count: Float64Array;
+  minSeq: Float64Array;
+  private epochs: Float64Array;
+  /** One past the highest group id touched. */
+  private top = 0;
+
+  constructor(capacity = 1024) {
+    const cap = Math.max(16, capacity);
+    this.bytes = new Float64Array(cap);
+    this.count = new Float64Array(cap);
+    this.minSeq = new Float64Array(cap);
+    this.epochs = new Float64Array(cap).fill(-1);
+  }
+
+  /** Adds to group `g` under `epoch`, discarding sums of an older epoch. */
+  add(g: number, epoch: number, bytes: number, count: number, seq: number): void {
+    if (g >= this.bytes.length) this.grow(g + 1);
+    if (g >= this.top) this.top = g + 1;
+    if (this.epochs[g] !== epoch) {
+      this.epochs[g] = epoch;
+      this.bytes[g] = bytes;
+      this.count[g] = count;
+      this.minSeq[g] = seq;
+      return;
+    }
+    this.bytes[g] += bytes;
+    this.count[g] += count;
+    if (seq < this.minSeq[g]!) this.minSeq[g] = seq;
+  }
+
+  /** Adds every group of `other` stamped with `epoch` into this tally (under epoch 0). */
+  merge(other: GroupTally, epoch: number): void {
+    for (let g = 0; g < other.top; g++) {
+      if (other.epochs[g] === epoch) this.add(g, 0, other.bytes[g]!, other.count[g]!, other.minSeq[g]!);
+    }
+  }
+
+  /** Group ids with at least one allocation, in order of their earliest allocation. */
+  present(): number[] {
+    const ids: number[] = [];
+    for (let g = 0; g < this.top; g++) if (this.epochs[g] !== -1 && this.count[g]! > 0) ids.push(g);
+    ids.sort((x, y) => this.minSeq[x]! - this.minSeq[y]!);
+    return ids;
+  }
+
+  private grow(min: number): void {
+    let cap = this.bytes.length;
+    while (cap < min) cap *= 2;
+    const grow = (a: Float64Array, fill: number): Float64Array => {
+      const n = new Float64Array(cap).fill(fill);
+      n.set(a);
+      return n;
+    };
+    this.bytes = grow(this.bytes, 0);
+    this.count = grow(this.count, 0);
+    this.minSeq = grow(this.minSeq, 0);
+    this.epochs = grow(this.epochs, -1);
+  }
+}

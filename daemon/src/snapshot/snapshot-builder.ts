@@ -1,0 +1,211 @@
+/**
+ * Peak (high-water mark), leaks and, optionally, temporary allocations in ONE pass over the
+ * ALLOCATION records (docs/capture-format.md sections 10 and 11).
+ *
+ * memray finds the peak in a first pass and rebuilds the heap up to it in a second. We keep
+ * the live set once and, for every entry that leaves it after the current peak candidate
+ * (freed, replaced or shrunk by munmap), add what it held at the peak to a per-group
+ * "departed" tally stamped with the candidate's epoch. A new peak bumps the epoch, which
+ * empties every tally at once. At the end the peak snapshot is the live entries allocated at
+ * or before the peak plus the departed tallies of the last epoch; the leaks snapshot is the
+ * live set. Memory follows the live set and the number of distinct (stack, thread) groups.
+ */
+import {
+  ALLOCATOR_KIND,
+  KIND_RANGED_ALLOC,
+  KIND_RANGED_FREE,
+  KIND_SIMPLE_ALLOC,
+  KIND_SIMPLE_FREE,
+} from '../capture/allocators.js';
+import { PairInterner } from '../capture/int-tables.js';
+import { LiveTable } from './live-table.js';
+import type { AllocationSink } from '../capture/records.js';
+import { GroupTally } from './group-tally.js';
+import { RangeSet } from './range-set.js';
+import { TemporaryTracker } from './temporary.js';
+
+/** A snapshot's records: memray's AllocationRecords, in memray's output order. */
+export interface SnapshotRecords {
+  /** Python stack id of each record. */
+  readonly stackId: Int32Array;
+  /** Native stack id of each record (0 without native traces). */
+  readonly nativeId: Float64Array;
+  /** memray thread id of each record. */
+  readonly tid: Float64Array;
+  /** Bytes of each record. */
+  readonly bytes: Float64Array;
+  /** Allocation count of each record. */
+  readonly count: Float64Array;
+  /** Index of the earliest ALLOCATION record in the group (memray's sort key). */
+  readonly firstSeq: Float64Array;
+  readonly length: number;
+}
+
+/** What one pass computed. */
+export interface SnapshotResult {
+  /** ALLOCATION records processed (allocations and deallocations). */
+  readonly records: number;
+  /** The high-water mark in bytes, as memray reports it. */
+  readonly peakBytes: number;
+  /** 0-based index of the ALLOCATION record at which the peak was (last) reached. */
+  readonly peakIndex: number;
+  readonly peak: SnapshotRecords;
+  readonly leaks: SnapshotRecords;
+  /** Present when a temporary threshold was given. */
+  readonly temporary?: SnapshotRecords;
+}
+
+export class SnapshotBuilder implements AllocationSink {
+  private readonly live = new LiveTable();
+  private readonly ranges = new RangeSet();
+  /** (stackId, nativeId * 2^20 + thread index) -> group id. */
+  private readonly groupKeys = new PairInterner(4096);
+  private groupTid: number[] = [];
+  private readonly departed = new GroupTally();
+  private readonly temp: TemporaryTracker | undefined;
+  private readonly threadIndex = new Map<number, number>();
+  private lastTid = -1;
+  private lastTidIndex = 0;
+  private lastGroupA = -1;
+  private lastGroupB = -1;
+  private lastGroup = -1;
+
+  private index = 0;
+  /** Allocations at an address that was still live, and the index of the first one. */
+  reallocatedLive = 0;
+  firstReallocatedLive = -1;
+  private current = 0;
+  private peakBytes = 0;
+  private peakIndex = 0;
+  private epoch = 0;
+
+  constructor(opts: { temporaryThreshold?: number } = {}) {
+    if (opts.temporaryThreshold !== undefined && opts.temporaryThreshold >= 0) {
+      this.temp = new TemporaryTracker(opts.temporaryThreshold + 1);
+    }
+  }
+
+  private group(tid: number, stackId: number, nativeId: number): number {
+    if (tid !== this.lastTid) {
+      let idx = this.threadIndex.get(tid);
+      if (idx === undefined) {
+        idx = this.threadIndex.size;
+        this.threadIndex.set(tid, idx);
+      }
+      this.lastTid = tid;
+      this.lastTidIndex = idx;
+    }
+    const b = nativeId * 1048576 + this.lastTidIndex;
+    if (stackId === this.lastGroupA && b === this.lastGroupB) return this.lastGroup;
+    const g = this.groupKeys.intern(stackId, b);
+    if (g === this.groupTid.length) this.groupTid.push(tid);
+    this.lastGroupA = stackId;
+    this.lastGroupB = b;
+    this.lastGroup = g;
+    return g;
+  }
+
+  allocation(
+    tid: number,
+    address: number,
+    size: number,
+    allocator: number,
+    stackId: number,
+    nativeId: number,
+  ): void {
+    const i = this.index++;
+    const kind = ALLOCATOR_KIND[allocator]!;
+    const live = this.live;
+    if (kind === KIND_SIMPLE_ALLOC) {
+      const g = this.group(tid, stackId, nativeId);
+      this.current += size;
+      const slot = live.upsert(address);
+      if (!live.isNew) {
+        // The allocator handed out an address we still consider live: memray's free for it is
+        // missing, which real captures do not produce (a sign of damaged data).
+        if (this.reallocatedLive++ === 0) this.firstReallocatedLive = i;
+      }
+      if (!live.isNew && live.seqAt(slot) <= this.peakIndex) {
+        // The replaced allocation was live at the peak candidate: it leaves the live set now.
+        this.departed.add(live.groupAt(slot), this.epoch, live.sizeAt(slot), 1, live.seqAt(slot));
+      }
+      live.set(slot, size, i, g);
+      if (this.temp !== undefined) this.temp.allocate(tid, address, size, g, i);
+    } else if (kind === KIND_SIMPLE_FREE) {
+      const slot = live.find(address);
+      if (slot >= 0) {
+        const seq = live.seqAt(slot);
+        const bytes = live.sizeAt(slot);
+        this.current -= bytes;
+        if (seq <= this.peakIndex) this.departed.add(live.groupAt(slot), this.epoch, bytes, 1, seq);
+        live.removeAt(slot);
+      }
+      if (this.temp !== undefined) this.temp.free(tid, address, size, false);
+    } else if (kind === KIND_RANGED_ALLOC) {
+      const g = this.group(tid, stackId, nativeId);
+      if (size > 0) {
+        this.ranges.add(address * 8, size, g, i);
+        this.current += size;
+      }
+      if (this.temp !== undefined) this.temp.allocate(tid, address, size, g, i);
+    } else if (kind === KIND_RANGED_FREE) {
+      this.current -= this.ranges.remove(address * 8, size, this.peakIndex, this.departed, this.epoch);
+      if (this.temp !== undefined) this.temp.free(tid, address, size, true);
+    }
+    if (this.current >= this.peakBytes) {
+      this.peakBytes = this.current;
+      this.peakIndex = i;
+      this.epoch++;
+    }
+  }
+
+  /** Builds the snapshots from the state after the last record. */
+  finish(): SnapshotResult {
+    const groups = this.groupKeys.size;
+    const peak = new GroupTally(groups);
+    const leaks = new GroupTally(groups);
+    const P = this.peakIndex;
+    const live = this.live;
+    live.forEach((size, seq, g) => {
+      leaks.add(g, 0, size, 1, seq);
+      if (seq <= P) peak.add(g, 0, size, 1, seq);
+    });
+    this.ranges.forEach((g, bytes, seq) => {
+      leaks.add(g, 0, bytes, 1, seq);
+      if (seq <= P) peak.add(g, 0, bytes, 1, seq);
+    });
+    if (this.index > 0) peak.merge(this.departed, this.epoch);
+    return {
+      records: this.index,
+      peakBytes: this.peakBytes,
+      peakIndex: P,
+      peak: this.records(peak),
+      leaks: this.records(leaks),
+      temporary: this.temp === undefined ? undefined : this.records(this.temp.tally),
+    };
+  }
+
+  private records(t: GroupTally): SnapshotRecords {
+    const ids = t.present();
+    const n = ids.length;
+    const out = {
+      stackId: new Int32Array(n),
+      nativeId: new Float64Array(n),
+      tid: new Float64Array(n),
+      bytes: new Float64Array(n),
+      count: new Float64Array(n),
+      firstSeq: new Float64Array(n),
+      length: n,
+    };
+    for (let k = 0; k < n; k++) {
+      const g = ids[k]!;
+      out.stackId[k] = this.groupKeys.a(g);
+      out.nativeId[k] = Math.floor(this.groupKeys.b(g) / 1048576);
+      out.tid[k] = this.groupTid[g]!;
+      out.bytes[k] = t.bytes[g]!;
+      out.count[k] = t.count[g]!;
+      out.firstSeq[k] = t.minSeq[g]!;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The document `memtree tree --json` prints and `tree/export` returns
+ * (docs/json-output.md). Pure types: shared by daemon, client and scripts.
+ */
+
+/** Which snapshot a tree shows. */
+export type SnapshotMode =
+  /** The high-water mark: what was allocated when the heap was largest (memray's default). */
+  | { readonly kind: 'peak' }
+  /** What was still allocated when tracking ended. */
+  | { readonly kind: 'leaks' }
+  /** Allocations freed by their own thread after at most `threshold` other allocations. */
+  | { readonly kind: 'temporary'; readonly threshold: number };
+
+/** Facts about the capture file. */
+export interface CaptureInfo {
+  /** Absolute path of the capture. */
+  readonly path: string;
+  /** Header version: 13 (memray 1.20) or 12 (memray 1.19). */
+  readonly formatVersion: number;
+  /** "all_allocations" or "aggregated" (`memray run --aggregate`). */
+  readonly fileFormat: 'all_allocations' | 'aggregated';
+  /** Whether the file is LZ4-compressed. */
+  readonly compressed: boolean;
+  /** Process id of the traced program. */
+  readonly pid: number;
+  /** The traced program's command line. */
+  readonly commandLine: string;
+  /** Python allocator of the traced interpreter ("pymalloc", "malloc", ...). */
+  readonly pythonAllocator: string;
+  /** Whether native (C) stacks were recorded (`memray run --native`). */
+  readonly nativeTraces: boolean;
+  /** Whether pymalloc allocations were traced (`--trace-python-allocators`). */
+  readonly tracePythonAllocators: boolean;
+  /** memray's id of the thread that started tracking. */
+  readonly mainThreadId: number;
+  /** When tracking started (ISO-8601 UTC). */
+  readonly startTime: string;
+  /** When the header was last written (ISO-8601 UTC); equals startTime for a crashed capture. */
+  readonly endTime: string;
+  /** Allocation records counted while reading (allocations and frees; aggregated records for aggregated files). */
+  readonly totalAllocations: number;
+  /** Distinct Python frames (code object, instruction) seen in the capture. */
+  readonly totalFrames: number;
+  /** The high-water mark in bytes, as memray reports it. */
+  readonly peakMemory: number;
+}
+
+/** One call-stack location under its parent. */
+export interface TreeDocumentNode {
+  /** Function name ("<ROOT>" for the root). */
+  readonly function: string;
+  /** Source file as recorded in the capture. */
+  readonly file: string;
+  /** Line number (0 when unknown). */
+  readonly line: number;
+  /** Bytes of the snapshot records whose stack passes through this node. */
+  readonly bytes: number;
+  /** Allocations of those records. */
+  readonly allocations: number;
+  /** "0x<tid>" plus " (<name>)": the thread of the last record through the node ("" for the root). */
+  readonly thread: string;
+  /** False for runpy and import-system frames (hidden by default in the interactive view). */
+  readonly interesting: boolean;
+  /** True for frames of Python's import machinery. */
+  readonly importSystem: boolean;
+  /** Children, largest first; ties keep snapshot order. */
+  readonly children: readonly TreeDocumentNode[];
+}
+
+/** What `-b` cut from the tree (not included in the root). */
+export interface ElidedInfo {
+  /** Snapshot records (locations) cut. */
+  readonly locations: number;
+  /** Their allocations. */
+  readonly allocations: number;
+  /** Their bytes. */
+  readonly bytes: number;
+}
+
+/** The whole document. */
+export interface TreeDocument {
+  readonly capture: CaptureInfo;
+  readonly mode: SnapshotMode;
+  /** The `-b` value the tree was built with. */
+  readonly biggestAllocs: number;
+  readonly root: TreeDocumentNode;
+  readonly elided: ElidedInfo;
+}

@@ -125,8 +125,19 @@ function describeStop(o: ReadOutcome, compressed: boolean, records: number): str
   return undefined;
 }
 
-/** Reads `path` completely and returns its snapshots. Throws CaptureError / NoSuchFileError. */
-export function loadCapture(path: string, opts: LoadOptions = {}): LoadedCapture {
+/** An open capture positioned at its first record. Call `close()` when done. */
+export interface OpenCapture {
+  readonly path: string;
+  readonly fileSize: number;
+  readonly compressed: boolean;
+  readonly header: CaptureHeader;
+  readonly state: CaptureState;
+  readonly buffer: StreamBuffer;
+  close(): void;
+}
+
+/** Opens `path` and reads its header. Throws NoSuchFileError / CaptureError. */
+export function openCapture(path: string): OpenCapture {
   let st: fs.Stats;
   try {
     st = fs.statSync(path);
@@ -142,11 +153,23 @@ export function loadCapture(path: string, opts: LoadOptions = {}): LoadedCapture
   }
   try {
     const { source, compressed } = openSource(path, fd, st.size);
-    const sb = new StreamBuffer(source);
-    const header = readHeader(path, sb);
+    const buffer = new StreamBuffer(source);
+    const header = readHeader(path, buffer);
     const state = new CaptureState(header.pythonVersion);
+    return { path, fileSize: st.size, compressed, header, state, buffer, close: () => fs.closeSync(fd) };
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+}
+
+/** Reads `path` completely and returns its snapshots. Throws CaptureError / NoSuchFileError. */
+export function loadCapture(path: string, opts: LoadOptions = {}): LoadedCapture {
+  const open = openCapture(path);
+  try {
+    const { compressed, header, state, buffer: sb } = open;
     const warnings: string[] = [];
-    const base = { path, fileSize: st.size, compressed, header, state };
+    const base = { path, fileSize: open.fileSize, compressed, header, state };
 
     if (header.fileFormat === FILE_FORMAT_AGGREGATED) {
       if (opts.temporaryThreshold !== undefined && opts.temporaryThreshold >= 0) {
@@ -213,6 +236,6 @@ export function loadCapture(path: string, opts: LoadOptions = {}): LoadedCapture
       warnings,
     };
   } finally {
-    fs.closeSync(fd);
+    open.close();
   }
 }

@@ -1,0 +1,94 @@
+/**
+ * Opening captures: indexing, progress, listing and forgetting.
+ */
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { CaptureInfo, SnapshotMode } from './tree-document.js';
+
+export interface CaptureOpenParams {
+  /** Path of the capture (absolute, or relative to `cwd`). */
+  readonly path: string;
+  /** The client's working directory, for relative paths. */
+  readonly cwd?: string;
+  /** Snapshots to have ready when the request returns (default: peak and leaks). */
+  readonly modes?: readonly SnapshotMode[];
+  /** Re-index even if a complete index exists. */
+  readonly force?: boolean;
+}
+
+export interface CaptureOpenResult {
+  /** Stable id of the capture: a fingerprint of the file (device, inode, size, mtime, content hash). */
+  readonly captureId: string;
+  readonly info: CaptureInfo;
+  /** Whether this request had to index (false: an existing index was reused). */
+  readonly indexed: boolean;
+  /** Milliseconds spent indexing for this request (0 when reused). */
+  readonly indexMs: number;
+  /** Problems found while reading (the data before a damaged part is used). */
+  readonly warnings: readonly string[];
+  /** The traced process's sys.path (for module names), from the capture header. */
+  readonly searchPath: readonly string[];
+}
+
+/**
+ * Opens a capture, indexing it first when no complete index of the same file exists. Long
+ * running: sends `capture/progress` while indexing and honours cancellation. Two clients
+ * opening the same file share one indexing job.
+ */
+export namespace CaptureOpenRequest {
+  export const method = 'capture/open' as const;
+  export const type = new RequestType<CaptureOpenParams, CaptureOpenResult, void>(method);
+}
+
+export interface CaptureProgressParams {
+  /** Capture being indexed. */
+  readonly captureId: string;
+  /** Absolute path of the capture. */
+  readonly path: string;
+  /** "reading" (decoding records), "writing" (storing the index) or "done". */
+  readonly phase: 'reading' | 'writing' | 'done';
+  /** Bytes of the file read so far. */
+  readonly bytes: number;
+  /** Size of the file. */
+  readonly totalBytes: number;
+  /** Allocation records decoded so far. */
+  readonly records: number;
+  /** 0..100. */
+  readonly percent: number;
+  /** Estimated milliseconds left, when known. */
+  readonly etaMs?: number;
+}
+
+/** Indexing progress, sent to every client waiting on that capture. */
+export namespace CaptureProgressNotification {
+  export const method = 'capture/progress' as const;
+  export const type = new NotificationType<CaptureProgressParams>(method);
+}
+
+export interface CaptureListEntry {
+  readonly captureId: string;
+  readonly path: string;
+  /** "ready": index complete; "indexing": a job runs; "failed": the last attempt failed. */
+  readonly state: 'ready' | 'indexing' | 'failed';
+  /** Size of the index files in bytes. */
+  readonly indexBytes: number;
+}
+
+export interface CaptureListResult {
+  readonly captures: readonly CaptureListEntry[];
+}
+
+/** Captures known to the daemon (indexed or being indexed). */
+export namespace CaptureListRequest {
+  export const method = 'capture/list' as const;
+  export const type = new RequestType0<CaptureListResult, void>(method);
+}
+
+export interface CaptureForgetParams {
+  readonly captureId: string;
+}
+
+/** Deletes a capture's index (cancelling its job if one runs). */
+export namespace CaptureForgetRequest {
+  export const method = 'capture/forget' as const;
+  export const type = new RequestType<CaptureForgetParams, null, void>(method);
+}

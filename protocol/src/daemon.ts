@@ -1,0 +1,94 @@
+/**
+ * Daemon lifecycle methods.
+ */
+import { RequestType, RequestType0 } from 'vscode-jsonrpc';
+
+/** Named features a script can test for before using them. */
+export interface DaemonCapabilities {
+  /** `tree/expand` pages children with offset/limit. */
+  readonly pagedExpand: boolean;
+  /** Temporary-allocation snapshots are available. */
+  readonly temporaryMode: boolean;
+  /** Leak snapshots are available. */
+  readonly leaksMode: boolean;
+  /** `node/detail` returns source lines. */
+  readonly sourceLines: boolean;
+  /** Native (C) frames are symbolized. */
+  readonly nativeSymbols: boolean;
+}
+
+export interface InitializeParams {
+  /** The client's PROTOCOL_VERSION. */
+  readonly protocolVersion: string;
+  /** The client's package version, for logs. */
+  readonly clientVersion: string;
+}
+
+export interface InitializeResult {
+  /** The daemon's PROTOCOL_VERSION. */
+  readonly protocolVersion: string;
+  /** The daemon's package version. */
+  readonly daemonVersion: string;
+  readonly capabilities: DaemonCapabilities;
+}
+
+/** The first request on every connection: version handshake. */
+export namespace DaemonInitializeRequest {
+  export const method = 'daemon/initialize' as const;
+  export const type = new RequestType<InitializeParams, InitializeResult, void>(method);
+}
+
+/** An open capture as the daemon status reports it. */
+export interface StatusCapture {
+  /** Capture id. */
+  readonly captureId: string;
+  /** Absolute path. */
+  readonly path: string;
+  /** "ready", "indexing" or "failed". */
+  readonly state: 'ready' | 'indexing' | 'failed';
+}
+
+/** A running indexing job. */
+export interface StatusJob {
+  /** Capture id being indexed. */
+  readonly captureId: string;
+  /** What the job is doing (e.g. "reading", "writing"). */
+  readonly phase: string;
+  /** Progress 0..100. */
+  readonly percent: number;
+}
+
+export interface StatusResult {
+  /** Daemon process id. */
+  readonly pid: number;
+  /** Milliseconds since the daemon started. */
+  readonly uptimeMs: number;
+  /** Milliseconds since the last request or disconnect. */
+  readonly idleMs: number;
+  /** Resident set size of the daemon in bytes. */
+  readonly rssBytes: number;
+  /** Connected clients, this one included. */
+  readonly clients: number;
+  /** Socket path. */
+  readonly socket: string;
+  /** Directory of the index files. */
+  readonly indexDir: string;
+  /** Log file path. */
+  readonly logFile: string;
+  /** Idle shutdown delay in ms (0 = never). */
+  readonly idleTimeoutMs: number;
+  readonly captures: readonly StatusCapture[];
+  readonly jobs: readonly StatusJob[];
+}
+
+/** Daemon health and state. */
+export namespace DaemonStatusRequest {
+  export const method = 'daemon/status' as const;
+  export const type = new RequestType0<StatusResult, void>(method);
+}
+
+/** Graceful shutdown; the daemon answers, then exits. */
+export namespace DaemonShutdownRequest {
+  export const method = 'daemon/shutdown' as const;
+  export const type = new RequestType0<null, void>(method);
+}

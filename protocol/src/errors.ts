@@ -1,0 +1,40 @@
+/**
+ * Error codes of memtree's JSON-RPC methods, in our own range -31099 … -31000 (outside the
+ * ranges JSON-RPC and LSP reserve), plus LSP's RequestCancelled, which means the same here.
+ * Standard JSON-RPC codes (-32700 parse error, -32600 invalid request, -32601 method not
+ * found, -32602 invalid params, -32603 internal error) keep their usual meaning.
+ */
+export namespace MemtreeErrorCodes {
+  /** The capture path does not exist or is not a regular file. */
+  export const CaptureNotFound = -31001 as const;
+  /** The file is not a readable memray capture; `data` is a CaptureErrorData. */
+  export const CaptureInvalid = -31002 as const;
+  /** The capture is still being indexed; retry after the progress notifications end. */
+  export const CaptureIndexing = -31003 as const;
+  /** No open capture has this id (never opened, or forgotten). */
+  export const UnknownCapture = -31004 as const;
+  /** No node has this id in the requested tree. */
+  export const UnknownNode = -31005 as const;
+  /** The capture cannot give this snapshot (temporary allocations of an aggregated capture). */
+  export const ModeUnavailable = -31006 as const;
+  /** The capture file changed since it was indexed; reopen it. */
+  export const IndexStale = -31007 as const;
+  /** `daemon/initialize` was not the first request, or its protocol major differs. */
+  export const ProtocolMismatch = -31008 as const;
+  /** The daemon is shutting down. */
+  export const ShuttingDown = -31009 as const;
+  /** The request was cancelled by the client (LSP's code). */
+  export const RequestCancelled = -32800 as const;
+}
+
+export type MemtreeErrorCode = (typeof MemtreeErrorCodes)[keyof typeof MemtreeErrorCodes];
+
+/** `data` of CaptureInvalid / CaptureNotFound errors. */
+export interface CaptureErrorData {
+  /** The capture path as given. */
+  readonly path: string;
+  /** What is wrong with it, without the path. */
+  readonly reason: string;
+  /** Byte offset of the problem, when known. */
+  readonly offset?: number;
+}

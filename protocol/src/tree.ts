@@ -1,0 +1,94 @@
+/**
+ * Tree queries. Nodes are fetched lazily: `tree/root` then `tree/expand` per opened node.
+ * Every request carries the full view options, so the daemon holds no per-client view state.
+ */
+import { RequestType } from 'vscode-jsonrpc';
+import type { ElidedInfo, SnapshotMode, TreeDocument } from './tree-document.js';
+
+/** What the tree shows and how. */
+export interface ViewOptions {
+  /** Which snapshot. */
+  readonly mode: SnapshotMode;
+  /** How many of the biggest snapshot records (allocation locations) the tree uses (memray's -b). */
+  readonly biggestAllocs: number;
+  /** Remove import-system frames with their subtrees (memray's `i`). */
+  readonly hideImportSystem: boolean;
+  /** Splice uninteresting frames out, keeping their children (memray's `u`; true at start). */
+  readonly hideUninteresting: boolean;
+}
+
+/** A node as a view shows it. */
+export interface ViewNode {
+  /** Id within this (capture, mode, biggestAllocs) tree; stable across filters. 0 is the root. */
+  readonly id: number;
+  readonly function: string;
+  readonly file: string;
+  readonly line: number;
+  /** Inclusive bytes (never changed by filters). */
+  readonly bytes: number;
+  readonly allocations: number;
+  /** Thread label ("0x1 (MainThread)"), "" for the root. */
+  readonly thread: string;
+  readonly interesting: boolean;
+  readonly importSystem: boolean;
+  /** Number of displayed children under the request's filters (0: a leaf, shown 📄). */
+  readonly childCount: number;
+}
+
+export interface TreeRootParams {
+  readonly captureId: string;
+  readonly view: ViewOptions;
+}
+
+export interface TreeRootResult {
+  /** The root (<ROOT>): its bytes count only the records shown. */
+  readonly root: ViewNode;
+  /** What `biggestAllocs` cut (not in the root). */
+  readonly elided: ElidedInfo;
+  /** The capture's high-water mark in bytes. */
+  readonly peakMemory: number;
+}
+
+/** The root of a tree (building and caching the tree on first use). */
+export namespace TreeRootRequest {
+  export const method = 'tree/root' as const;
+  export const type = new RequestType<TreeRootParams, TreeRootResult, void>(method);
+}
+
+export interface TreeExpandParams {
+  readonly captureId: string;
+  readonly view: ViewOptions;
+  /** Node whose displayed children are wanted. */
+  readonly nodeId: number;
+  /** Index of the first child to return (default 0). */
+  readonly offset?: number;
+  /** Maximum children to return (default 200, at most 10000). */
+  readonly limit?: number;
+}
+
+export interface TreeExpandResult {
+  /** Displayed children, largest first, from `offset`. */
+  readonly nodes: readonly ViewNode[];
+  /** Total displayed children of the node. */
+  readonly total: number;
+  /** The offset the nodes start at. */
+  readonly offset: number;
+}
+
+/** A page of a node's displayed children. */
+export namespace TreeExpandRequest {
+  export const method = 'tree/expand' as const;
+  export const type = new RequestType<TreeExpandParams, TreeExpandResult, void>(method);
+}
+
+export interface TreeExportParams {
+  readonly captureId: string;
+  readonly mode: SnapshotMode;
+  readonly biggestAllocs: number;
+}
+
+/** The whole tree as the `memtree tree --json` document (docs/json-output.md). */
+export namespace TreeExportRequest {
+  export const method = 'tree/export' as const;
+  export const type = new RequestType<TreeExportParams, TreeDocument, void>(method);
+}

@@ -13,6 +13,8 @@ import { threadLabel } from './thread-label.js';
 export const MAX_STACKS = 400;
 
 export interface TreeNode {
+  /** Location id (see TreeFrame.location); -1 for the root. */
+  readonly location: number;
   readonly function: string;
   readonly file: string;
   readonly line: number;
@@ -54,8 +56,9 @@ export interface TreeFrame {
 /** Resolves a record's stack into tree frames, innermost first. */
 export type StackResolver = (stackId: number, nativeId: number, tid: number) => readonly TreeFrame[];
 
-function newNode(f: Pick<TreeFrame, 'function' | 'file' | 'line' | 'interesting' | 'importSystem'>): TreeNode {
+function newNode(f: Pick<TreeFrame, 'location' | 'function' | 'file' | 'line' | 'interesting' | 'importSystem'>): TreeNode {
   return {
+    location: f.location,
     function: f.function,
     file: f.file,
     line: f.line,
@@ -122,7 +125,7 @@ export function keptCount(n: number, length: number): number {
 }
 
 export function buildTree(snap: Snapshot, biggestAllocs: number, resolve: StackResolver): BuiltTree {
-  const root = newNode({ function: '<ROOT>', file: '', line: 0, interesting: true, importSystem: false });
+  const root = newNode({ location: -1, function: '<ROOT>', file: '', line: 0, interesting: true, importSystem: false });
   const r = snap.records;
   const order = sizeOrder(snap);
   const kept = keptCount(biggestAllocs, r.length);

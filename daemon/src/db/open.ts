@@ -1,0 +1,42 @@
+/**
+ * Opening index databases (better-sqlite3): WAL, foreign keys, NORMAL sync, migrations.
+ */
+import Database from 'better-sqlite3';
+import { migrate } from './migrate.js';
+
+/** A connection that may write. */
+export type WritableDB = Database.Database & { readonly __writable: true };
+/** A connection used only for reads. */
+export type ReadableDB = Database.Database;
+
+export function openWritable(file: string): WritableDB {
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    // Tree and mode jobs may write one index from two workers; wait instead of failing.
+    db.pragma('busy_timeout = 10000');
+    db.pragma('foreign_keys = ON');
+    migrate(db as WritableDB);
+    return db as WritableDB;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/**
+ * Opens an existing index for queries; `fileMustExist` so a missing file is an error, not a
+ * new database. Not opened `readonly`: a WAL database needs its -shm file even for readers.
+ */
+export function openReadable(file: string): ReadableDB {
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 10000');
+    db.pragma('query_only = ON');
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * capture/open, capture/list, capture/forget.
+ */
+import { ResponseError } from 'vscode-jsonrpc';
+import type { CaptureListResult, CaptureOpenResult } from '../../../protocol/src/capture.js';
+import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
+import type { SnapshotMode } from '../../../protocol/src/tree-document.js';
+import type { ProgressSink } from '../index/captures.js';
+import { JobCancelledError, type CancelSignal } from '../index/jobs.js';
+import type { ConnectionContext } from './context.js';
+import { bool, invalid, mode, obj, optStr, str } from './validate.js';
+
+/** Turns job cancellation into LSP's RequestCancelled error. */
+export async function cancellable<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof JobCancelledError) throw new ResponseError(MemtreeErrorCodes.RequestCancelled, err.message);
+    throw err;
+  }
+}
+
+/** A progress sink sending `capture/progress` to this connection, with percent and ETA. */
+export function progressSink(ctx: ConnectionContext): ProgressSink {
+  let started: number | undefined;
+  return (p) => {
+    const now = Date.now();
+    started ??= now;
+    const fraction = p.totalBytes === 0 ? 1 : p.bytes / p.totalBytes;
+    const percent = p.phase === 'writing' ? 99 : Math.min(98, Math.floor(fraction * 98));
+    const elapsed = now - started;
+    const etaMs = p.phase === 'reading' && fraction > 0.02 && elapsed > 200 ? Math.round((elapsed * (1 - fraction)) / fraction) : undefined;
+    ctx.sendProgress({ captureId: p.captureId, path: p.path, phase: p.phase, bytes: p.bytes, totalBytes: p.totalBytes, records: p.records, percent, etaMs });
+  };
+}
+
+export async function open(ctx: ConnectionContext, params: unknown, token?: CancelSignal): Promise<CaptureOpenResult> {
+  const p = obj(params);
+  const modes: SnapshotMode[] = [];
+  if (p.modes !== undefined) {
+    if (!Array.isArray(p.modes)) throw invalid('modes must be an array');
+    for (const m of p.modes) modes.push(mode(m, 'modes[]'));
+  }
+  const cwd = optStr(p, 'cwd') ?? process.cwd();
+  const { index, indexed, indexMs } = await cancellable(
+    ctx.daemon.captures.openCapture(str(p, 'path'), cwd, modes, progressSink(ctx), token, bool(p, 'force', false)),
+  );
+  if (indexed) ctx.sendProgress({ captureId: index.captureId, path: index.path, phase: 'done', bytes: index.info.totalAllocations, totalBytes: 0, records: index.info.totalAllocations, percent: 100 });
+  return { captureId: index.captureId, info: index.info, indexed, indexMs, warnings: index.warnings, searchPath: index.searchPath };
+}
+
+export function list(ctx: ConnectionContext): CaptureListResult {
+  const running = new Set(ctx.daemon.jobs.list().map((j) => j.key.split(':')[1]));
+  return {
+    captures: ctx.daemon.captures.list().map((c) => ({ ...c, state: running.has(c.captureId) ? 'indexing' : 'ready' })),
+  };
+}
+
+export function forget(ctx: ConnectionContext, params: unknown): null {
+  ctx.daemon.captures.forget(str(obj(params), 'captureId'));
+  return null;
+}

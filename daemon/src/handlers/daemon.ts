@@ -1,0 +1,57 @@
+/**
+ * daemon/initialize, daemon/status, daemon/shutdown.
+ */
+import { ResponseError } from 'vscode-jsonrpc';
+import type { InitializeResult, StatusResult } from '../../../protocol/src/daemon.js';
+import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
+import { PROTOCOL_VERSION, protocolMajor } from '../../../protocol/src/version.js';
+import type { ConnectionContext } from './context.js';
+import { obj, str } from './validate.js';
+
+export function initialize(ctx: ConnectionContext, params: unknown): InitializeResult {
+  const p = obj(params);
+  const version = str(p, 'protocolVersion');
+  if (protocolMajor(version) !== protocolMajor(PROTOCOL_VERSION)) {
+    throw new ResponseError(
+      MemtreeErrorCodes.ProtocolMismatch,
+      `protocol ${version} is not compatible with this daemon's ${PROTOCOL_VERSION}`,
+      { daemonProtocolVersion: PROTOCOL_VERSION },
+    );
+  }
+  ctx.log.info({ clientVersion: p.clientVersion, protocolVersion: version }, 'client initialized');
+  return {
+    protocolVersion: PROTOCOL_VERSION,
+    daemonVersion: ctx.daemon.version,
+    capabilities: { pagedExpand: true, temporaryMode: true, leaksMode: true, sourceLines: true, nativeSymbols: false },
+  };
+}
+
+export function status(ctx: ConnectionContext): StatusResult {
+  const d = ctx.daemon;
+  const now = Date.now();
+  const jobs = d.jobs.list();
+  const indexing = new Set(jobs.filter((j) => j.kind === 'index').map((j) => j.key.slice('index:'.length)));
+  return {
+    pid: process.pid,
+    uptimeMs: now - d.startedAt,
+    idleMs: now - d.lastActivity(),
+    rssBytes: process.memoryUsage.rss(),
+    clients: d.clientCount(),
+    socket: d.socket,
+    indexDir: d.captures.indexDir,
+    logFile: d.logFile,
+    idleTimeoutMs: d.idleTimeoutMs,
+    captures: d.captures.openCaptures().map((c) => ({ captureId: c.captureId, path: c.path, state: indexing.has(c.captureId) ? 'indexing' : 'ready' })),
+    jobs: jobs.map((j) => ({
+      captureId: j.key.split(':')[1] ?? j.key,
+      phase: j.progress?.phase ?? 'starting',
+      percent: j.progress === undefined || j.progress.totalBytes === 0 ? 0 : Math.min(99, (100 * j.progress.bytes) / j.progress.totalBytes),
+    })),
+  };
+}
+
+export function shutdown(ctx: ConnectionContext): null {
+  ctx.log.info('shutdown requested');
+  ctx.daemon.requestShutdown();
+  return null;
+}

@@ -1,0 +1,62 @@
+/**
+ * Parameter checks for JSON-RPC handlers: bad params become JSON-RPC InvalidParams errors
+ * (-32602) with a message saying which field is wrong, never a crash.
+ */
+import { ErrorCodes, ResponseError } from 'vscode-jsonrpc';
+import type { SnapshotMode } from '../../../protocol/src/tree-document.js';
+import type { ViewOptions } from '../../../protocol/src/tree.js';
+
+export function invalid(message: string): ResponseError<void> {
+  return new ResponseError(ErrorCodes.InvalidParams, message);
+}
+
+export function obj(v: unknown, what = 'params'): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalid(`${what} must be an object`);
+  return v as Record<string, unknown>;
+}
+
+export function str(o: Record<string, unknown>, key: string): string {
+  const v = o[key];
+  if (typeof v !== 'string' || v === '') throw invalid(`${key} must be a non-empty string`);
+  return v;
+}
+
+export function optStr(o: Record<string, unknown>, key: string): string | undefined {
+  return o[key] === undefined ? undefined : str(o, key);
+}
+
+export function int(o: Record<string, unknown>, key: string, min = -Infinity, max = Infinity): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
+    throw invalid(`${key} must be an integer${min > -Infinity ? ` >= ${min}` : ''}${max < Infinity ? ` <= ${max}` : ''}`);
+  }
+  return v;
+}
+
+export function optInt(o: Record<string, unknown>, key: string, dflt: number, min?: number, max?: number): number {
+  return o[key] === undefined ? dflt : int(o, key, min, max);
+}
+
+export function bool(o: Record<string, unknown>, key: string, dflt: boolean): boolean {
+  const v = o[key];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') throw invalid(`${key} must be a boolean`);
+  return v;
+}
+
+export function mode(v: unknown, what = 'mode'): SnapshotMode {
+  const o = obj(v, what);
+  if (o.kind === 'peak' || o.kind === 'leaks') return { kind: o.kind };
+  if (o.kind === 'temporary') return { kind: 'temporary', threshold: int(o, 'threshold', 0, 1e9) };
+  throw invalid(`${what}.kind must be "peak", "leaks" or "temporary"`);
+}
+
+export function view(v: unknown): ViewOptions {
+  const o = obj(v, 'view');
+  return {
+    mode: mode(o.mode, 'view.mode'),
+    biggestAllocs: int(o, 'biggestAllocs'),
+    hideImportSystem: bool(o, 'hideImportSystem', false),
+    hideUninteresting: bool(o, 'hideUninteresting', true),
+  };
+}

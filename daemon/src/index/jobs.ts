@@ -1,0 +1,136 @@
+/**
+ * Runs Tasks in worker threads, one job per key: a second request for the same work joins the
+ * running job instead of starting another (two clients opening one capture share one index
+ * pass). A waiter that cancels stops waiting; the job itself is terminated when nobody waits.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { runTask, type Task, type TaskOutcome, type TaskProgress } from './tasks.js';
+
+/** Thrown to a waiter whose cancellation token fired. */
+export class JobCancelledError extends Error {}
+
+/** Something that can signal cancellation (a vscode-jsonrpc CancellationToken fits). */
+export interface CancelSignal {
+  readonly isCancellationRequested: boolean;
+  onCancellationRequested(listener: () => void): { dispose(): void };
+}
+
+interface Waiter {
+  resolve(o: TaskOutcome): void;
+  reject(e: Error): void;
+  onProgress?: (p: TaskProgress) => void;
+}
+
+interface Job {
+  readonly key: string;
+  readonly task: Task;
+  readonly waiters: Set<Waiter>;
+  worker?: Worker;
+  progress?: TaskProgress;
+  readonly started: number;
+}
+
+export interface JobInfo {
+  readonly key: string;
+  readonly kind: Task['kind'];
+  readonly progress?: TaskProgress;
+  readonly startedMs: number;
+}
+
+export class Jobs {
+  private readonly running = new Map<string, Job>();
+
+  constructor(
+    private readonly log: Logger,
+    /** Run tasks in this thread (unit tests, where the compiled worker script is absent). */
+    private readonly inProcess = false,
+  ) {}
+
+  /** Jobs running now. */
+  list(): JobInfo[] {
+    return [...this.running.values()].map((j) => ({ key: j.key, kind: j.task.kind, progress: j.progress, startedMs: j.started }));
+  }
+
+  get size(): number {
+    return this.running.size;
+  }
+
+  /** Runs `task` under `key` (or joins the job already running under it). */
+  run(key: string, task: Task, onProgress?: (p: TaskProgress) => void, token?: CancelSignal): Promise<TaskOutcome> {
+    let job = this.running.get(key);
+    if (job === undefined) {
+      job = { key, task, waiters: new Set(), started: Date.now() };
+      this.running.set(key, job);
+      this.start(job);
+    }
+    const j = job;
+    return new Promise<TaskOutcome>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, onProgress };
+      j.waiters.add(waiter);
+      if (j.progress !== undefined) onProgress?.(j.progress);
+      if (token !== undefined) {
+        const cancel = (): void => {
+          if (!j.waiters.delete(waiter)) return;
+          reject(new JobCancelledError(`cancelled: ${key}`));
+          if (j.waiters.size === 0) this.abandon(j);
+        };
+        if (token.isCancellationRequested) cancel();
+        else token.onCancellationRequested(cancel);
+      }
+    });
+  }
+
+  /** Terminates every job (daemon shutdown). */
+  async stopAll(): Promise<void> {
+    const jobs = [...this.running.values()];
+    for (const j of jobs) {
+      for (const w of j.waiters) w.reject(new JobCancelledError('the daemon is shutting down'));
+      j.waiters.clear();
+      this.running.delete(j.key);
+    }
+    await Promise.all(jobs.map((j) => j.worker?.terminate()));
+  }
+
+  private start(job: Job): void {
+    const progress = (p: TaskProgress): void => {
+      job.progress = p;
+      for (const w of job.waiters) w.onProgress?.(p);
+    };
+    if (this.inProcess) {
+      setImmediate(() => this.finish(job, runTask(job.task, progress)));
+      return;
+    }
+    const worker = new Worker(new URL('./task-worker.js', import.meta.url), { workerData: job.task });
+    job.worker = worker;
+    this.log.info({ key: job.key, kind: job.task.kind }, 'job started');
+    worker.on('message', (m: { type: 'progress'; progress: TaskProgress } | { type: 'done'; outcome: TaskOutcome }) => {
+      if (m.type === 'progress') progress(m.progress);
+      else this.finish(job, m.outcome);
+    });
+    worker.on('error', (err) => {
+      this.log.error({ err, key: job.key }, 'job worker failed');
+      this.finish(job, { ok: false, failure: { kind: 'internal', message: err.message } });
+    });
+    worker.on('exit', (code) => {
+      if (this.running.get(job.key) === job) {
+        this.finish(job, { ok: false, failure: { kind: 'internal', message: `job worker exited with code ${code}` } });
+      }
+    });
+  }
+
+  private finish(job: Job, outcome: TaskOutcome): void {
+    if (this.running.get(job.key) !== job) return;
+    this.running.delete(job.key);
+    this.log.info({ key: job.key, ok: outcome.ok, ms: Date.now() - job.started }, 'job finished');
+    for (const w of job.waiters) w.resolve(outcome);
+    job.waiters.clear();
+  }
+
+  private abandon(job: Job): void {
+    if (this.running.get(job.key) !== job) return;
+    this.running.delete(job.key);
+    this.log.info({ key: job.key }, 'job cancelled: nobody waits for it');
+    void job.worker?.terminate();
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Read queries on an index, with statements prepared once per connection.
+ */
+import type { ElidedInfo, TreeDocumentNode } from '../../../protocol/src/tree-document.js';
+import type { ViewNode } from '../../../protocol/src/tree.js';
+import type { ReadableDB } from '../db/open.js';
+
+const NODE_COLUMNS = `n.id, n.bytes, n.allocations, n.thread, n.cc0, n.cc1, n.cc2, n.cc3,
+  coalesce(l.function, '<ROOT>') AS function, coalesce(l.file, '') AS file, coalesce(l.line, 0) AS line,
+  coalesce(l.interesting, 1) AS interesting, coalesce(l.import_system, 0) AS import_system`;
+
+export interface NodeRow {
+  id: number;
+  bytes: number;
+  allocations: number;
+  thread: string;
+  cc0: number;
+  cc1: number;
+  cc2: number;
+  cc3: number;
+  function: string;
+  file: string;
+  line: number;
+  interesting: number;
+  import_system: number;
+}
+
+function prepare(db: ReadableDB) {
+  const children = [0, 1, 2, 3].map((f) =>
+    // The column name comes from this fixed list, never from a request.
+    db.prepare(
+      `SELECT ${NODE_COLUMNS} FROM nodes n LEFT JOIN locations l ON l.id = n.location
+       WHERE n.tree = ? AND n.dp${f} = ? ORDER BY n.id LIMIT ? OFFSET ?`,
+    ),
+  );
+  return {
+    children,
+    node: db.prepare(`SELECT ${NODE_COLUMNS}, n.parent FROM nodes n LEFT JOIN locations l ON l.id = n.location WHERE n.tree = ? AND n.id = ?`),
+    allNodes: db.prepare(`SELECT ${NODE_COLUMNS}, n.parent FROM nodes n LEFT JOIN locations l ON l.id = n.location WHERE n.tree = ? ORDER BY n.id`),
+    tree: db.prepare('SELECT id, elided_locations, elided_allocations, elided_bytes FROM trees WHERE mode = ? AND biggest = ?'),
+    mode: db.prepare('SELECT record_count FROM modes WHERE mode = ?'),
+    meta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+  };
+}
+
+type Statements = ReturnType<typeof prepare>;
+const cache = new WeakMap<ReadableDB, Statements>();
+
+function stmts(db: ReadableDB): Statements {
+  let s = cache.get(db);
+  if (s === undefined) {
+    s = prepare(db);
+    cache.set(db, s);
+  }
+  return s;
+}
+
+export function viewNode(r: NodeRow, filter: number): ViewNode {
+  return {
+    id: r.id,
+    function: r.function,
+    file: r.file,
+    line: r.line,
+    bytes: r.bytes,
+    allocations: r.allocations,
+    thread: r.thread,
+    interesting: r.interesting === 1,
+    importSystem: r.import_system === 1,
+    childCount: [r.cc0, r.cc1, r.cc2, r.cc3][filter]!,
+  };
+}
+
+export function metaValue<T>(db: ReadableDB, key: string): T | undefined {
+  const row = stmts(db).meta.get(key) as { value: string } | undefined;
+  return row === undefined ? undefined : (JSON.parse(row.value) as T);
+}
+
+export function hasMode(db: ReadableDB, mode: string): boolean {
+  return stmts(db).mode.get(mode) !== undefined;
+}
+
+export function findTree(db: ReadableDB, mode: string, biggest: number): { id: number; elided: ElidedInfo } | undefined {
+  const t = stmts(db).tree.get(mode, biggest) as
+    | { id: number; elided_locations: number; elided_allocations: number; elided_bytes: number }
+    | undefined;
+  if (t === undefined) return undefined;
+  return { id: t.id, elided: { locations: t.elided_locations, allocations: t.elided_allocations, bytes: t.elided_bytes } };
+}
+
+export function nodeRow(db: ReadableDB, tree: number, id: number): (NodeRow & { parent: number | null }) | undefined {
+  return stmts(db).node.get(tree, id) as (NodeRow & { parent: number | null }) | undefined;
+}
+
+export function childRows(db: ReadableDB, tree: number, filter: number, parent: number, limit: number, offset: number): NodeRow[] {
+  return stmts(db).children[filter]!.all(tree, parent, limit, offset) as NodeRow[];
+}
+
+/** The whole tree as document nodes (children in display order = id order). */
+export function documentTree(db: ReadableDB, tree: number): TreeDocumentNode {
+  const rows = stmts(db).allNodes.all(tree) as (NodeRow & { parent: number | null })[];
+  type Mutable = Omit<TreeDocumentNode, 'children'> & { children: Mutable[] };
+  const nodes: Mutable[] = rows.map((r) => ({
+    function: r.function,
+    file: r.file,
+    line: r.line,
+    bytes: r.bytes,
+    allocations: r.allocations,
+    thread: r.thread,
+    interesting: r.interesting === 1,
+    importSystem: r.import_system === 1,
+    children: [],
+  }));
+  rows.forEach((r, i) => {
+    if (r.parent !== null) nodes[r.parent]!.children.push(nodes[i]!);
+  });
+  return nodes[0]!;
+}

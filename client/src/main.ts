@@ -1,13 +1,17 @@
 /**
  * Entry point of the `memtree` command. The only place that sets the exit status.
  */
+import { daemonCommand } from './commands/daemon.js';
+import { rpcCommand } from './commands/rpc.js';
 import { treeCommand, type CommandIO } from './commands/tree.js';
 
 const USAGE = `usage: memtree <command> [options]
 
 commands:
-  tree CAPTURE   show which code held the memory of a memray capture at its peak
-                 (memtree tree -h for its options)
+  tree CAPTURE             show which code held the memory of a memray capture at its peak
+                           (memtree tree -h for its options)
+  rpc METHOD [JSON]        send one JSON-RPC request to memtreed and print the result
+  daemon status|stop|logs  inspect or stop memtreed
 `;
 
 export async function main(argv: readonly string[], io: CommandIO): Promise<number> {
@@ -15,6 +19,10 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
   switch (command) {
     case 'tree':
       return treeCommand(rest, io);
+    case 'rpc':
+      return rpcCommand(rest, io);
+    case 'daemon':
+      return daemonCommand(rest, io);
     case undefined:
     case '-h':
     case '--help':

@@ -68,7 +68,9 @@ export function startServer(
       <R>(method: string, fn: (c: ConnectionContext, params: unknown, token: CancellationToken) => R | Promise<R>) =>
       async (params: unknown, token: CancellationToken): Promise<R> => {
         onActivity();
-        if (!initialized) {
+        // daemon/shutdown is allowed before the handshake: a client of another protocol
+        // version must be able to stop this daemon and start its own.
+        if (!initialized && method !== DaemonShutdownRequest.method) {
           throw new ResponseError(MemtreeErrorCodes.ProtocolMismatch, `send ${DaemonInitializeRequest.method} first`);
         }
         try {

@@ -1,12 +1,20 @@
 /**
- * `memtree tree`: the tree of a capture as JSON, as text, or interactively.
+ * `memtree tree`: the tree of a capture as JSON, as text, or interactively; through memtreed
+ * (started when needed) or, with --no-daemon, in this process.
  */
 import * as path from 'node:path';
+import { ResponseError } from 'vscode-jsonrpc/node';
+import { CaptureOpenRequest, CaptureProgressNotification, type CaptureOpenResult } from '../../../protocol/src/capture.js';
+import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
+import { InsecureDirError } from '../../../protocol/src/node/secure-dir.js';
 import type { TreeDocument } from '../../../protocol/src/tree-document.js';
+import { TreeExportRequest } from '../../../protocol/src/tree.js';
 import { CaptureError, NoSuchFileError } from '../../../daemon/src/capture/errors.js';
 import { loadCapture } from '../../../daemon/src/capture/load.js';
 import { treeDocument } from '../../../daemon/src/tree/tree-document.js';
 import { UsageError } from '../cli/args.js';
+import { connectDaemon, DaemonUnavailableError, type DaemonClient } from '../daemon/connect.js';
+import { progressBar } from '../daemon/progress-bar.js';
 import { useColor } from '../print/ansi.js';
 import { printTree } from '../print/print-tree.js';
 import { parseTreeOptions, treeHelp, TREE_USAGE, type TreeOptions } from './tree-options.js';
@@ -14,16 +22,71 @@ import { parseTreeOptions, treeHelp, TREE_USAGE, type TreeOptions } from './tree
 /** Where a command writes; injected so commands can be tested without a process. */
 export interface CommandIO {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   readonly env: NodeJS.ProcessEnv;
 }
 
-/** The tree document and the traced process's sys.path, read in this process. */
-export function localTree(opts: TreeOptions): { doc: TreeDocument; searchPath: readonly string[]; warnings: readonly string[] } {
+interface TreeData {
+  readonly doc: TreeDocument;
+  readonly searchPath: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+/** The tree document read in this process (--no-daemon). */
+export function localTree(opts: TreeOptions): TreeData {
   const threshold = opts.mode.kind === 'temporary' ? opts.mode.threshold : undefined;
   const capture = loadCapture(opts.capture, { temporaryThreshold: threshold });
   const doc = treeDocument(capture, path.resolve(opts.capture), opts.mode, opts.biggestAllocs);
   return { doc, searchPath: capture.header.sysPath, warnings: capture.warnings };
+}
+
+/** Opens the capture in memtreed, showing indexing progress on a terminal. */
+export async function openThroughDaemon(client: DaemonClient, opts: TreeOptions, io: CommandIO): Promise<CaptureOpenResult> {
+  const bar = progressBar(io.stderr);
+  const sub = client.conn.onNotification(CaptureProgressNotification.type, (p) => bar.update(p));
+  try {
+    return await client.conn.sendRequest(CaptureOpenRequest.type, { path: opts.capture, cwd: process.cwd(), modes: [opts.mode] });
+  } finally {
+    sub.dispose();
+    bar.done();
+  }
+}
+
+async function daemonTree(opts: TreeOptions, io: CommandIO): Promise<TreeData> {
+  const client = await connectDaemon({ stateDir: opts.stateDir, socket: opts.socket, env: io.env });
+  try {
+    const open = await openThroughDaemon(client, opts, io);
+    const doc = await client.conn.sendRequest(TreeExportRequest.type, {
+      captureId: open.captureId,
+      mode: opts.mode,
+      biggestAllocs: opts.biggestAllocs,
+    });
+    return { doc, searchPath: open.searchPath, warnings: open.warnings };
+  } finally {
+    client.close();
+  }
+}
+
+/** Prints an error the way memray's CLI does; returns the exit status, or undefined if unknown. */
+export function reportError(err: unknown, io: CommandIO): number | undefined {
+  if (err instanceof NoSuchFileError || err instanceof CaptureError) {
+    io.stderr.write(`${err.message}\n`);
+    return 1;
+  }
+  if (err instanceof ResponseError) {
+    const known: number[] = [
+      MemtreeErrorCodes.CaptureNotFound,
+      MemtreeErrorCodes.CaptureInvalid,
+      MemtreeErrorCodes.ModeUnavailable,
+    ];
+    io.stderr.write(known.includes(err.code) ? `${err.message}\n` : `memtree: daemon error ${err.code}: ${err.message}\n`);
+    return 1;
+  }
+  if (err instanceof DaemonUnavailableError || err instanceof InsecureDirError) {
+    io.stderr.write(`memtree: ${err.message}\n`);
+    return 1;
+  }
+  return undefined;
 }
 
 export async function treeCommand(argv: readonly string[], io: CommandIO): Promise<number> {
@@ -40,7 +103,7 @@ export async function treeCommand(argv: readonly string[], io: CommandIO): Promi
     return 0;
   }
   try {
-    const { doc, searchPath, warnings } = localTree(opts);
+    const { doc, searchPath, warnings } = opts.noDaemon ? localTree(opts) : await daemonTree(opts, io);
     for (const w of warnings) io.stderr.write(`memtree: warning: ${opts.capture}: ${w}\n`);
     if (opts.json) {
       io.stdout.write(`${JSON.stringify(doc)}\n`);
@@ -51,10 +114,8 @@ export async function treeCommand(argv: readonly string[], io: CommandIO): Promi
     io.stdout.write(`${lines.join('\n')}\n`);
     return 0;
   } catch (err) {
-    if (err instanceof NoSuchFileError || err instanceof CaptureError) {
-      io.stderr.write(`${err.message}\n`);
-      return 1;
-    }
+    const code = reportError(err, io);
+    if (code !== undefined) return code;
     throw err;
   }
 }

@@ -8,19 +8,23 @@ import { PROTOCOL_VERSION, protocolMajor } from '../../../protocol/src/version.j
 import type { ConnectionContext } from './context.js';
 import { obj, str } from './validate.js';
 
+/** This daemon's protocol version; MEMTREE_TEST_DAEMON_PROTOCOL lets tests fake another one. */
+function daemonProtocol(): string {
+  return process.env.MEMTREE_TEST_DAEMON_PROTOCOL || PROTOCOL_VERSION;
+}
+
 export function initialize(ctx: ConnectionContext, params: unknown): InitializeResult {
   const p = obj(params);
   const version = str(p, 'protocolVersion');
-  if (protocolMajor(version) !== protocolMajor(PROTOCOL_VERSION)) {
-    throw new ResponseError(
-      MemtreeErrorCodes.ProtocolMismatch,
-      `protocol ${version} is not compatible with this daemon's ${PROTOCOL_VERSION}`,
-      { daemonProtocolVersion: PROTOCOL_VERSION },
-    );
+  const mine = daemonProtocol();
+  if (protocolMajor(version) !== protocolMajor(mine)) {
+    throw new ResponseError(MemtreeErrorCodes.ProtocolMismatch, `protocol ${version} is not compatible with this daemon's ${mine}`, {
+      daemonProtocolVersion: mine,
+    });
   }
   ctx.log.info({ clientVersion: p.clientVersion, protocolVersion: version }, 'client initialized');
   return {
-    protocolVersion: PROTOCOL_VERSION,
+    protocolVersion: mine,
     daemonVersion: ctx.daemon.version,
     capabilities: { pagedExpand: true, temporaryMode: true, leaksMode: true, sourceLines: true, nativeSymbols: false },
   };

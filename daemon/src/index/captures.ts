@@ -181,9 +181,10 @@ export class Captures {
     if (hasMode(index.db, key)) return;
     if (mode.kind !== 'temporary') throw new ResponseError(-32603, `index of ${index.path} lacks mode ${key}`);
     if (index.aggregated) {
-      throw new ResponseError(MemtreeErrorCodes.ModeUnavailable, "Can't find temporary allocations using a pre-aggregated capture file.", {
+      const reason = "Can't find temporary allocations using a pre-aggregated capture file.";
+      throw new ResponseError(MemtreeErrorCodes.ModeUnavailable, `Failed to parse allocation records in ${index.path}: ${reason}`, {
         path: index.path,
-        reason: 'aggregated capture',
+        reason,
       });
     }
     check(

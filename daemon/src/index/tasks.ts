@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CaptureError, NoSuchFileError } from '../capture/errors.js';
-import { loadCapture, type LoadedCapture } from '../capture/load.js';
+import { loadCapture, openCapture, type LoadedCapture } from '../capture/load.js';
 import { openWritable, type WritableDB } from '../db/open.js';
 import { captureInfo } from '../tree/tree-document.js';
 import { buildAndPersistTree } from './tree-store.js';
@@ -87,7 +87,13 @@ export function runTask(task: Task, onProgress: (p: TaskProgress) => void = () =
   const t0 = performance.now();
   try {
     if (task.kind === 'index') {
-      const c = load(task.path, task.temporaryThreshold, onProgress);
+      // Aggregated captures have no temporary mode: index what they have; asking for the
+      // temporary mode later gives its own clear error.
+      const probe = openCapture(task.path);
+      const aggregated = probe.header.fileFormat === 1;
+      probe.close();
+      const threshold = aggregated ? undefined : task.temporaryThreshold;
+      const c = load(task.path, threshold, onProgress);
       onProgress({ phase: 'writing', bytes: c.fileSize, totalBytes: c.fileSize, records: c.totalAllocations });
       // Written under another name and renamed when complete: a daemon killed mid-way leaves
       // only a .partial file, which is never opened as an index.
@@ -96,7 +102,7 @@ export function runTask(task: Task, onProgress: (p: TaskProgress) => void = () =
       fs.mkdirSync(path.dirname(partial), { recursive: true });
       const db = openWritable(partial);
       try {
-        db.transaction(() => writeIndex(db, task, c, Math.round(performance.now() - t0)))();
+        db.transaction(() => writeIndex(db, { ...task, temporaryThreshold: threshold }, c, Math.round(performance.now() - t0)))();
         db.pragma('wal_checkpoint(TRUNCATE)');
         db.pragma('journal_mode = DELETE');
       } finally {

@@ -1,0 +1,87 @@
+/**
+ * `memtree daemon status | stop | logs`.
+ */
+import * as fs from 'node:fs';
+import { DaemonShutdownRequest, DaemonStatusRequest } from '../../../protocol/src/daemon.js';
+import { memtreePaths } from '../../../protocol/src/node/paths.js';
+import { parseArgs, UsageError, type OptionSpec } from '../cli/args.js';
+import { connectDaemon, DaemonUnavailableError } from '../daemon/connect.js';
+import { reportError, type CommandIO } from './tree.js';
+
+const SPECS: readonly OptionSpec[] = [
+  { long: 'socket', type: 'string', metavar: 'PATH', help: "memtreed's socket" },
+  { long: 'state-dir', type: 'string', metavar: 'DIR', help: 'state directory of memtreed' },
+  { long: 'lines', short: 'n', type: 'int', metavar: 'N', help: 'logs: how many lines (default 50)' },
+  { long: 'json', type: 'flag', help: 'status: print JSON' },
+];
+
+const USAGE = 'usage: memtree daemon {status [--json] | stop | logs [-n N]} [--socket PATH] [--state-dir DIR]';
+
+function ms(n: number): string {
+  return n < 1000 ? `${n} ms` : n < 120_000 ? `${(n / 1000).toFixed(1)} s` : `${(n / 60_000).toFixed(1)} min`;
+}
+
+export async function daemonCommand(argv: readonly string[], io: CommandIO): Promise<number> {
+  let sub: string;
+  let o: Map<string, string | number | boolean>;
+  try {
+    const parsed = parseArgs(argv, SPECS);
+    o = parsed.options;
+    sub = parsed.positionals[0] ?? '';
+    if (!['status', 'stop', 'logs'].includes(sub) || parsed.positionals.length !== 1) throw new UsageError('expected status, stop or logs');
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr.write(`${USAGE}\nmemtree daemon: error: ${err.message}\n`);
+    return 2;
+  }
+  const where = { stateDir: o.get('state-dir') as string | undefined, socket: o.get('socket') as string | undefined };
+  if (sub === 'logs') {
+    const file = memtreePaths(where, io.env).logFile;
+    if (!fs.existsSync(file)) {
+      io.stderr.write(`memtree: no log yet at ${file}\n`);
+      return 1;
+    }
+    const n = (o.get('lines') as number | undefined) ?? 50;
+    const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+    io.stdout.write(`${lines.slice(-n).join('\n')}\n`);
+    return 0;
+  }
+  try {
+    const client = await connectDaemon({ ...where, spawn: false, env: io.env });
+    try {
+      if (sub === 'stop') {
+        await client.conn.sendRequest(DaemonShutdownRequest.type);
+        io.stdout.write('memtreed stopped\n');
+        return 0;
+      }
+      const s = await client.conn.sendRequest(DaemonStatusRequest.type);
+      if (o.get('json') === true) {
+        io.stdout.write(`${JSON.stringify(s)}\n`);
+        return 0;
+      }
+      const lines = [
+        `memtreed ${client.init.daemonVersion} (protocol ${client.init.protocolVersion}), pid ${s.pid}, up ${ms(s.uptimeMs)}, idle ${ms(s.idleMs)}`,
+        `memory: ${(s.rssBytes / 2 ** 20).toFixed(0)} MiB; clients: ${s.clients}; idle shutdown: ${s.idleTimeoutMs === 0 ? 'never' : `after ${ms(s.idleTimeoutMs)}`}`,
+        `socket: ${s.socket}`,
+        `index: ${s.indexDir}`,
+        `log: ${s.logFile}`,
+        `open captures: ${s.captures.length === 0 ? 'none' : ''}`,
+        ...s.captures.map((c) => `  ${c.captureId}  ${c.state.padEnd(8)}  ${c.path}`),
+        `jobs: ${s.jobs.length === 0 ? 'none' : ''}`,
+        ...s.jobs.map((j) => `  ${j.captureId}  ${j.phase} ${j.percent.toFixed(0)}%`),
+      ];
+      io.stdout.write(`${lines.join('\n')}\n`);
+      return 0;
+    } finally {
+      client.close();
+    }
+  } catch (err) {
+    if (err instanceof DaemonUnavailableError) {
+      io.stdout.write(sub === 'stop' ? 'memtreed is not running\n' : `memtreed is not running\n`);
+      return sub === 'stop' ? 0 : 1;
+    }
+    const code = reportError(err, io);
+    if (code !== undefined) return code;
+    throw err;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * `memtree rpc METHOD [JSON-PARAMS]`: one request to memtreed, its result printed as JSON on
+ * one line. Errors go to stderr as {code, message, data} with exit status 1.
+ */
+import { ResponseError } from 'vscode-jsonrpc/node';
+import { parseArgs, UsageError, type OptionSpec } from '../cli/args.js';
+import { connectDaemon } from '../daemon/connect.js';
+import { reportError, type CommandIO } from './tree.js';
+
+const SPECS: readonly OptionSpec[] = [
+  { long: 'socket', type: 'string', metavar: 'PATH', help: "memtreed's socket" },
+  { long: 'state-dir', type: 'string', metavar: 'DIR', help: 'state directory of memtreed' },
+  { long: 'no-spawn', type: 'flag', help: 'fail instead of starting memtreed' },
+];
+
+const USAGE = 'usage: memtree rpc [--socket PATH] [--state-dir DIR] [--no-spawn] METHOD [JSON-PARAMS]';
+
+export async function rpcCommand(argv: readonly string[], io: CommandIO): Promise<number> {
+  let method: string;
+  let params: unknown;
+  let o: Map<string, string | number | boolean>;
+  try {
+    const parsed = parseArgs(argv, SPECS);
+    o = parsed.options;
+    if (parsed.positionals.length < 1 || parsed.positionals.length > 2) throw new UsageError('expected METHOD and optional JSON-PARAMS');
+    method = parsed.positionals[0]!;
+    if (parsed.positionals[1] !== undefined) {
+      try {
+        params = JSON.parse(parsed.positionals[1]);
+      } catch (err) {
+        throw new UsageError(`JSON-PARAMS is not valid JSON: ${(err as Error).message}`);
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr.write(`${USAGE}\nmemtree rpc: error: ${err.message}\n`);
+    return 2;
+  }
+  try {
+    const client = await connectDaemon({
+      stateDir: o.get('state-dir') as string | undefined,
+      socket: o.get('socket') as string | undefined,
+      spawn: o.get('no-spawn') !== true,
+      env: io.env,
+    });
+    try {
+      // The method comes from the user: it is not one of ours to type-check.
+      const result: unknown = params === undefined ? await client.conn.sendRequest(method) : await client.conn.sendRequest(method, params);
+      io.stdout.write(`${JSON.stringify(result ?? null)}\n`);
+      return 0;
+    } finally {
+      client.close();
+    }
+  } catch (err) {
+    if (err instanceof ResponseError) {
+      io.stderr.write(`${JSON.stringify({ code: err.code, message: err.message, data: err.data })}\n`);
+      return 1;
+    }
+    const code = reportError(err, io);
+    if (code !== undefined) return code;
+    throw err;
+  }
+}

@@ -22,6 +22,7 @@ import { TreeExpandRequest, TreeExportRequest, TreeRootRequest } from '../../pro
 import * as capture from './handlers/capture.js';
 import type { ConnectionContext, DaemonContext } from './handlers/context.js';
 import * as daemon from './handlers/daemon.js';
+import { strictReader } from './strict-reader.js';
 import * as tree from './handlers/tree.js';
 
 export interface Server {
@@ -50,7 +51,9 @@ export function startServer(
   const serve = (socket: net.Socket): void => {
     const connLog = log.child({ conn: nextId++ });
     const rpcLog = connLog.child({ component: 'rpc' });
-    const conn = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket), {
+    const writer = new SocketMessageWriter(socket);
+    const reader = strictReader(new SocketMessageReader(socket), writer, (what) => connLog.warn(what));
+    const conn = createMessageConnection(reader, writer, {
       error: (m) => rpcLog.error(m),
       warn: (m) => rpcLog.warn(m),
       info: (m) => rpcLog.info(m),

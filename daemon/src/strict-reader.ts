@@ -1,0 +1,49 @@
+/**
+ * vscode-jsonrpc silently drops bodies that are not JSON and messages that are neither
+ * request, notification nor response. JSON-RPC 2.0 wants an error reply (-32700 parse error,
+ * -32600 invalid request, id null), so a script talking to the socket learns what it did
+ * wrong. This reader wraps the socket reader and answers those itself.
+ */
+import { ErrorCodes, type DataCallback, type Message, type MessageReader, type MessageWriter } from 'vscode-jsonrpc/node';
+
+function isValid(m: unknown): boolean {
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return false;
+  const o = m as Record<string, unknown>;
+  if (o.jsonrpc !== '2.0') return false;
+  if (typeof o.method === 'string') {
+    const idOk = o.id === undefined || typeof o.id === 'number' || typeof o.id === 'string';
+    const paramsOk = o.params === undefined || (typeof o.params === 'object' && o.params !== null);
+    return idOk && paramsOk;
+  }
+  // A response (the daemon sends no requests, but tolerate them): needs an id and a result or error.
+  return 'id' in o && ('result' in o || 'error' in o);
+}
+
+export function strictReader(inner: MessageReader, writer: MessageWriter, onReject: (what: string) => void): MessageReader {
+  const reply = (code: number, message: string): void => {
+    void writer.write({ jsonrpc: '2.0', id: null, error: { code, message } } as unknown as Message).catch(() => {});
+  };
+  inner.onError((err) => {
+    onReject(`unparsable message: ${err.message}`);
+    reply(ErrorCodes.ParseError, `Parse error: ${err.message}`);
+  });
+  return {
+    onError: inner.onError,
+    onClose: inner.onClose,
+    onPartialMessage: inner.onPartialMessage,
+    dispose: () => inner.dispose(),
+    listen(callback: DataCallback) {
+      return inner.listen((msg) => {
+        if (isValid(msg)) callback(msg);
+        else {
+          onReject('invalid JSON-RPC message');
+          const id = (msg as { id?: unknown }).id;
+          const code = ErrorCodes.InvalidRequest;
+          void writer
+            .write({ jsonrpc: '2.0', id: typeof id === 'number' || typeof id === 'string' ? id : null, error: { code, message: 'Invalid Request' } } as unknown as Message)
+            .catch(() => {});
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * memtreed's lifecycle with real processes: auto-start from a client, handshake and
+ * version-mismatch restart, idle shutdown, one daemon per state dir, runtime-dir checks,
+ * protocol errors that leave the daemon up, scripted access with `memtree rpc`.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ResponseError } from 'vscode-jsonrpc/node';
+import { DaemonInitializeRequest, DaemonStatusRequest } from '../../protocol/src/daemon.js';
+import { DaemonInstance, rpcConnect, tempStateDir, waitFor } from '../helpers/daemon-instance.js';
+import { CAPTURES, MEMTREED_BIN } from '../helpers/paths.js';
+import { runMemtree } from '../helpers/run-cli.js';
+
+const cleanup: (() => Promise<unknown> | void)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0)) await f();
+});
+
+/** Stops whatever daemon answers in `stateDir` (an auto-started one has no handle). */
+async function stopDaemonIn(stateDir: string): Promise<void> {
+  await runMemtree(['daemon', 'stop', '--state-dir', stateDir]);
+}
+
+function statusOf(stateDir: string) {
+  return runMemtree(['rpc', '--no-spawn', '--state-dir', stateDir, 'daemon/status']);
+}
+
+describe('memtreed lifecycle', () => {
+  it('a client with no daemon starts one, and later clients reuse it', async () => {
+    const dir = tempStateDir();
+    cleanup.push(() => stopDaemonIn(dir));
+    const first = await runMemtree(['tree', '--json', '--state-dir', dir, path.join(CAPTURES, 'simple.bin')]);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout).capture.peakMemory).toBe(19138731);
+    const s1 = JSON.parse((await statusOf(dir)).stdout);
+    const second = await runMemtree(['tree', '--json', '--state-dir', dir, path.join(CAPTURES, 'simple.bin')]);
+    expect(second.stdout).toBe(first.stdout);
+    const s2 = JSON.parse((await statusOf(dir)).stdout);
+    expect(s2.pid).toBe(s1.pid);
+    expect(s2.captures.map((c: { path: string }) => c.path)).toEqual([path.join(CAPTURES, 'simple.bin')]);
+  });
+
+  it('MEMTREE_STATE_DIR works like --state-dir, for the client and the daemon it starts', async () => {
+    const dir = tempStateDir();
+    cleanup.push(() => stopDaemonIn(dir));
+    const r = await runMemtree(['tree', '--json', path.join(CAPTURES, 'threads.bin')], { env: { MEMTREE_STATE_DIR: dir } });
+    expect(r.code).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'memtreed.sock'))).toBe(true);
+    expect(fs.readdirSync(path.join(dir, 'index')).filter((f) => f.endsWith('.sqlite'))).toHaveLength(1);
+  });
+
+  it('a daemon of another protocol version is shut down and replaced', async () => {
+    const old = await DaemonInstance.start({ env: { MEMTREE_TEST_DAEMON_PROTOCOL: '0.9' } });
+    cleanup.push(() => old.stop(), () => stopDaemonIn(old.stateDir));
+    const rpc = await rpcConnect(old.socket, false);
+    const init = await rpc.conn.sendRequest(DaemonInitializeRequest.type, { protocolVersion: '1.0', clientVersion: 't' }).catch((e: unknown) => e);
+    rpc.close();
+    expect(init).toBeInstanceOf(ResponseError);
+    const r = await runMemtree(['tree', '--json', '--state-dir', old.stateDir, path.join(CAPTURES, 'simple.bin')]);
+    expect(r.code).toBe(0);
+    expect(await old.exited()).toBe(0);
+    const s = JSON.parse((await statusOf(old.stateDir)).stdout);
+    expect(s.pid).not.toBe(old.pid);
+  });
+
+  it('shuts down after the idle timeout, but never while a client is connected', async () => {
+    const d = await DaemonInstance.start({ args: ['--idle-timeout', '0.3'] });
+    cleanup.push(() => d.stop());
+    const rpc = await d.connect();
+    // Connected for well over the timeout: still alive and answering.
+    await new Promise((r) => setTimeout(r, 900));
+    expect(d.exitCode).toBeUndefined();
+    expect((await rpc.conn.sendRequest(DaemonStatusRequest.type)).clients).toBe(1);
+    rpc.close();
+    expect(await d.exited()).toBe(0);
+    expect(fs.existsSync(d.socket)).toBe(false);
+    expect(fs.existsSync(path.join(d.stateDir, 'memtreed.lock'))).toBe(false);
+  });
+
+  it('two daemons never run for one state dir', async () => {
+    const dir = tempStateDir();
+    cleanup.push(() => stopDaemonIn(dir));
+    const children = Array.from({ length: 4 }, () =>
+      spawn(process.execPath, [MEMTREED_BIN, '--foreground', '--state-dir', dir], { stdio: 'ignore' }),
+    );
+    const codes = children.map((c) => new Promise<number | null>((r) => c.once('exit', r)));
+    // Three of the four exit (already running); exactly one keeps serving.
+    const losers = await waitFor(async () => {
+      const done = await Promise.all(codes.map((p) => Promise.race([p, new Promise((r) => setTimeout(() => r('running'), 50))])));
+      return done.filter((x) => x !== 'running').length === 3 ? done : undefined;
+    });
+    expect(losers.filter((x) => x === 'running')).toHaveLength(1);
+    expect(losers.filter((x) => x === 3)).toHaveLength(3);
+    const s = JSON.parse((await statusOf(dir)).stdout);
+    expect(children.find((c) => c.pid === s.pid)).toBeDefined();
+  });
+
+  it('a runtime dir open to group/others or owned by someone else is refused', async () => {
+    const open = tempStateDir();
+    fs.chmodSync(open, 0o777);
+    const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
+      const c = spawn(process.execPath, [MEMTREED_BIN, '--foreground', '--state-dir', open], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      c.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      c.on('exit', (code) => resolve({ code, err }));
+    });
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/refusing to use .*: its mode 777 lets group or others in/);
+    const client = await runMemtree(['tree', '--state-dir', open, path.join(CAPTURES, 'simple.bin')]);
+    expect(client.code).toBe(1);
+    expect(client.stderr).toMatch(/refusing to use/);
+
+    if (process.getuid?.() === 0) {
+      const foreign = tempStateDir();
+      fs.chownSync(foreign, 65534, 65534);
+      const c = await runMemtree(['daemon', 'status', '--state-dir', foreign]);
+      expect(c.stderr).toMatch(/refusing to use .*: it is owned by uid 65534/);
+    }
+  });
+
+  it('a stale socket and lock left by a killed daemon do not stop a new one', async () => {
+    const d = await DaemonInstance.start();
+    await d.kill9();
+    expect(fs.existsSync(d.socket)).toBe(true);
+    const again = await DaemonInstance.start({ stateDir: d.stateDir });
+    cleanup.push(() => again.stop());
+    expect((await statusOf(d.stateDir)).code).toBe(0);
+  });
+
+  it('malformed JSON, invalid messages, unknown methods, bad params and unknown nodes get JSON-RPC errors; the daemon stays up', async () => {
+    const d = await DaemonInstance.start();
+    cleanup.push(() => d.stop());
+    const replies: string[] = [];
+    const raw = await new Promise<net.Socket>((resolve) => {
+      const s = net.connect(d.socket, () => resolve(s));
+      s.on('data', (b: Buffer) => replies.push(b.toString()));
+    });
+    const send = (body: string) => raw.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    send('{not json');
+    send(JSON.stringify({ hello: 'world' }));
+    send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'daemon/status' }));
+    await waitFor(() => (replies.join('').match(/"error"/g)?.length === 3 ? true : undefined));
+    const text = replies.join('');
+    expect(text).toContain('"code":-32700');
+    expect(text).toContain('"code":-32600');
+    expect(text).toMatch(/"id":1,"error":\{"code":-31008/); // no handshake yet
+    raw.destroy();
+
+    const rpc = await d.connect();
+    const err = (p: Promise<unknown>) => p.then(() => undefined, (e: ResponseError<unknown>) => e.code);
+    expect(await err(rpc.conn.sendRequest('no/such'))).toBe(-32601);
+    expect(await err(rpc.conn.sendRequest('capture/open', { nope: 1 }))).toBe(-32602);
+    expect(await err(rpc.conn.sendRequest('tree/root', { captureId: 'abc', view: { mode: { kind: 'peak' }, biggestAllocs: 200 } }))).toBe(-31004);
+    const open = (await rpc.conn.sendRequest('capture/open', { path: path.join(CAPTURES, 'simple.bin') })) as { captureId: string };
+    const view = { mode: { kind: 'peak' }, biggestAllocs: 200 };
+    expect(await err(rpc.conn.sendRequest('tree/expand', { captureId: open.captureId, view, nodeId: 123456 }))).toBe(-31005);
+    expect(await err(rpc.conn.sendRequest('tree/expand', { captureId: open.captureId, view, nodeId: -1 }))).toBe(-32602);
+    expect(await err(rpc.conn.sendRequest('capture/open', { path: path.join(CAPTURES, 'bad_random.bin') }))).toBe(-31002);
+    expect(await err(rpc.conn.sendRequest('capture/open', { path: '/no/such/file.bin' }))).toBe(-31001);
+    expect((await rpc.conn.sendRequest(DaemonStatusRequest.type)).pid).toBe(d.pid);
+    rpc.close();
+  });
+
+  it('a bad capture gets the reader\'s clear error over RPC', async () => {
+    const d = await DaemonInstance.start();
+    cleanup.push(() => d.stop());
+    const r = await runMemtree(['rpc', '--state-dir', d.stateDir, 'capture/open', JSON.stringify({ path: path.join(CAPTURES, 'bad_truncated.bin') })]);
+    expect(r.code).toBe(1);
+    const e = JSON.parse(r.stderr);
+    expect(e.code).toBe(-31002);
+    expect(e.message).toMatch(/bad_truncated\.bin: LZ4 data ends early at byte 7489/);
+    expect(e.data).toMatchObject({ reason: 'LZ4 data ends early at byte 7489 (file truncated?)' });
+  });
+});

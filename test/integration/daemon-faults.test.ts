@@ -1,0 +1,166 @@
+/**
+ * Faults and concurrency against a real memtreed: killed mid-index, many clients while
+ * another capture indexes, a capture rewritten after indexing, a corrupt index file.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CaptureOpenRequest, CaptureProgressNotification } from '../../protocol/src/capture.js';
+import { DaemonStatusRequest } from '../../protocol/src/daemon.js';
+import { displayedChildren, DEFAULT_FILTER } from '../../protocol/src/display.js';
+import type { TreeDocument, TreeDocumentNode } from '../../protocol/src/tree-document.js';
+import { TreeExpandRequest, TreeExportRequest, type ViewOptions } from '../../protocol/src/tree.js';
+import { localTree } from '../../client/src/commands/tree.js';
+import { parseTreeOptions } from '../../client/src/commands/tree-options.js';
+import { writeChurnCapture } from '../helpers/churn-capture.js';
+import { DaemonInstance, tempStateDir, type Rpc } from '../helpers/daemon-instance.js';
+import { CAPTURES } from '../helpers/paths.js';
+
+const VIEW: ViewOptions = { mode: { kind: 'peak' }, biggestAllocs: 200, hideImportSystem: false, hideUninteresting: true };
+const cleanup: (() => Promise<unknown> | void)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0)) await f();
+});
+
+let big: string;
+beforeAll(() => {
+  // About a second of indexing: long enough to kill the daemon or hammer it meanwhile.
+  big = path.join(tempStateDir('memtree-big-'), 'churn.bin');
+  writeChurnCapture(big, 4_000_000);
+});
+
+function expected(file: string, extra: string[] = []): TreeDocument {
+  return localTree(parseTreeOptions(['--no-daemon', ...extra, file])).doc;
+}
+
+async function exportTree(rpc: Rpc, file: string): Promise<{ captureId: string; indexed: boolean; doc: TreeDocument }> {
+  const open = await rpc.conn.sendRequest(CaptureOpenRequest.type, { path: file });
+  const doc = await rpc.conn.sendRequest(TreeExportRequest.type, { captureId: open.captureId, mode: { kind: 'peak' }, biggestAllocs: 200 });
+  return { captureId: open.captureId, indexed: open.indexed, doc };
+}
+
+/** Walks the default view of a capture with tree/expand and returns its rows. */
+async function walkRows(rpc: Rpc, captureId: string): Promise<string[]> {
+  const rows: string[] = [];
+  const walk = async (id: number, depth: number): Promise<void> => {
+    const page = await rpc.conn.sendRequest(TreeExpandRequest.type, { captureId, view: VIEW, nodeId: id, limit: 10000 });
+    for (const n of page.nodes) {
+      rows.push(`${depth} ${n.function} ${n.file}:${n.line} ${n.bytes}`);
+      if (n.childCount > 0) await walk(n.id, depth + 1);
+    }
+  };
+  await walk(0, 0);
+  return rows;
+}
+
+function docRows(doc: TreeDocument): string[] {
+  const rows: string[] = [];
+  const walk = (n: TreeDocumentNode, depth: number): void => {
+    for (const c of displayedChildren(n.children, (x) => x.children, DEFAULT_FILTER)) {
+      rows.push(`${depth} ${c.function} ${c.file}:${c.line} ${c.bytes}`);
+      walk(c, depth + 1);
+    }
+  };
+  walk(doc.root, 0);
+  return rows;
+}
+
+function indexFiles(stateDir: string): string[] {
+  return fs.readdirSync(path.join(stateDir, 'index')).sort();
+}
+
+describe('memtreed faults', () => {
+  it('kill -9 in the middle of indexing: nothing half-built is served, a new daemon re-indexes correctly', async () => {
+    const d = await DaemonInstance.start();
+    const rpc = await d.connect();
+    const reading = new Promise<void>((resolve) => {
+      rpc.conn.onNotification(CaptureProgressNotification.type, (p) => {
+        if (p.phase === 'reading' && p.percent > 0) resolve();
+      });
+    });
+    void rpc.conn.sendRequest(CaptureOpenRequest.type, { path: big }).catch(() => undefined);
+    await reading;
+    await d.kill9();
+    rpc.close();
+    expect(indexFiles(d.stateDir).filter((f) => f.endsWith('.sqlite'))).toEqual([]);
+
+    const again = await DaemonInstance.start({ stateDir: d.stateDir });
+    cleanup.push(() => again.stop());
+    const rpc2 = await again.connect();
+    try {
+      const r = await exportTree(rpc2, big);
+      expect(r.indexed).toBe(true);
+      expect(r.doc).toEqual(expected(big));
+      expect(indexFiles(d.stateDir).filter((f) => f.includes('.partial'))).toEqual([]);
+    } finally {
+      rpc2.close();
+    }
+  });
+
+  it('20 clients expanding nodes while another capture indexes all get correct answers', async () => {
+    const d = await DaemonInstance.start();
+    cleanup.push(() => d.stop());
+    const imports = path.join(CAPTURES, 'imports.bin');
+    const want = docRows(expected(imports));
+    const first = await d.connect();
+    const { captureId } = await exportTree(first, imports);
+    const indexing = exportTree(first, big);
+    const clients = await Promise.all(Array.from({ length: 20 }, () => d.connect()));
+    // The other capture is still being indexed while the 20 clients walk the tree.
+    expect((await first.conn.sendRequest(DaemonStatusRequest.type)).jobs).toHaveLength(1);
+    const results = await Promise.all(clients.map((c) => walkRows(c, captureId)));
+    for (const rows of results) expect(rows).toEqual(want);
+    expect((await indexing).doc).toEqual(expected(big));
+    for (const c of [first, ...clients]) c.close();
+  });
+
+  it('a capture rewritten after indexing is re-indexed, and the old index removed', async () => {
+    const d = await DaemonInstance.start();
+    cleanup.push(() => d.stop());
+    const file = path.join(tempStateDir('memtree-rewrite-'), 'capture.bin');
+    fs.copyFileSync(path.join(CAPTURES, 'simple.bin'), file);
+    const rpc = await d.connect();
+    try {
+      const a = await exportTree(rpc, file);
+      expect(a.doc.root).toEqual(expected(path.join(CAPTURES, 'simple.bin')).root);
+      fs.copyFileSync(path.join(CAPTURES, 'threads.bin'), file);
+      const b = await exportTree(rpc, file);
+      expect(b.indexed).toBe(true);
+      expect(b.captureId).not.toBe(a.captureId);
+      expect(b.doc.root).toEqual(expected(path.join(CAPTURES, 'threads.bin')).root);
+      expect(indexFiles(d.stateDir).filter((f) => f.endsWith('.sqlite'))).toHaveLength(1);
+    } finally {
+      rpc.close();
+    }
+  });
+
+  it('a corrupt or truncated index file is discarded and rebuilt', async () => {
+    const stateDir = tempStateDir();
+    const file = path.join(CAPTURES, 'threads.bin');
+    const want = expected(file);
+    for (const damage of ['garbage', 'truncate'] as const) {
+      const d = await DaemonInstance.start({ stateDir });
+      let rpc = await d.connect();
+      expect((await exportTree(rpc, file)).doc).toEqual(want);
+      rpc.close();
+      await d.stop();
+      const [index] = indexFiles(stateDir).filter((f) => f.endsWith('.sqlite'));
+      const p = path.join(stateDir, 'index', index!);
+      if (damage === 'garbage') {
+        const fd = fs.openSync(p, 'r+');
+        fs.writeSync(fd, Buffer.alloc(8192, 0xab), 0, 8192, 4096);
+        fs.closeSync(fd);
+      } else {
+        fs.truncateSync(p, 5000);
+      }
+      const d2 = await DaemonInstance.start({ stateDir });
+      rpc = await d2.connect();
+      const r = await exportTree(rpc, file);
+      expect(r.indexed).toBe(true);
+      expect(r.doc).toEqual(want);
+      rpc.close();
+      await d2.stop();
+    }
+  });
+});
+

@@ -18,6 +18,7 @@ export interface CaptureOpenParams {
 export interface CaptureOpenResult {
   /** Stable id of the capture: a fingerprint of the file (device, inode, size, mtime, content hash). */
   readonly captureId: string;
+  /** Facts about the capture (header, counts, peak memory). */
   readonly info: CaptureInfo;
   /** Whether this request had to index (false: an existing index was reused). */
   readonly indexed: boolean;
@@ -65,7 +66,9 @@ export namespace CaptureProgressNotification {
 }
 
 export interface CaptureListEntry {
+  /** Capture id. */
   readonly captureId: string;
+  /** Absolute path of the capture. */
   readonly path: string;
   /** "ready": index complete; "indexing": a job runs; "failed": the last attempt failed. */
   readonly state: 'ready' | 'indexing' | 'failed';
@@ -74,6 +77,7 @@ export interface CaptureListEntry {
 }
 
 export interface CaptureListResult {
+  /** Every indexed capture. */
   readonly captures: readonly CaptureListEntry[];
 }
 
@@ -84,6 +88,7 @@ export namespace CaptureListRequest {
 }
 
 export interface CaptureForgetParams {
+  /** Capture whose index to delete. */
   readonly captureId: string;
 }
 

@@ -29,6 +29,7 @@ export interface InitializeResult {
   readonly protocolVersion: string;
   /** The daemon's package version. */
   readonly daemonVersion: string;
+  /** Features this daemon supports. */
   readonly capabilities: DaemonCapabilities;
 }
 
@@ -77,7 +78,9 @@ export interface StatusResult {
   readonly logFile: string;
   /** Idle shutdown delay in ms (0 = never). */
   readonly idleTimeoutMs: number;
+  /** Captures with an open index. */
   readonly captures: readonly StatusCapture[];
+  /** Indexing and tree-building jobs running now. */
   readonly jobs: readonly StatusJob[];
 }
 

@@ -5,8 +5,11 @@ import { RequestType } from 'vscode-jsonrpc';
 import type { ViewNode, ViewOptions } from './tree.js';
 
 export interface NodeDetailParams {
+  /** Capture id from capture/open. */
   readonly captureId: string;
+  /** The view the node id belongs to. */
   readonly view: ViewOptions;
+  /** The node. */
   readonly nodeId: number;
   /** Lines of source wanted on each side of the frame's line (default 10, at most 200). */
   readonly context?: number;
@@ -25,6 +28,7 @@ export interface SourceWindow {
 }
 
 export interface NodeDetailResult {
+  /** The node as the view shows it. */
   readonly node: ViewNode;
   /** null for the root, `<frozen …>`-style names, line 0 and unreadable files. */
   readonly source: SourceWindow | null;

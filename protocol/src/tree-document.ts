@@ -80,10 +80,14 @@ export interface ElidedInfo {
 
 /** The whole document. */
 export interface TreeDocument {
+  /** Facts about the capture. */
   readonly capture: CaptureInfo;
+  /** Which snapshot the tree shows. */
   readonly mode: SnapshotMode;
   /** The `-b` value the tree was built with. */
   readonly biggestAllocs: number;
+  /** The tree; the root counts only the records shown. */
   readonly root: TreeDocumentNode;
+  /** What `biggestAllocs` cut. */
   readonly elided: ElidedInfo;
 }

@@ -21,22 +21,30 @@ export interface ViewOptions {
 export interface ViewNode {
   /** Id within this (capture, mode, biggestAllocs) tree; stable across filters. 0 is the root. */
   readonly id: number;
+  /** Function name ("<ROOT>" for the root). */
   readonly function: string;
+  /** Source file as recorded in the capture. */
   readonly file: string;
+  /** Line number (0 when unknown). */
   readonly line: number;
   /** Inclusive bytes (never changed by filters). */
   readonly bytes: number;
+  /** Allocations of the records through this node. */
   readonly allocations: number;
   /** Thread label ("0x1 (MainThread)"), "" for the root. */
   readonly thread: string;
+  /** False for runpy and import-system frames. */
   readonly interesting: boolean;
+  /** True for frames of Python's import machinery. */
   readonly importSystem: boolean;
   /** Number of displayed children under the request's filters (0: a leaf, shown 📄). */
   readonly childCount: number;
 }
 
 export interface TreeRootParams {
+  /** Capture id from capture/open. */
   readonly captureId: string;
+  /** What the tree shows. */
   readonly view: ViewOptions;
 }
 
@@ -56,7 +64,9 @@ export namespace TreeRootRequest {
 }
 
 export interface TreeExpandParams {
+  /** Capture id from capture/open. */
   readonly captureId: string;
+  /** What the tree shows (the filters decide which children are displayed). */
   readonly view: ViewOptions;
   /** Node whose displayed children are wanted. */
   readonly nodeId: number;
@@ -82,8 +92,11 @@ export namespace TreeExpandRequest {
 }
 
 export interface TreeExportParams {
+  /** Capture id from capture/open. */
   readonly captureId: string;
+  /** Which snapshot. */
   readonly mode: SnapshotMode;
+  /** How many of the biggest snapshot records the tree uses (memray's -b). */
   readonly biggestAllocs: number;
 }
 

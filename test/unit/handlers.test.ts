@@ -1,0 +1,140 @@
+/**
+ * The daemon's handlers as plain functions, without a socket: a real index on disk, jobs run
+ * in-process, a pino logger writing nowhere.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import pino from 'pino';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ResponseError } from 'vscode-jsonrpc';
+import type { CaptureProgressParams } from '../../protocol/src/capture.js';
+import { MemtreeErrorCodes } from '../../protocol/src/errors.js';
+import type { ViewOptions } from '../../protocol/src/tree.js';
+import * as capture from '../../daemon/src/handlers/capture.js';
+import type { ConnectionContext } from '../../daemon/src/handlers/context.js';
+import * as daemon from '../../daemon/src/handlers/daemon.js';
+import * as tree from '../../daemon/src/handlers/tree.js';
+import { Captures } from '../../daemon/src/index/captures.js';
+import { Jobs } from '../../daemon/src/index/jobs.js';
+import { tempStateDir } from '../helpers/daemon-instance.js';
+import { CAPTURES } from '../helpers/paths.js';
+
+const log = pino({ level: 'silent' });
+const progress: CaptureProgressParams[] = [];
+let ctx: ConnectionContext;
+
+beforeAll(() => {
+  const jobs = new Jobs(log, true);
+  const captures = new Captures(path.join(tempStateDir(), 'index'), jobs, log);
+  ctx = {
+    daemon: {
+      captures,
+      jobs,
+      log,
+      version: 'test',
+      startedAt: Date.now(),
+      socket: '/nowhere.sock',
+      logFile: '/nowhere.log',
+      idleTimeoutMs: 0,
+      lastActivity: () => Date.now(),
+      clientCount: () => 1,
+      requestShutdown: () => {},
+    },
+    log,
+    sendProgress: (p) => progress.push(p),
+  };
+});
+
+const view: ViewOptions = { mode: { kind: 'peak' }, biggestAllocs: 200, hideImportSystem: false, hideUninteresting: true };
+
+async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<number | undefined> {
+  try {
+    await (typeof p === 'function' ? p() : p);
+    return undefined;
+  } catch (err) {
+    if (err instanceof ResponseError) return err.code;
+    throw err;
+  }
+}
+
+describe('handlers', () => {
+  it('initialize accepts protocol 1.x and rejects other majors', async () => {
+    expect(daemon.initialize(ctx, { protocolVersion: '1.7', clientVersion: 'x' }).protocolVersion).toBe('1.0');
+    expect(await codeOf(() => daemon.initialize(ctx, { protocolVersion: '2.0', clientVersion: 'x' }))).toBe(MemtreeErrorCodes.ProtocolMismatch);
+    expect(await codeOf(() => daemon.initialize(ctx, {}))).toBe(-32602);
+  });
+
+  it('capture/open indexes once, reports progress, then reuses the index', async () => {
+    const file = path.join(CAPTURES, 'simple.bin');
+    const first = await capture.open(ctx, { path: file });
+    expect(first.indexed).toBe(true);
+    expect(first.info.peakMemory).toBe(19138731);
+    expect(progress.some((p) => p.captureId === first.captureId && p.phase === 'done')).toBe(true);
+    const second = await capture.open(ctx, { path: 'simple.bin', cwd: CAPTURES });
+    expect(second).toMatchObject({ captureId: first.captureId, indexed: false });
+    expect(capture.list(ctx).captures.map((c) => c.captureId)).toContain(first.captureId);
+  });
+
+  it('tree/root, tree/expand and node/detail follow the view', async () => {
+    const { captureId } = await capture.open(ctx, { path: path.join(CAPTURES, 'simple.bin') });
+    const root = await tree.root(ctx, { captureId, view });
+    expect(root.root).toMatchObject({ id: 0, function: '<ROOT>', bytes: 19138731, childCount: 3 });
+    const top = await tree.expand(ctx, { captureId, view, nodeId: 0 });
+    expect(top.nodes.map((n) => [n.function, n.line])).toEqual([
+      ['_run_tracker', 83],
+      ['_run_tracker', 80],
+      ['_run_tracker', 58],
+    ]);
+    // With uninteresting frames shown, runpy frames appear under the first node.
+    const under = await tree.expand(ctx, { captureId, view: { ...view, hideUninteresting: false }, nodeId: top.nodes[0]!.id, limit: 1 });
+    expect(under.nodes[0]).toMatchObject({ function: 'run_path', file: '<frozen runpy>', interesting: false });
+    expect(under.total).toBe(3);
+    const page = await tree.expand(ctx, { captureId, view, nodeId: 0, offset: 2, limit: 5 });
+    expect(page).toMatchObject({ total: 3, offset: 2 });
+    expect(page.nodes).toHaveLength(1);
+    const detail = await tree.detail(ctx, { captureId, view, nodeId: top.nodes[0]!.id });
+    expect(detail.node.function).toBe('_run_tracker');
+    expect(detail.source).toBeNull(); // memray's own file is not on this machine
+  });
+
+  it('tree/export gives the JSON document, for another -b and mode too', async () => {
+    const { captureId } = await capture.open(ctx, { path: path.join(CAPTURES, 'threads.bin') });
+    const doc = await tree.exportTree(ctx, { captureId, mode: { kind: 'temporary', threshold: 1 }, biggestAllocs: 5 });
+    expect(doc.mode).toEqual({ kind: 'temporary', threshold: 1 });
+    expect(doc.biggestAllocs).toBe(5);
+    expect(doc.elided.locations).toBeGreaterThan(0);
+  });
+
+  it('errors: unknown capture, unknown node, bad params, missing file, bad file, temporary of an aggregated capture', async () => {
+    const { captureId } = await capture.open(ctx, { path: path.join(CAPTURES, 'simple.bin') });
+    expect(await codeOf(tree.root(ctx, { captureId: 'nope', view }))).toBe(MemtreeErrorCodes.UnknownCapture);
+    expect(await codeOf(tree.expand(ctx, { captureId, view, nodeId: 1e6 }))).toBe(MemtreeErrorCodes.UnknownNode);
+    expect(await codeOf(tree.expand(ctx, { captureId, view, nodeId: 'x' }))).toBe(-32602);
+    expect(await codeOf(tree.expand(ctx, { captureId, view: { ...view, mode: { kind: 'median' } }, nodeId: 0 }))).toBe(-32602);
+    expect(await codeOf(tree.expand(ctx, { captureId, view, nodeId: 0, limit: 1e9 }))).toBe(-32602);
+    expect(await codeOf(capture.open(ctx, { path: '/no/such.bin' }))).toBe(MemtreeErrorCodes.CaptureNotFound);
+    expect(await codeOf(capture.open(ctx, { path: path.join(CAPTURES, 'bad_empty.bin') }))).toBe(MemtreeErrorCodes.CaptureInvalid);
+    const agg = await capture.open(ctx, { path: path.join(CAPTURES, 'aggregated_simple.bin') });
+    expect(await codeOf(tree.root(ctx, { captureId: agg.captureId, view: { ...view, mode: { kind: 'temporary', threshold: 1 } } }))).toBe(
+      MemtreeErrorCodes.ModeUnavailable,
+    );
+    expect(await codeOf(capture.open(ctx, { path: path.join(CAPTURES, 'aggregated_simple.bin'), modes: [{ kind: 'temporary', threshold: 0 }] }))).toBe(
+      MemtreeErrorCodes.ModeUnavailable,
+    );
+  });
+
+  it('capture/forget deletes the index', async () => {
+    const { captureId } = await capture.open(ctx, { path: path.join(CAPTURES, 'unicode.bin') });
+    const before = ctx.daemon.captures.get(captureId).file;
+    expect(fs.existsSync(before)).toBe(true);
+    capture.forget(ctx, { captureId });
+    expect(fs.existsSync(before)).toBe(false);
+    expect(await codeOf(tree.root(ctx, { captureId, view }))).toBe(MemtreeErrorCodes.UnknownCapture);
+  });
+
+  it('status reports the open captures', () => {
+    const s = daemon.status(ctx);
+    expect(s.pid).toBe(process.pid);
+    expect(s.captures.length).toBeGreaterThan(0);
+  });
+});

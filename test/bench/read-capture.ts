@@ -1,0 +1,29 @@
+/**
+ * Child process of the benchmark: reads one capture completely (peak + leaks snapshots in one
+ * pass, then the peak tree) and prints one JSON line of measurements. Run alone so its peak
+ * RSS is its own.
+ */
+import * as fs from 'node:fs';
+import { loadCapture } from '../../daemon/src/capture/load.js';
+import { treeDocument } from '../../daemon/src/tree/tree-document.js';
+
+const file = process.argv[2]!;
+const t0 = performance.now();
+const c = loadCapture(file);
+const t1 = performance.now();
+const doc = treeDocument(c, file, { kind: 'peak' }, 200);
+const t2 = performance.now();
+process.stdout.write(
+  `${JSON.stringify({
+    file,
+    fileBytes: fs.statSync(file).size,
+    decompressedBytes: c.bytesRead,
+    records: c.totalAllocations,
+    peakMemory: c.peakMemory,
+    readMs: t1 - t0,
+    treeMs: t2 - t1,
+    totalMs: t2 - t0,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    rootBytes: doc.root.bytes,
+  })}\n`,
+);

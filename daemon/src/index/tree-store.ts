@@ -29,6 +29,7 @@ export function loadTreeInput(db: ReadableDB, mode: ModeKey): { snap: Snapshot; 
     stackId: new Int32Array(n),
     nativeId: new Float64Array(n),
     tid: new Float64Array(n),
+    generation: new Float64Array(n),
     bytes: new Float64Array(n),
     count: new Float64Array(n),
     firstSeq: new Float64Array(n),

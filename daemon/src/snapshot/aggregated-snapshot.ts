@@ -12,6 +12,7 @@ export function aggregatedSnapshot(allocs: readonly AggregatedAllocation[], whic
   const stackId: number[] = [];
   const nativeId: number[] = [];
   const tid: number[] = [];
+  const generation: number[] = [];
   const bytes: number[] = [];
   const count: number[] = [];
   const firstSeq: number[] = [];
@@ -27,6 +28,7 @@ export function aggregatedSnapshot(allocs: readonly AggregatedAllocation[], whic
       stackId.push(a.stackId);
       nativeId.push(a.nativeId);
       tid.push(a.tid);
+      generation.push(a.generation);
       bytes.push(b);
       count.push(n);
       firstSeq.push(seq);
@@ -40,6 +42,7 @@ export function aggregatedSnapshot(allocs: readonly AggregatedAllocation[], whic
     stackId: Int32Array.from(stackId),
     nativeId: Float64Array.from(nativeId),
     tid: Float64Array.from(tid),
+    generation: Float64Array.from(generation),
     bytes: Float64Array.from(bytes),
     count: Float64Array.from(count),
     firstSeq: Float64Array.from(firstSeq),

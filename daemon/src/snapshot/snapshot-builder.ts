@@ -32,6 +32,11 @@ export interface SnapshotRecords {
   readonly nativeId: Float64Array;
   /** memray thread id of each record. */
   readonly tid: Float64Array;
+  /**
+   * Memory-map generation of each record (native captures; symbolization uses it). memray takes
+   * an arbitrary member's; we take the generation of the group's first allocation.
+   */
+  readonly generation: Float64Array;
   /** Bytes of each record. */
   readonly bytes: Float64Array;
   /** Allocation count of each record. */
@@ -61,6 +66,7 @@ export class SnapshotBuilder implements AllocationSink {
   /** (stackId, nativeId * 2^20 + thread index) -> group id. */
   private readonly groupKeys = new PairInterner(4096);
   private groupTid: number[] = [];
+  private groupGeneration: number[] = [];
   private readonly departed = new GroupTally();
   private readonly temp: TemporaryTracker | undefined;
   private readonly threadIndex = new Map<number, number>();
@@ -85,7 +91,7 @@ export class SnapshotBuilder implements AllocationSink {
     }
   }
 
-  private group(tid: number, stackId: number, nativeId: number): number {
+  private group(tid: number, stackId: number, nativeId: number, generation: number): number {
     if (tid !== this.lastTid) {
       let idx = this.threadIndex.get(tid);
       if (idx === undefined) {
@@ -98,7 +104,10 @@ export class SnapshotBuilder implements AllocationSink {
     const b = nativeId * 1048576 + this.lastTidIndex;
     if (stackId === this.lastGroupA && b === this.lastGroupB) return this.lastGroup;
     const g = this.groupKeys.intern(stackId, b);
-    if (g === this.groupTid.length) this.groupTid.push(tid);
+    if (g === this.groupTid.length) {
+      this.groupTid.push(tid);
+      this.groupGeneration.push(generation);
+    }
     this.lastGroupA = stackId;
     this.lastGroupB = b;
     this.lastGroup = g;
@@ -112,12 +121,13 @@ export class SnapshotBuilder implements AllocationSink {
     allocator: number,
     stackId: number,
     nativeId: number,
+    generation: number,
   ): void {
     const i = this.index++;
     const kind = ALLOCATOR_KIND[allocator]!;
     const live = this.live;
     if (kind === KIND_SIMPLE_ALLOC) {
-      const g = this.group(tid, stackId, nativeId);
+      const g = this.group(tid, stackId, nativeId, generation);
       this.current += size;
       const slot = live.upsert(address);
       if (!live.isNew) {
@@ -142,7 +152,7 @@ export class SnapshotBuilder implements AllocationSink {
       }
       if (this.temp !== undefined) this.temp.free(tid, address, size, false);
     } else if (kind === KIND_RANGED_ALLOC) {
-      const g = this.group(tid, stackId, nativeId);
+      const g = this.group(tid, stackId, nativeId, generation);
       if (size > 0) {
         this.ranges.add(address * 8, size, g, i);
         this.current += size;
@@ -192,6 +202,7 @@ export class SnapshotBuilder implements AllocationSink {
       stackId: new Int32Array(n),
       nativeId: new Float64Array(n),
       tid: new Float64Array(n),
+      generation: new Float64Array(n),
       bytes: new Float64Array(n),
       count: new Float64Array(n),
       firstSeq: new Float64Array(n),
@@ -202,6 +213,7 @@ export class SnapshotBuilder implements AllocationSink {
       out.stackId[k] = this.groupKeys.a(g);
       out.nativeId[k] = Math.floor(this.groupKeys.b(g) / 1048576);
       out.tid[k] = this.groupTid[g]!;
+      out.generation[k] = this.groupGeneration[g]!;
       out.bytes[k] = t.bytes[g]!;
       out.count[k] = t.count[g]!;
       out.firstSeq[k] = t.minSeq[g]!;

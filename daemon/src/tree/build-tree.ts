@@ -54,7 +54,7 @@ export interface TreeFrame {
 }
 
 /** Resolves a record's stack into tree frames, innermost first. */
-export type StackResolver = (stackId: number, nativeId: number, tid: number) => readonly TreeFrame[];
+export type StackResolver = (stackId: number, nativeId: number, tid: number, generation: number) => readonly TreeFrame[];
 
 function newNode(f: Pick<TreeFrame, 'location' | 'function' | 'file' | 'line' | 'interesting' | 'importSystem'>): TreeNode {
   return {
@@ -142,7 +142,7 @@ export function buildTree(snap: Snapshot, biggestAllocs: number, resolve: StackR
     }
     root.bytes += bytes;
     root.allocations += count;
-    const frames = resolve(r.stackId[i]!, r.nativeId[i]!, tid);
+    const frames = resolve(r.stackId[i]!, r.nativeId[i]!, tid, r.generation[i]!);
     let cur = root;
     for (let idx = 0, f = frames.length - 1; f >= 0; f--, idx++) {
       const frame = frames[f]!;

@@ -165,23 +165,35 @@ export class LiveTable {
     return o;
   }
 
-  /** Releases every empty leaf and forgets its page. */
+  /**
+   * Releases every empty leaf and forgets its page. The page map is rebuilt in place: fresh
+   * typed arrays on every sweep would pile up as garbage the GC is slow to return.
+   */
   private sweep(): void {
     this.sweepPending = false;
-    const oldKeys = this.pmKeys;
-    const oldLeaf = this.pmLeaf;
-    for (let i = 0; i < oldKeys.length; i++) {
-      const k = oldKeys[i]!;
+    const keys = this.pmKeys;
+    const leaves = this.pmLeaf;
+    const keep: number[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
       if (k !== k) continue;
-      const h = oldLeaf[i]!;
+      const h = leaves[i]!;
       if (this.chunks[h >>> 20]![h & (CHUNK - 1)] === 0) {
         this.freeLeaf(h);
-        oldKeys[i] = NaN;
         this.pmUsed--;
+      } else {
+        keep.push(k, h);
       }
     }
+    keys.fill(NaN);
+    const mask = this.pmMask;
+    for (let n = 0; n < keep.length; n += 2) {
+      let j = pageHash(keep[n]!) & mask;
+      while (keys[j] === keys[j]) j = (j + 1) & mask;
+      keys[j] = keep[n]!;
+      leaves[j] = keep[n + 1]!;
+    }
     this.emptyLeaves = 0;
-    this.rebuildPageMap(oldKeys.length);
   }
 
   private emptySlot(t: Uint32Array, base: number, g: number): number {
@@ -320,10 +332,7 @@ export class LiveTable {
   }
 
   private pmGrow(): void {
-    this.rebuildPageMap(this.pmKeys.length * 2);
-  }
-
-  private rebuildPageMap(cap: number): void {
+    const cap = this.pmKeys.length * 2;
     const oldKeys = this.pmKeys;
     const oldLeaf = this.pmLeaf;
     const mask = cap - 1;

@@ -4,7 +4,7 @@
  * thread names. Stack ids are indices into the frame tree, which only ever grows, so a stack
  * id read at any point stays valid (docs/capture-format.md 7.1).
  */
-import { PairInterner } from './int-tables.js';
+import { IntPairInterner, PairInterner } from './int-tables.js';
 import { lineNumber } from './line-tables.js';
 
 /** A code object as written by CODE_OBJECT records. */
@@ -36,7 +36,7 @@ export class CaptureState {
   /** Frame id -> (code object id, offset * 2 + isEntry). */
   readonly frames = new PairInterner(1024);
   /** Stack id - 1 -> (parent stack id, frame id); stack id 0 is the empty stack. */
-  readonly tree = new PairInterner(4096);
+  readonly tree = new IntPairInterner(4096);
   /** Native node k (1-based) is (ip, parent) at index k - 1. */
   nativeIps: number[] = [];
   nativeParents: number[] = [];

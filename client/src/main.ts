@@ -1,9 +1,7 @@
 /**
  * Entry point of the `memtree` command. The only place that sets the exit status.
  */
-import { daemonCommand } from './commands/daemon.js';
-import { rpcCommand } from './commands/rpc.js';
-import { treeCommand, type CommandIO } from './commands/tree.js';
+import type { CommandIO } from './commands/tree.js';
 
 const USAGE = `usage: memtree <command> [options]
 
@@ -17,12 +15,13 @@ commands:
 export async function main(argv: readonly string[], io: CommandIO): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    // Commands load lazily: start-up time is most of a reopen (`memtree tree` on an index).
     case 'tree':
-      return treeCommand(rest, io);
+      return (await import('./commands/tree.js')).treeCommand(rest, io);
     case 'rpc':
-      return rpcCommand(rest, io);
+      return (await import('./commands/rpc.js')).rpcCommand(rest, io);
     case 'daemon':
-      return daemonCommand(rest, io);
+      return (await import('./commands/daemon.js')).daemonCommand(rest, io);
     case undefined:
     case '-h':
     case '--help':

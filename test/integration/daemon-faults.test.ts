@@ -29,8 +29,8 @@ beforeAll(() => {
   writeChurnCapture(big, 4_000_000);
 });
 
-function expected(file: string, extra: string[] = []): TreeDocument {
-  return localTree(parseTreeOptions(['--no-daemon', ...extra, file])).doc;
+async function expected(file: string, extra: string[] = []): Promise<TreeDocument> {
+  return (await localTree(parseTreeOptions(['--no-daemon', ...extra, file]))).doc;
 }
 
 async function exportTree(rpc: Rpc, file: string): Promise<{ captureId: string; indexed: boolean; doc: TreeDocument }> {
@@ -90,7 +90,7 @@ describe('memtreed faults', () => {
     try {
       const r = await exportTree(rpc2, big);
       expect(r.indexed).toBe(true);
-      expect(r.doc).toEqual(expected(big));
+      expect(r.doc).toEqual(await expected(big));
       expect(indexFiles(d.stateDir).filter((f) => f.includes('.partial'))).toEqual([]);
     } finally {
       rpc2.close();
@@ -101,7 +101,7 @@ describe('memtreed faults', () => {
     const d = await DaemonInstance.start();
     cleanup.push(() => d.stop());
     const imports = path.join(CAPTURES, 'imports.bin');
-    const want = docRows(expected(imports));
+    const want = docRows(await expected(imports));
     const first = await d.connect();
     const { captureId } = await exportTree(first, imports);
     const indexing = exportTree(first, big);
@@ -110,7 +110,7 @@ describe('memtreed faults', () => {
     expect((await first.conn.sendRequest(DaemonStatusRequest.type)).jobs).toHaveLength(1);
     const results = await Promise.all(clients.map((c) => walkRows(c, captureId)));
     for (const rows of results) expect(rows).toEqual(want);
-    expect((await indexing).doc).toEqual(expected(big));
+    expect((await indexing).doc).toEqual(await expected(big));
     for (const c of [first, ...clients]) c.close();
   });
 
@@ -122,12 +122,12 @@ describe('memtreed faults', () => {
     const rpc = await d.connect();
     try {
       const a = await exportTree(rpc, file);
-      expect(a.doc.root).toEqual(expected(path.join(CAPTURES, 'simple.bin')).root);
+      expect(a.doc.root).toEqual((await expected(path.join(CAPTURES, 'simple.bin'))).root);
       fs.copyFileSync(path.join(CAPTURES, 'threads.bin'), file);
       const b = await exportTree(rpc, file);
       expect(b.indexed).toBe(true);
       expect(b.captureId).not.toBe(a.captureId);
-      expect(b.doc.root).toEqual(expected(path.join(CAPTURES, 'threads.bin')).root);
+      expect(b.doc.root).toEqual((await expected(path.join(CAPTURES, 'threads.bin'))).root);
       expect(indexFiles(d.stateDir).filter((f) => f.endsWith('.sqlite'))).toHaveLength(1);
     } finally {
       rpc.close();
@@ -137,7 +137,7 @@ describe('memtreed faults', () => {
   it('a corrupt or truncated index file is discarded and rebuilt', async () => {
     const stateDir = tempStateDir();
     const file = path.join(CAPTURES, 'threads.bin');
-    const want = expected(file);
+    const want = await expected(file);
     for (const damage of ['garbage', 'truncate'] as const) {
       const d = await DaemonInstance.start({ stateDir });
       let rpc = await d.connect();

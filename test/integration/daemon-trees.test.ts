@@ -42,7 +42,7 @@ describe('daemon answers equal --no-daemon answers', () => {
         for (const b of [10, 200, 1000000]) {
           const opts = parseTreeOptions(['--no-daemon', '-b', String(b), ...modeFlags(mode), file]);
           const doc = await rpc.conn.sendRequest(TreeExportRequest.type, { captureId: open.captureId, mode: opts.mode, biggestAllocs: b });
-          const local = localTree(opts);
+          const local = await localTree(opts);
           expect(doc).toEqual(local.doc);
           expect(open.warnings).toEqual(local.warnings);
           expect(open.searchPath).toEqual(local.searchPath);

@@ -10,8 +10,6 @@ import { InsecureDirError } from '../../../protocol/src/node/secure-dir.js';
 import type { TreeDocument } from '../../../protocol/src/tree-document.js';
 import { TreeExportRequest } from '../../../protocol/src/tree.js';
 import { CaptureError, NoSuchFileError } from '../../../daemon/src/capture/errors.js';
-import { loadCapture } from '../../../daemon/src/capture/load.js';
-import { treeDocument } from '../../../daemon/src/tree/tree-document.js';
 import { UsageError } from '../cli/args.js';
 import { connectDaemon, DaemonUnavailableError, type DaemonClient } from '../daemon/connect.js';
 import { progressBar } from '../daemon/progress-bar.js';
@@ -33,7 +31,10 @@ interface TreeData {
 }
 
 /** The tree document read in this process (--no-daemon). */
-export function localTree(opts: TreeOptions): TreeData {
+export async function localTree(opts: TreeOptions): Promise<TreeData> {
+  // Loaded on demand: the daemon path does not need the reader.
+  const { loadCapture } = await import('../../../daemon/src/capture/load.js');
+  const { treeDocument } = await import('../../../daemon/src/tree/tree-document.js');
   const threshold = opts.mode.kind === 'temporary' ? opts.mode.threshold : undefined;
   const capture = loadCapture(opts.capture, { temporaryThreshold: threshold });
   const doc = treeDocument(capture, path.resolve(opts.capture), opts.mode, opts.biggestAllocs);
@@ -103,7 +104,7 @@ export async function treeCommand(argv: readonly string[], io: CommandIO): Promi
     return 0;
   }
   try {
-    const { doc, searchPath, warnings } = opts.noDaemon ? localTree(opts) : await daemonTree(opts, io);
+    const { doc, searchPath, warnings } = opts.noDaemon ? await localTree(opts) : await daemonTree(opts, io);
     for (const w of warnings) io.stderr.write(`memtree: warning: ${opts.capture}: ${w}\n`);
     if (opts.json) {
       io.stdout.write(`${JSON.stringify(doc)}\n`);

@@ -4,7 +4,7 @@
  * frames spliced out, import system shown), every node expanded. Colour only on terminals.
  */
 import { DEFAULT_FILTER, displayedChildren, type ViewFilter } from '../../../protocol/src/display.js';
-import type { TreeDocument, TreeDocumentNode } from '../../../protocol/src/tree-document.js';
+import type { ElidedInfo, SnapshotMode, TreeDocument, TreeDocumentNode } from '../../../protocol/src/tree-document.js';
 import { gradientColor } from '../format/gradient.js';
 import { elidedLabelExcludedSegments, joinLabel, nodeLabelSegments, type LabelSegments } from '../format/label.js';
 import { filenameToModuleName, formatPosition } from '../format/module-name.js';
@@ -41,19 +41,42 @@ function styled(s: LabelSegments, color: boolean): string {
   return out + s.text;
 }
 
-/** The summary line printed above the tree. */
-export function headerLine(doc: TreeDocument): string {
-  const shown = doc.root.bytes;
-  const total = shown + doc.elided.bytes;
+/** What the summary line above a tree is made of (a TreeDocument, or the `tree/root` answer). */
+export interface SummaryInput {
+  readonly mode: SnapshotMode;
+  readonly biggestAllocs: number;
+  /** The capture's high-water mark in bytes. */
+  readonly peakMemory: number;
+  /** Bytes the tree shows (its root). */
+  readonly shownBytes: number;
+  /** What `-b` cut. */
+  readonly elided: ElidedInfo;
+}
+
+/** The summary line shown above a tree, printed or interactive. */
+export function summaryLine(input: SummaryInput): string {
+  const shown = input.shownBytes;
+  const total = shown + input.elided.bytes;
   const pct = total === 0 ? '100.00' : formatPercent(shown, total);
   const what =
-    doc.mode.kind === 'peak'
-      ? `Peak memory: ${sizeFmt(doc.capture.peakMemory)}`
-      : doc.mode.kind === 'leaks'
+    input.mode.kind === 'peak'
+      ? `Peak memory: ${sizeFmt(input.peakMemory)}`
+      : input.mode.kind === 'leaks'
         ? `Leaked (still allocated at exit): ${sizeFmt(total)}`
-        : `Temporary allocations (threshold ${doc.mode.threshold}): ${sizeFmt(total)}`;
-  const locations = doc.elided.locations === 0 ? 'all locations' : `the ${doc.biggestAllocs} biggest locations`;
+        : `Temporary allocations (threshold ${input.mode.threshold}): ${sizeFmt(total)}`;
+  const locations = input.elided.locations === 0 ? 'all locations' : `the ${input.biggestAllocs} biggest locations`;
   return `${what}; the tree shows ${sizeFmt(shown)} (${pct} %) from ${locations}`;
+}
+
+/** The summary line printed above the tree. */
+export function headerLine(doc: TreeDocument): string {
+  return summaryLine({
+    mode: doc.mode,
+    biggestAllocs: doc.biggestAllocs,
+    peakMemory: doc.capture.peakMemory,
+    shownBytes: doc.root.bytes,
+    elided: doc.elided,
+  });
 }
 
 /** The printed lines (without trailing newlines). */

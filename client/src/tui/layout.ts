@@ -1,0 +1,57 @@
+/**
+ * Where the parts of the screen go (tree-reporter.md 3.1): header row, tree pane on the left,
+ * detail column on the right (40 % of the width, at most 100 columns: code pane above the
+ * labels), footer row. Pure numbers, shared by the model's viewport and the drawing.
+ */
+
+/** Width of the detail column for a terminal `cols` wide (memray: 120 → 48, 200 → 80, 350 → 100). */
+export function detailWidth(cols: number): number {
+  return Math.min(100, Math.floor(cols * 0.4));
+}
+
+/** Width of the tree pane. */
+export function treePaneWidth(cols: number): number {
+  return Math.max(0, cols - detailWidth(cols));
+}
+
+/** The screen split into rectangles (x, y, width, height). */
+export interface Layout {
+  readonly cols: number;
+  readonly rows: number;
+  /** Row 0: the summary line. */
+  readonly headerRow: number;
+  /** The last row: key bindings. */
+  readonly footerRow: number;
+  readonly tree: Rect;
+  /** The detail column including its left border. */
+  readonly detail: Rect;
+  /** Source lines (inside the detail column). */
+  readonly code: Rect;
+  /** Detail labels (inside the detail column, below the code pane and a separator). */
+  readonly labels: Rect;
+}
+
+/** A rectangle of cells. */
+export interface Rect {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The layout of a `cols` x `rows` terminal. */
+export function layout(cols: number, rows: number): Layout {
+  const bodyTop = 1;
+  const bodyHeight = Math.max(0, rows - 2);
+  const dw = detailWidth(cols);
+  const tree = { x: 0, y: bodyTop, width: cols - dw, height: bodyHeight };
+  const detail = { x: cols - dw, y: bodyTop, width: dw, height: bodyHeight };
+  // Border column, one column of padding on each side (as memray's panel has).
+  const innerX = detail.x + 2;
+  const innerW = Math.max(0, dw - 3);
+  // Two equal halves with a one-row separator between them.
+  const codeH = Math.max(0, Math.floor((bodyHeight - 1) / 2));
+  const code = { x: innerX, y: bodyTop, width: innerW, height: codeH };
+  const labels = { x: innerX, y: bodyTop + codeH + 1, width: innerW, height: Math.max(0, bodyHeight - codeH - 1) };
+  return { cols, rows, headerRow: 0, footerRow: rows - 1, tree, detail, code, labels };
+}

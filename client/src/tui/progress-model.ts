@@ -1,0 +1,69 @@
+/**
+ * The view shown while the daemon indexes a capture (before the tree exists): phase, percent,
+ * records and time left, fed by `capture/progress` notifications; `q` cancels.
+ */
+import type { CaptureProgressParams } from '../../../protocol/src/capture.js';
+
+/** What the progress view shows. */
+export interface ProgressState {
+  /** What is being indexed (the capture's path or a title). */
+  readonly title: string;
+  /** The last progress notification, null before the first. */
+  readonly progress: CaptureProgressParams | null;
+  /** The user asked to cancel. */
+  readonly cancelled: boolean;
+}
+
+/** What changes the progress view. */
+export type ProgressAction =
+  | { readonly type: 'progress'; readonly progress: CaptureProgressParams }
+  | { readonly type: 'cancel' };
+
+/** The state before any notification arrived. */
+export function initialProgress(title: string): ProgressState {
+  return { title, progress: null, cancelled: false };
+}
+
+/** The next progress state. */
+export function reduceProgress(s: ProgressState, a: ProgressAction): ProgressState {
+  if (s.cancelled) return s;
+  return a.type === 'cancel' ? { ...s, cancelled: true } : { ...s, progress: a.progress };
+}
+
+/** "4 s", "2 min 05 s", "1 h 02 min". */
+export function formatEta(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}
+
+const PHASES: Record<CaptureProgressParams['phase'], string> = {
+  reading: 'Reading allocation records',
+  writing: 'Writing the index',
+  done: 'Done',
+};
+
+/** A bar of `width` cells filled to `percent`. */
+export function progressBar(percent: number, width: number): string {
+  const w = Math.max(0, width);
+  const filled = Math.round((Math.max(0, Math.min(100, percent)) / 100) * w);
+  return '█'.repeat(filled) + '░'.repeat(w - filled);
+}
+
+/** The lines of the progress view, for a box `width` cells wide. */
+export function progressLines(s: ProgressState, width: number): string[] {
+  const p = s.progress;
+  const lines = [`Indexing ${s.title}`, ''];
+  if (p === null) {
+    lines.push('Starting…');
+  } else {
+    const pct = `${Math.floor(p.percent)} %`.padStart(5);
+    lines.push(`${PHASES[p.phase]}…`, `${progressBar(p.percent, Math.max(10, Math.min(50, width - 8)))} ${pct}`);
+    const facts = [`${p.records.toLocaleString('en-US')} records`];
+    if (p.etaMs !== undefined) facts.push(`about ${formatEta(p.etaMs)} left`);
+    lines.push(facts.join(' · '));
+  }
+  lines.push('', s.cancelled ? 'Cancelling…' : 'q Cancel');
+  return lines;
+}

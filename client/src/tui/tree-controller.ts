@@ -1,0 +1,159 @@
+/**
+ * Runs the pure model against a TreeSource: after every state change it sends the requests
+ * the state needs and aborts the ones it no longer needs (tree-needs.ts). Answers to aborted
+ * requests are dropped even if the source ignored the signal (cancellation is cooperative,
+ * house-style 6), so a late answer can never overwrite newer state.
+ */
+import { reduce, type TreeAction } from './tree-model.js';
+import { needs, type Need } from './tree-needs.js';
+import type { TreeSource } from './tree-source.js';
+import type { TreeState } from './tree-state.js';
+
+/** How a TreeController runs. */
+export interface TreeControllerOptions {
+  /** Delay before a node's source lines are requested; a newer cursor move cancels it (memray: ~100 ms). */
+  readonly detailDelayMs?: number;
+  /** Called after every state change (the view renders once per call). */
+  readonly onChange?: (state: TreeState) => void;
+  /** An exception while applying an answer (a bug, not a failed request); default: rethrown. */
+  readonly onError?: (err: unknown) => void;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Holds the current TreeState and keeps the source requests in line with it. */
+export class TreeController {
+  private current: TreeState;
+  private readonly inFlight = new Map<string, { readonly ac: AbortController; readonly kind: Need['kind'] }>();
+  private readonly delayed = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly idleWaiters: (() => void)[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly source: TreeSource,
+    initial: TreeState,
+    private readonly options: TreeControllerOptions = {},
+  ) {
+    this.current = initial;
+  }
+
+  /** The current state. */
+  get state(): TreeState {
+    return this.current;
+  }
+
+  /** Sends the requests the initial state needs. */
+  start(): void {
+    this.sync();
+  }
+
+  /** Applies an action; sends and aborts requests; notifies onChange when the state changed. */
+  dispatch(action: TreeAction): void {
+    if (this.closed) return;
+    const next = reduce(this.current, action);
+    if (next === this.current) return;
+    this.current = next;
+    this.sync();
+    this.options.onChange?.(next);
+  }
+
+  /** Resolves once no request is in flight or waiting (for tests and scripted use). */
+  idle(): Promise<void> {
+    if (this.inFlight.size === 0 && this.delayed.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Tree data requests in flight (root and children; source lines are not counted). */
+  get pending(): number {
+    let n = 0;
+    for (const r of this.inFlight.values()) if (r.kind !== 'detail') n++;
+    return n;
+  }
+
+  /** Aborts everything; later answers and dispatches are ignored. */
+  close(): void {
+    this.closed = true;
+    for (const { ac } of this.inFlight.values()) ac.abort();
+    for (const t of this.delayed.values()) clearTimeout(t);
+    this.inFlight.clear();
+    this.delayed.clear();
+    this.wakeIdle();
+  }
+
+  private sync(): void {
+    const wanted = new Map(needs(this.current).map((n) => [n.key, n] as const));
+    for (const [key, { ac }] of this.inFlight) {
+      if (!wanted.has(key)) {
+        ac.abort();
+        this.inFlight.delete(key);
+      }
+    }
+    for (const [key, timer] of this.delayed) {
+      if (!wanted.has(key)) {
+        clearTimeout(timer);
+        this.delayed.delete(key);
+      }
+    }
+    const delay = this.options.detailDelayMs ?? 100;
+    for (const need of wanted.values()) {
+      if (this.inFlight.has(need.key) || this.delayed.has(need.key)) continue;
+      if (need.kind === 'detail' && delay > 0) {
+        const timer = setTimeout(() => {
+          this.delayed.delete(need.key);
+          this.launch(need);
+        }, delay);
+        this.delayed.set(need.key, timer);
+      } else {
+        this.launch(need);
+      }
+    }
+    this.wakeIdle();
+  }
+
+  private launch(need: Need): void {
+    const ac = new AbortController();
+    this.inFlight.set(need.key, { ac, kind: need.kind });
+    const { view } = this.current;
+    const done = (action: TreeAction): void => {
+      if (ac.signal.aborted || this.closed) return;
+      this.inFlight.delete(need.key);
+      this.dispatch(action);
+      this.wakeIdle();
+    };
+    const fail = (err: unknown): void => done({ type: 'requestFailed', key: need.key, message: message(err) });
+    const ask = (): Promise<TreeAction> => {
+      switch (need.kind) {
+        case 'root':
+          return this.source.root(view, ac.signal).then((result) => ({ type: 'rootLoaded', generation: need.generation, result }));
+        case 'expand':
+          return this.source
+            .expand(view, need.nodeId, need.offset, need.limit, ac.signal)
+            .then((result) => ({ type: 'childrenLoaded', generation: need.generation, nodeId: need.nodeId, result }));
+        case 'detail':
+          return this.source
+            .detail(view, need.nodeId, ac.signal, need.context)
+            .then((result) => ({ type: 'detailLoaded', nodeId: need.nodeId, context: need.context, result }));
+      }
+    };
+    let answer: Promise<TreeAction>;
+    try {
+      answer = ask();
+    } catch (err) {
+      answer = Promise.reject(err); // a source that throws synchronously is one that rejects
+    }
+    // Exceptions of `done` itself (applying the answer) are bugs: they go to onError.
+    answer
+      .then(done, fail)
+      .catch((err: unknown) => {
+        if (this.options.onError === undefined) throw err;
+        this.options.onError(err);
+      });
+  }
+
+  private wakeIdle(): void {
+    if (this.inFlight.size > 0 || this.delayed.size > 0) return;
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * The interactive tree's pure model: `reduce(state, action)` for keys and arriving data, and
+ * (re-exported) `rows(state, width)` for drawing. Behaviour follows memray 1.20's `tree`
+ * (tree-reporter.md 3.9, 4.1-4.6) except where the brief differs: ←/→ collapse and expand.
+ */
+import type { NodeDetailResult } from '../../../protocol/src/node.js';
+import type { TreeExpandResult, TreeRootResult, ViewOptions } from '../../../protocol/src/tree.js';
+import { flatRows, rowIndex, type FlatRow } from './tree-rows.js';
+import {
+  ROOT_ID,
+  displayedCount,
+  emptyData,
+  expandNeedKey,
+  isExpandable,
+  moreKey,
+  nodeKey,
+  type TreeState,
+  type Viewport,
+} from './tree-state.js';
+
+export { rows, rowWindow, flatRows, type Row, type FlatRow } from './tree-rows.js';
+export { initialTreeState, treeConfig, type TreeState, type TreeConfig, type Viewport } from './tree-state.js';
+
+/** What a key asks for (keys.ts maps terminal keys to these). */
+export type KeyAction =
+  | 'up'
+  | 'down'
+  | 'left'
+  | 'right'
+  | 'toggle'
+  | 'select'
+  | 'home'
+  | 'end'
+  | 'pageUp'
+  | 'pageDown'
+  | 'expandLinear'
+  | 'toggleImports'
+  | 'toggleUninteresting'
+  | 'quit'
+  | 'suspend';
+
+/** Everything that changes the state. */
+export type TreeAction =
+  | { readonly type: 'key'; readonly key: KeyAction }
+  | { readonly type: 'resize'; readonly viewport: Viewport }
+  | { readonly type: 'rootLoaded'; readonly generation: number; readonly result: TreeRootResult }
+  | { readonly type: 'childrenLoaded'; readonly generation: number; readonly nodeId: number; readonly result: TreeExpandResult }
+  | { readonly type: 'detailLoaded'; readonly nodeId: number; readonly context: number; readonly result: NodeDetailResult }
+  | { readonly type: 'requestFailed'; readonly key: string; readonly message: string };
+
+/** The next state; the same object when nothing changed. */
+export function reduce(s: TreeState, a: TreeAction): TreeState {
+  const next = apply(s, a);
+  return next === s ? s : settle(s, next);
+}
+
+function apply(s: TreeState, a: TreeAction): TreeState {
+  switch (a.type) {
+    case 'key':
+      return onKey(s, a.key);
+    case 'resize':
+      return { ...s, viewport: a.viewport };
+    case 'rootLoaded': {
+      if (a.generation !== s.generation) return s;
+      const { root, elided, peakMemory } = a.result;
+      return { ...s, data: { ...s.data, root, elided, peakMemory, nodes: new Map(s.data.nodes).set(ROOT_ID, root) } };
+    }
+    case 'childrenLoaded':
+      return a.generation === s.generation ? onChildren(s, a.nodeId, a.result) : s;
+    case 'detailLoaded':
+      return { ...s, sources: new Map(s.sources).set(a.nodeId, { window: a.result.source, context: a.context }) };
+    case 'requestFailed': {
+      const chainKey = s.chain === null ? '' : expandNeedKey(s.generation, s.chain.at, 0);
+      return { ...s, failures: new Map(s.failures).set(a.key, a.message), chain: a.key === chainKey ? null : s.chain };
+    }
+  }
+}
+
+/** Appends a page of children; continues a toggle walk waiting for them. */
+function onChildren(s: TreeState, nodeId: number, r: TreeExpandResult): TreeState {
+  const page = s.data.children.get(nodeId);
+  const loaded = page?.ids.length ?? 0;
+  if (r.offset !== loaded) return s; // a duplicate or out-of-order page: the need is still open
+  const nodes = new Map(s.data.nodes);
+  const parents = new Map(s.data.parents);
+  for (const n of r.nodes) {
+    nodes.set(n.id, n);
+    parents.set(n.id, nodeId);
+  }
+  const ids = [...(page?.ids ?? []), ...r.nodes.map((n) => n.id)];
+  // A source that reports more children than it delivers would otherwise be asked forever.
+  const total = r.nodes.length === 0 ? ids.length : Math.max(r.total, ids.length);
+  const self = nodes.get(nodeId);
+  if (self !== undefined && self.childCount !== total) nodes.set(nodeId, { ...self, childCount: total });
+  const children = new Map(s.data.children).set(nodeId, { ids, total });
+  let next: TreeState = { ...s, data: { ...s.data, nodes, parents, children } };
+  // The cursor sat on the "more" row that these children replace: keep it on the same line.
+  if (s.cursor === moreKey(nodeId) && r.nodes.length > 0) next = { ...next, cursor: nodeKey(r.nodes[0]!.id) };
+  return next.chain?.at === nodeId ? runChain(next) : next;
+}
+
+function toggled(set: ReadonlySet<number>, id: number): Set<number> {
+  const out = new Set(set);
+  if (!out.delete(id)) out.add(id);
+  return out;
+}
+
+/** Displayed children as memray counts them for `e`: the ❓ row is a child of the root. */
+function chainCount(s: TreeState, id: number): number {
+  return displayedCount(s, id) + (id === ROOT_ID && s.data.elided.locations > 0 ? 1 : 0);
+}
+
+/** Walks a toggle chain as far as the loaded children allow (3.9 and 4.3). */
+function runChain(s: TreeState): TreeState {
+  let { chain, expanded } = s;
+  while (chain !== null) {
+    const at = chain.at;
+    if (chain.kind === 'linear' && chainCount(s, at) !== 1) {
+      chain = null;
+      break;
+    }
+    const page = s.data.children.get(at);
+    if (page === undefined) break; // wait for the children
+    const first = page.ids[0];
+    if (first === undefined) {
+      chain = null;
+      break;
+    }
+    expanded = toggled(expanded, first);
+    const go = chain.kind === 'first' ? displayedCount(s, first) > 0 : chainCount(s, first) === 1;
+    chain = go ? { kind: chain.kind, at: first } : null;
+  }
+  return { ...s, expanded, chain };
+}
+
+/** The filters changed: everything is rebuilt as at start-up (4.6). */
+function rebuild(s: TreeState, view: ViewOptions): TreeState {
+  return {
+    ...s,
+    view,
+    generation: s.generation + 1,
+    data: emptyData(s.data.root, s.data.elided, s.data.peakMemory),
+    expanded: new Set([ROOT_ID]),
+    chain: { kind: 'first', at: ROOT_ID },
+    cursor: nodeKey(ROOT_ID),
+    scroll: 0,
+    failures: new Map(),
+  };
+}
+
+function moveTo(s: TreeState, index: number): TreeState {
+  const all = flatRows(s);
+  if (all.length === 0) return s;
+  const key = all[Math.max(0, Math.min(all.length - 1, index))]!.key;
+  return key === s.cursor ? s : { ...s, cursor: key };
+}
+
+function isNodeRow(r: FlatRow | undefined): r is FlatRow & { kind: 'root' | 'node' } {
+  return r !== undefined && (r.kind === 'root' || r.kind === 'node');
+}
+
+function onKey(s: TreeState, key: KeyAction): TreeState {
+  const all = flatRows(s);
+  const at = rowIndex(s, s.cursor);
+  const row = all[at];
+  const page = Math.max(1, s.viewport.treeRows - 1);
+  switch (key) {
+    case 'up':
+      return moveTo(s, at - 1);
+    case 'down':
+      return moveTo(s, at + 1);
+    case 'home':
+      return moveTo(s, 0);
+    case 'end':
+      return moveTo(s, all.length - 1);
+    case 'pageUp':
+      return moveTo(s, at - page);
+    case 'pageDown':
+      return moveTo(s, at + page);
+    case 'toggle':
+    case 'select':
+      return isNodeRow(row) && isExpandable(s, row.id) ? { ...s, expanded: toggled(s.expanded, row.id) } : s;
+    case 'right':
+      if (!isNodeRow(row) || !isExpandable(s, row.id)) return s;
+      if (!s.expanded.has(row.id)) return { ...s, expanded: toggled(s.expanded, row.id) };
+      return all[at + 1] !== undefined && all[at + 1]!.depth > row.depth ? moveTo(s, at + 1) : s;
+    case 'left': {
+      if (row === undefined) return s;
+      if (isNodeRow(row) && isExpandable(s, row.id) && s.expanded.has(row.id)) return { ...s, expanded: toggled(s.expanded, row.id) };
+      if (row.kind === 'root') return s;
+      const parent = row.kind === 'node' ? (s.data.parents.get(row.id) ?? ROOT_ID) : row.kind === 'more' ? row.id : ROOT_ID;
+      return { ...s, cursor: nodeKey(parent) };
+    }
+    case 'expandLinear':
+      if (!isNodeRow(row)) return s;
+      return runChain({ ...s, expanded: toggled(s.expanded, row.id), chain: { kind: 'linear', at: row.id } });
+    case 'toggleImports':
+      return rebuild(s, { ...s.view, hideImportSystem: !s.view.hideImportSystem });
+    case 'toggleUninteresting':
+      return rebuild(s, { ...s.view, hideUninteresting: !s.view.hideUninteresting });
+    case 'quit':
+      return { ...s, quit: true };
+    case 'suspend':
+      return s; // a side effect for the view; nothing in the model changes
+  }
+}
+
+/** Keeps the cursor on an existing row (at the same line if its row went away) and visible. */
+function settle(prev: TreeState, next: TreeState): TreeState {
+  let s = next;
+  const all = flatRows(s);
+  let at = rowIndex(s, s.cursor);
+  if (at < 0 && all.length > 0) {
+    at = Math.min(Math.max(rowIndex(prev, prev.cursor), 0), all.length - 1);
+    s = { ...s, cursor: all[at]!.key };
+  }
+  const h = Math.max(1, s.viewport.treeRows);
+  let scroll = s.scroll;
+  if (at >= 0 && at < scroll) scroll = at;
+  if (at >= scroll + h) scroll = at - h + 1;
+  scroll = Math.max(0, Math.min(scroll, all.length - h));
+  return scroll === s.scroll ? s : { ...s, scroll };
+}

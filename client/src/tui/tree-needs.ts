@@ -1,0 +1,63 @@
+/**
+ * Which requests a state needs answered. The controller diffs this list against the requests
+ * in flight: new needs are sent, requests no longer needed are aborted. So "stale" is defined
+ * in one place: a request is stale exactly when the current state stops needing it.
+ */
+import { flatRows, rowIndex } from './tree-rows.js';
+import { DEFAULT_CONTEXT, ROOT_ID, detailNeedKey, expandNeedKey, rootNeedKey, type TreeState } from './tree-state.js';
+
+/** One request the state is waiting for; `key` identifies it across states. */
+export type Need =
+  | { readonly kind: 'root'; readonly key: string; readonly generation: number }
+  | {
+      readonly kind: 'expand';
+      readonly key: string;
+      readonly generation: number;
+      readonly nodeId: number;
+      readonly offset: number;
+      readonly limit: number;
+    }
+  | { readonly kind: 'detail'; readonly key: string; readonly nodeId: number; readonly context: number };
+
+/** Source lines wanted on each side of the frame's line for a code pane `rows` high (3.10: d = floor(h/2)). */
+export function contextFor(rows: number): number {
+  return Math.max(DEFAULT_CONTEXT, Math.floor(rows / 2) + 1);
+}
+
+/** The requests `s` is waiting for, in the order they should be sent. */
+export function needs(s: TreeState): Need[] {
+  const out: Need[] = [];
+  const { generation: g, data, config } = s;
+  const skip = (key: string): boolean => s.failures.has(key);
+  if (data.root === null && !skip(rootNeedKey(g))) out.push({ kind: 'root', key: rootNeedKey(g), generation: g });
+  const wanted = new Set<number>();
+  const expand = (nodeId: number): void => {
+    const offset = data.children.get(nodeId)?.ids.length ?? 0;
+    const key = expandNeedKey(g, nodeId, offset);
+    if (wanted.has(nodeId) || skip(key)) return;
+    wanted.add(nodeId);
+    out.push({ kind: 'expand', key, generation: g, nodeId, offset, limit: config.pageSize });
+  };
+  // A toggle walk waits on these children (before the root itself is known, too).
+  if (s.chain !== null && !data.children.has(s.chain.at)) expand(s.chain.at);
+  if (data.root === null && s.expanded.has(ROOT_ID)) expand(ROOT_ID);
+  // Every "more" row: first pages always (an open node shows "loading"), later pages only
+  // when the row comes near the viewport, so a node with 100 000 children costs one page.
+  const rows = flatRows(s);
+  const low = s.scroll - config.prefetchRows;
+  const high = s.scroll + s.viewport.treeRows + config.prefetchRows;
+  rows.forEach((r, i) => {
+    if (r.kind !== 'more') return;
+    if (!data.children.has(r.id) || (i >= low && i <= high)) expand(r.id);
+  });
+  const cursor = rows[rowIndex(s, s.cursor)];
+  if (cursor?.kind === 'node') {
+    const context = contextFor(s.viewport.codeRows);
+    const cached = s.sources.get(cursor.id);
+    const key = detailNeedKey(cursor.id, context);
+    if ((cached === undefined || cached.context < context) && !skip(key)) {
+      out.push({ kind: 'detail', key, nodeId: cursor.id, context });
+    }
+  }
+  return out;
+}

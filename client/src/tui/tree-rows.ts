@@ -1,0 +1,161 @@
+/**
+ * The visible rows of the tree (tree-reporter.md 3.2, 3.3, 3.7): guides, arrows and labels,
+ * children largest first, the ❓ row last under the root. Pure functions of the state.
+ */
+import { elidedLabelExcludedSegments, joinLabel, nodeLabelSegments, type LabelSegments } from '../format/label.js';
+import { formatPosition } from '../format/module-name.js';
+import {
+  ELIDED_KEY,
+  ROOT_ID,
+  displayedCount,
+  expandNeedKey,
+  isExpandable,
+  moreKey,
+  nodeKey,
+  type RowKey,
+  type TreeData,
+  type TreeState,
+} from './tree-state.js';
+import { sanitize, truncateToWidth } from './wcwidth.js';
+
+/** The structure of a row, independent of width and cursor. */
+export interface FlatRow {
+  readonly key: RowKey;
+  /** `more`: the not yet loaded children of `id` (a "loading"/"N more" row). */
+  readonly kind: 'root' | 'node' | 'elided' | 'more';
+  /** The node's id; for `more` rows the parent's; -1 for ❓. */
+  readonly id: number;
+  readonly depth: number;
+  /** Guides: ancestors' continuations ("│   " / "    ") then "├── " or "└── " (empty for the root). */
+  readonly guides: string;
+}
+
+/** A row as the view draws it. */
+export interface Row extends FlatRow {
+  /** How many trailing 4-cell guide groups lie inside the cursor's subtree (accent colour, 3.2). */
+  readonly accentGuides: number;
+  readonly arrow: '' | '▼ ' | '▶ ';
+  /** Label parts; for `more` rows kind 'empty' with the message in `text`. */
+  readonly label: LabelSegments;
+  /** guides + arrow + label, cut to the requested width. */
+  readonly text: string;
+  readonly cursor: boolean;
+}
+
+const cache = new WeakMap<TreeData, WeakMap<ReadonlySet<number>, FlatRow[]>>();
+
+/** All visible rows, top to bottom (memoised: the same data and expanded set give the same array). */
+export function flatRows(s: TreeState): readonly FlatRow[] {
+  let byExpanded = cache.get(s.data);
+  if (byExpanded === undefined) cache.set(s.data, (byExpanded = new WeakMap()));
+  let rows = byExpanded.get(s.expanded);
+  if (rows === undefined) {
+    rows = flatten(s);
+    byExpanded.set(s.expanded, rows);
+  }
+  return rows;
+}
+
+function flatten(s: TreeState): FlatRow[] {
+  const { data, expanded } = s;
+  if (data.root === null) return [];
+  const out: FlatRow[] = [{ key: nodeKey(ROOT_ID), kind: 'root', id: ROOT_ID, depth: 0, guides: '' }];
+  if (!expanded.has(ROOT_ID)) return out;
+  // Explicit stack instead of recursion: trees are up to 402 levels deep and pages can be long.
+  interface Frame {
+    readonly id: number;
+    readonly prefix: string;
+    readonly depth: number;
+    i: number;
+  }
+  const stack: Frame[] = [{ id: ROOT_ID, prefix: '', depth: 1, i: 0 }];
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1]!;
+    const page = data.children.get(f.id);
+    const ids = page?.ids ?? [];
+    // Before its first page arrives the root always gets a loading row: its count may be stale
+    // right after a filter toggle.
+    const more = page === undefined ? f.id === ROOT_ID || displayedCount(s, f.id) > 0 : ids.length < page.total;
+    const elided = f.id === ROOT_ID && data.elided.locations > 0;
+    if (f.i < ids.length) {
+      const id = ids[f.i++]!;
+      const last = f.i === ids.length && !more && !elided;
+      out.push({ key: nodeKey(id), kind: 'node', id, depth: f.depth, guides: f.prefix + (last ? '└── ' : '├── ') });
+      if (expanded.has(id) && displayedCount(s, id) > 0) {
+        stack.push({ id, prefix: f.prefix + (last ? '    ' : '│   '), depth: f.depth + 1, i: 0 });
+      }
+      continue;
+    }
+    if (more) out.push({ key: moreKey(f.id), kind: 'more', id: f.id, depth: f.depth, guides: f.prefix + (elided ? '├── ' : '└── ') });
+    if (elided) out.push({ key: ELIDED_KEY, kind: 'elided', id: -1, depth: 1, guides: '└── ' });
+    stack.pop();
+  }
+  return out;
+}
+
+/** Index of a row key among the visible rows, or -1. */
+export function rowIndex(s: TreeState, key: RowKey): number {
+  const rows = flatRows(s);
+  // The cursor is usually near the top or was just there: a linear scan is fine for the
+  // sizes paging allows, and avoids keeping a second index per (data, expanded) pair.
+  for (let i = 0; i < rows.length; i++) if (rows[i]!.key === key) return i;
+  return -1;
+}
+
+function moreText(s: TreeState, parent: number): string {
+  const page = s.data.children.get(parent);
+  const loaded = page?.ids.length ?? 0;
+  const failed = s.failures.get(expandNeedKey(s.generation, parent, loaded));
+  if (failed !== undefined) return `⚠ could not load children: ${failed}`;
+  if (page === undefined) return '⋯ loading';
+  return `⋯ ${(page.total - loaded).toLocaleString('en-US')} more`;
+}
+
+const MORE_LABEL = { kind: 'empty', icon: '', sizeText: '', colorIndex: null, fn: '', position: '' } as const;
+
+/** Label segments of a flat row. */
+export function rowLabel(s: TreeState, r: FlatRow): LabelSegments {
+  const { data, config } = s;
+  const total = data.root?.bytes ?? 0;
+  if (r.kind === 'elided') return elidedLabelExcludedSegments(data.elided);
+  if (r.kind === 'more') return { ...MORE_LABEL, text: moreText(s, r.id) };
+  const n = r.kind === 'root' ? data.root! : data.nodes.get(r.id)!;
+  return nodeLabelSegments({
+    icon: r.kind === 'root' || displayedCount(s, r.id) > 0 ? 'folder' : 'file',
+    bytes: n.bytes,
+    total,
+    fn: sanitize(n.function),
+    position: r.kind === 'root' ? '' : sanitize(formatPosition(n.file, n.line, config.moduleName)),
+  });
+}
+
+/** Rows `start` .. `start + count - 1` as drawn `width` cells wide. */
+export function rowWindow(s: TreeState, width: number, start: number, count: number): Row[] {
+  const all = flatRows(s);
+  const cursorAt = rowIndex(s, s.cursor);
+  const cursorDepth = cursorAt >= 0 ? all[cursorAt]!.depth : 0;
+  // The cursor's subtree is the run of deeper rows right after it.
+  let subtreeEnd = cursorAt;
+  if (cursorAt >= 0) while (subtreeEnd + 1 < all.length && all[subtreeEnd + 1]!.depth > cursorDepth) subtreeEnd++;
+  const out: Row[] = [];
+  const end = Math.min(all.length, start + count);
+  for (let i = Math.max(0, start); i < end; i++) {
+    const r = all[i]!;
+    const label = rowLabel(s, r);
+    const arrow = r.kind === 'root' || r.kind === 'node' ? (isExpandable(s, r.id) ? (s.expanded.has(r.id) ? '▼ ' : '▶ ') : '') : '';
+    out.push({
+      ...r,
+      accentGuides: i > cursorAt && i <= subtreeEnd ? r.depth - cursorDepth : 0,
+      arrow,
+      label,
+      text: truncateToWidth(r.guides + arrow + joinLabel(label), width),
+      cursor: i === cursorAt,
+    });
+  }
+  return out;
+}
+
+/** Every visible row, `width` cells wide. */
+export function rows(s: TreeState, width: number): Row[] {
+  return rowWindow(s, width, 0, flatRows(s).length);
+}

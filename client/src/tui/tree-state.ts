@@ -1,0 +1,151 @@
+/**
+ * State of the interactive tree (tree-reporter.md 3.8-3.11, 4.1-4.6): what the daemon sent,
+ * what is expanded, where the cursor is. Immutable: reduce() returns new objects, so
+ * identity comparisons tell what changed (rows are memoised on `data` and `expanded`).
+ */
+import type { SourceWindow } from '../../../protocol/src/node.js';
+import type { ElidedInfo } from '../../../protocol/src/tree-document.js';
+import type { ViewNode, ViewOptions } from '../../../protocol/src/tree.js';
+
+/** Source lines asked for on each side of a frame's line at least. */
+export const DEFAULT_CONTEXT = 10;
+
+/** Id of the root node in every tree. */
+export const ROOT_ID = 0;
+
+/** Identifies a row: `n<id>` for nodes, `elided` for ❓, `more<parent id>` for a not yet loaded rest of children. */
+export type RowKey = string;
+
+/** Row key of a node. */
+export const nodeKey = (id: number): RowKey => `n${id}`;
+/** Row key of the ❓ (elided locations) row. */
+export const ELIDED_KEY: RowKey = 'elided';
+/** Row key of the "more children" row of a parent. */
+export const moreKey = (parentId: number): RowKey => `more${parentId}`;
+
+/** The loaded displayed children of a node: always a prefix of the full list. */
+export interface ChildPage {
+  readonly ids: readonly number[];
+  /** All displayed children of the node. */
+  readonly total: number;
+}
+
+/**
+ * A toggle walk waiting for the children of `at` (which is already toggled): `first` is the
+ * first-child chain of 3.9, `linear` the `e` key of 4.3.
+ */
+export interface Chain {
+  readonly kind: 'first' | 'linear';
+  readonly at: number;
+}
+
+/** Everything received from the source for the current view (replaced as a whole on change). */
+export interface TreeData {
+  /** null until `root` answered. */
+  readonly root: ViewNode | null;
+  readonly elided: ElidedInfo;
+  readonly peakMemory: number;
+  /** Nodes loaded under the current filters, root included once known. */
+  readonly nodes: ReadonlyMap<number, ViewNode>;
+  /** Displayed parent of every loaded non-root node. */
+  readonly parents: ReadonlyMap<number, number>;
+  readonly children: ReadonlyMap<number, ChildPage>;
+}
+
+/** Settings that do not change while the view runs. */
+export interface TreeConfig {
+  /** Shortens a file name to a module name (the capture's sys.path, as `memtree tree --print`). */
+  readonly moduleName: (file: string) => string;
+  /** Children asked for per `expand` request. */
+  readonly pageSize: number;
+  /** The next page is fetched once its "more" row is this many rows below the viewport or closer. */
+  readonly prefetchRows: number;
+}
+
+/** Rows available to the tree pane and the code pane. */
+export interface Viewport {
+  readonly treeRows: number;
+  readonly codeRows: number;
+}
+
+/** Source lines of a node and how much context was asked for. */
+export interface CachedSource {
+  readonly window: SourceWindow | null;
+  readonly context: number;
+}
+
+/** The whole state of the tree view. */
+export interface TreeState {
+  readonly config: TreeConfig;
+  /** Current view options; the filters change with `i` and `u`. */
+  readonly view: ViewOptions;
+  /** Bumped by every filter toggle; answers for older generations are dropped. */
+  readonly generation: number;
+  readonly data: TreeData;
+  /** Toggled-open nodes (may hold leaves too: memray's toggle walks flip their flag). */
+  readonly expanded: ReadonlySet<number>;
+  readonly chain: Chain | null;
+  readonly cursor: RowKey;
+  /** Index of the first tree row shown. */
+  readonly scroll: number;
+  readonly viewport: Viewport;
+  /** Source windows by node id; filter independent, so kept across toggles (memray caches files too). */
+  readonly sources: ReadonlyMap<number, CachedSource>;
+  /** Requests that failed, by need key, with the message to show. */
+  readonly failures: ReadonlyMap<string, string>;
+  readonly quit: boolean;
+}
+
+const NO_ELIDED: ElidedInfo = { locations: 0, allocations: 0, bytes: 0 };
+
+/** Tree data before anything arrived. */
+export function emptyData(root: ViewNode | null = null, elided: ElidedInfo = NO_ELIDED, peakMemory = 0): TreeData {
+  return {
+    root,
+    elided,
+    peakMemory,
+    nodes: root === null ? new Map() : new Map([[ROOT_ID, root]]),
+    parents: new Map(),
+    children: new Map(),
+  };
+}
+
+/** Defaults for TreeConfig fields not given. */
+export function treeConfig(partial: Partial<TreeConfig> = {}): TreeConfig {
+  return { moduleName: (f) => f, pageSize: 200, prefetchRows: 50, ...partial };
+}
+
+/** The state a view starts in: root expanded, cursor on it, the first-child chain pending (3.9). */
+export function initialTreeState(view: ViewOptions, config: TreeConfig = treeConfig(), viewport: Viewport = { treeRows: 20, codeRows: 10 }): TreeState {
+  return {
+    config,
+    view,
+    generation: 0,
+    data: emptyData(),
+    expanded: new Set([ROOT_ID]),
+    chain: { kind: 'first', at: ROOT_ID },
+    cursor: nodeKey(ROOT_ID),
+    scroll: 0,
+    viewport,
+    sources: new Map(),
+    failures: new Map(),
+    quit: false,
+  };
+}
+
+/** Displayed children of a node as far as known: the loaded page's total, else the node's count. */
+export function displayedCount(s: TreeState, id: number): number {
+  return s.data.children.get(id)?.total ?? s.data.nodes.get(id)?.childCount ?? 0;
+}
+
+/** Whether a node shows an arrow: the root always (3.2), other nodes when they have displayed children. */
+export function isExpandable(s: TreeState, id: number): boolean {
+  return id === ROOT_ID || displayedCount(s, id) > 0;
+}
+
+/** Need key of the root request. */
+export const rootNeedKey = (generation: number): string => `g${generation}:root`;
+/** Need key of one page of a node's children. */
+export const expandNeedKey = (generation: number, id: number, offset: number): string => `g${generation}:expand:${id}@${offset}`;
+/** Need key of a node's detail (filter independent, hence no generation). */
+export const detailNeedKey = (id: number, context: number): string => `detail:${id}~${context}`;

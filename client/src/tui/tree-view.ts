@@ -1,0 +1,186 @@
+/**
+ * `memtree tree`'s interactive view on a terminal: neo-blessed owns the terminal (alternate
+ * screen, raw keys, resize, suspend) and one full-screen element paints the frames TuiApp
+ * composes; one screen.render() per state change. The terminal is restored on every way out:
+ * quit, a thrown error (finally), and a crash or process.exit (neo-blessed's exit handlers).
+ * Nothing is ever logged to the terminal.
+ */
+import blessed from 'neo-blessed';
+import type { CaptureProgressParams } from '../../../protocol/src/capture.js';
+import type { ViewOptions } from '../../../protocol/src/tree.js';
+import { detectColorMode, paintGrid, type ColorMode } from './blessed-canvas.js';
+import type { TreeSource } from './tree-source.js';
+import { TuiApp } from './tui-app.js';
+
+/** What runTreeTui shows and where. */
+export interface RunTreeTuiOptions {
+  /** The data; a promise while the daemon indexes the capture (a progress view shows meanwhile). */
+  readonly source: TreeSource | Promise<TreeSource>;
+  /** Mode, -b and the starting filters (memray: import system shown, uninteresting hidden). */
+  readonly view: ViewOptions;
+  /** Shown at the top right, e.g. the capture's file name (the terminal's own title is left alone). */
+  readonly title?: string;
+  /** The capture's sys.path (`capture/open`'s searchPath), for module names. */
+  readonly searchPath?: readonly string[];
+  /** Subscribes to indexing progress; returns the unsubscribe function. */
+  readonly progress?: (listener: (p: CaptureProgressParams) => void) => () => void;
+  /** Called when the user quits while `source` is still pending: cancel the indexing there. */
+  readonly onCancel?: () => void;
+  /** Defaults to process.stdin / process.stdout. */
+  readonly input?: NodeJS.ReadableStream;
+  readonly output?: NodeJS.WritableStream;
+  /** terminfo name (default: $TERM, else xterm-256color). */
+  readonly terminal?: string;
+  /** Default: truecolor when $COLORTERM says so, else 256 colours. */
+  readonly colorMode?: ColorMode;
+  /**
+   * ctrl+z. The default stops the process (SIGTSTP) when reading process.stdin and redraws
+   * after `fg`; with other inputs (tests, embedding) it does nothing.
+   */
+  readonly suspend?: (resume: () => void) => void;
+  /** Delay before source lines are read for the cursor's node (default 100 ms). */
+  readonly detailDelayMs?: number;
+  /** Closes the view from outside (resolves like a quit). */
+  readonly signal?: AbortSignal;
+  /** Receives the screen once created (headless tests inspect screen.lines). */
+  readonly onScreen?: (screen: blessed.Screen, app: TuiApp) => void;
+}
+
+/**
+ * Stops the process like ctrl+z in a cooked terminal, then resumes the view. neo-blessed's own
+ * sigtstp waits for SIGCONT, which never comes when the kernel discards the stop (an orphaned
+ * process group, i.e. no job control): the view would stay paused for good. A self-sent stop
+ * takes effect before kill() returns, so once kill() has returned we run again either way.
+ */
+function suspendProcess(program: blessed.Program, redraw: () => void): void {
+  // pause() writes "leave the alternate screen, show the cursor" through neo-blessed's buffer,
+  // flushed on the next tick, and then silences the output until resumed: those sequences
+  // would never reach the terminal (the shell would print over our frame). So write them
+  // unbuffered here.
+  program.flush();
+  program.useBuffer = false;
+  let resume: () => void;
+  try {
+    resume = program.pause();
+  } finally {
+    program.useBuffer = true;
+  }
+  let resumed = false;
+  const cont = (): void => {
+    if (resumed) return;
+    resumed = true;
+    process.removeListener('SIGCONT', cont);
+    resume();
+    redraw();
+  };
+  process.on('SIGCONT', cont);
+  try {
+    process.kill(process.pid, 'SIGTSTP');
+  } finally {
+    setImmediate(cont);
+  }
+}
+
+/** Runs the interactive tree until the user quits; the terminal is restored before it settles. */
+export async function runTreeTui(opts: RunTreeTuiOptions): Promise<void> {
+  const input = opts.input ?? process.stdin;
+  const output = opts.output ?? process.stdout;
+  const mode = opts.colorMode ?? detectColorMode();
+  const screen = blessed.screen({
+    input,
+    output,
+    terminal: opts.terminal ?? process.env.TERM ?? 'xterm-256color',
+    smartCSR: true,
+    fullUnicode: false, // we lay out wide characters ourselves (blessed-canvas.ts)
+    forceUnicode: true,
+    autoPadding: false,
+    warnings: false,
+    resizeTimeout: 30,
+  });
+  const cleanups: (() => void)[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const finish = (err?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        if (err === undefined) resolve();
+        else reject(err instanceof Error ? err : new Error(String(err)));
+      };
+      // Every callback into our code goes through here: an exception ends the view (and
+      // restores the terminal in the finally below) instead of escaping into neo-blessed.
+      const guard =
+        <A extends unknown[]>(fn: (...args: A) => void) =>
+        (...args: A): void => {
+          if (settled) return;
+          try {
+            fn(...args);
+          } catch (err) {
+            finish(err);
+          }
+        };
+      const render = guard(() => screen.render());
+      const suspend = (): void => {
+        const redraw = guard(() => {
+          screen.alloc();
+          screen.render();
+        });
+        if (opts.suspend !== undefined) opts.suspend(redraw);
+        else if (input === process.stdin && process.platform !== 'win32') suspendProcess(screen.program, redraw);
+      };
+      const app = new TuiApp({
+        view: opts.view,
+        title: opts.title,
+        searchPath: opts.searchPath,
+        detailDelayMs: opts.detailDelayMs,
+        onChange: render,
+        onQuit: (cancelled) => {
+          if (cancelled) opts.onCancel?.();
+          finish();
+        },
+        onSuspend: suspend,
+        onError: finish,
+      });
+      cleanups.push(() => app.close());
+
+      // One element covering the screen; its render paints the current frame. neo-blessed also
+      // renders on its own (after a resize), hence the guard here too.
+      const canvas = blessed.box({ parent: screen, top: 0, left: 0, width: '100%', height: '100%' });
+      canvas.render = guard(() => paintGrid(screen, app.compose(screen.width, screen.height), mode));
+      screen.on(
+        'keypress',
+        guard((_ch: string | undefined, key: blessed.Key) => {
+          // neo-blessed reports Enter twice (as 'enter' and 'return'): only 'enter' counts.
+          if (key?.full !== undefined && key.full !== 'return') app.key(key.full);
+        }),
+      );
+      screen.on(
+        'resize',
+        guard(() => app.resize(screen.width, screen.height)),
+      );
+      if (opts.signal !== undefined) {
+        const onAbort = (): void => finish();
+        if (opts.signal.aborted) onAbort();
+        opts.signal.addEventListener('abort', onAbort, { once: true });
+        cleanups.push(() => opts.signal?.removeEventListener('abort', onAbort));
+      }
+      if (opts.progress !== undefined) cleanups.push(opts.progress(guard((p: CaptureProgressParams) => app.onProgress(p))));
+      opts.onScreen?.(screen, app);
+      app.resize(screen.width, screen.height);
+      Promise.resolve(opts.source).then(
+        guard((source: TreeSource) => app.attach(source)),
+        (err: unknown) => finish(err),
+      );
+      render();
+    });
+  } finally {
+    for (const c of cleanups.splice(0).reverse()) {
+      try {
+        c();
+      } catch {
+        // Cleanup must go on: restoring the terminal below matters more than any one step.
+      }
+    }
+    screen.destroy();
+  }
+}

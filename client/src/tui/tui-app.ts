@@ -1,0 +1,139 @@
+/**
+ * The interactive view without the terminal: the progress phase while the capture is indexed,
+ * then the tree; keys in, frames (Grids) out. tree-view.ts connects it to neo-blessed.
+ */
+import type { CaptureProgressParams } from '../../../protocol/src/capture.js';
+import type { ViewOptions } from '../../../protocol/src/tree.js';
+import { moduleNamer } from '../print/print-tree.js';
+import { Grid } from './cells.js';
+import { drawDetail } from './draw-detail.js';
+import { drawFooter, drawHeader, drawTree } from './draw-tree.js';
+import { PROGRESS_KEYS, TREE_KEYS, lookupKey } from './keys.js';
+import { layout } from './layout.js';
+import { STYLES } from './palette.js';
+import { initialProgress, progressLines, reduceProgress, type ProgressState } from './progress-model.js';
+import { TreeController } from './tree-controller.js';
+import { initialTreeState, rowWindow, treeConfig } from './tree-model.js';
+import { footer, header, panel, status } from './tree-panel.js';
+import type { TreeSource } from './tree-source.js';
+import { stringWidth } from './wcwidth.js';
+
+/** What a TuiApp shows and whom it tells. */
+export interface TuiAppOptions {
+  readonly view: ViewOptions;
+  readonly title?: string;
+  /** The capture's sys.path, for module names (as `memtree tree --print`). */
+  readonly searchPath?: readonly string[];
+  readonly detailDelayMs?: number;
+  /** Something visible changed: render a frame. */
+  readonly onChange: () => void;
+  /** The user quit (q, ctrl+c); `cancelled` when that was during indexing. */
+  readonly onQuit: (cancelled: boolean) => void;
+  /** ctrl+z. */
+  readonly onSuspend: () => void;
+  /** An exception outside a key press or render (while applying data): ends the view. */
+  readonly onError: (err: unknown) => void;
+}
+
+/** The view's state machine: progress, then tree, then closed. */
+export class TuiApp {
+  private progress: ProgressState;
+  private controller: TreeController | undefined;
+  private size = { cols: 80, rows: 24 };
+  private closed = false;
+
+  constructor(private readonly opts: TuiAppOptions) {
+    this.progress = initialProgress(opts.title ?? 'the capture');
+  }
+
+  /** The tree controller once the source is attached (tests look at its state). */
+  get tree(): TreeController | undefined {
+    return this.controller;
+  }
+
+  /** A progress notification from the indexing job. */
+  onProgress(p: CaptureProgressParams): void {
+    if (this.controller !== undefined || this.closed) return;
+    this.progress = reduceProgress(this.progress, { type: 'progress', progress: p });
+    this.opts.onChange();
+  }
+
+  /** The data is ready: switch to the tree. */
+  attach(source: TreeSource): void {
+    if (this.controller !== undefined || this.closed) return;
+    const l = layout(this.size.cols, this.size.rows);
+    const config = treeConfig({ moduleName: moduleNamer(this.opts.searchPath ?? []) });
+    const state = initialTreeState(this.opts.view, config, { treeRows: l.tree.height, codeRows: l.code.height });
+    this.controller = new TreeController(source, state, {
+      detailDelayMs: this.opts.detailDelayMs,
+      onError: this.opts.onError,
+      onChange: (s) => {
+        if (s.quit) this.quit();
+        else this.opts.onChange();
+      },
+    });
+    this.controller.start();
+    this.opts.onChange();
+  }
+
+  /** A key, as neo-blessed's `key.full`. */
+  key(full: string): void {
+    if (this.closed) return;
+    if (this.controller === undefined) {
+      const action = lookupKey(PROGRESS_KEYS, full);
+      if (action === 'suspend') this.opts.onSuspend();
+      else if (action === 'quit') {
+        this.progress = reduceProgress(this.progress, { type: 'cancel' });
+        this.quit();
+      }
+      return;
+    }
+    const action = lookupKey(TREE_KEYS, full);
+    if (action === 'suspend') this.opts.onSuspend();
+    else if (action !== undefined) this.controller.dispatch({ type: 'key', key: action });
+  }
+
+  /** The terminal's size changed (also called once at start). */
+  resize(cols: number, rows: number): void {
+    this.size = { cols, rows };
+    const l = layout(cols, rows);
+    this.controller?.dispatch({ type: 'resize', viewport: { treeRows: l.tree.height, codeRows: l.code.height } });
+  }
+
+  /** Stops all requests; no more callbacks. */
+  close(): void {
+    this.closed = true;
+    this.controller?.close();
+  }
+
+  private quit(): void {
+    if (this.closed) return;
+    const cancelled = this.controller === undefined;
+    this.close();
+    this.opts.onQuit(cancelled);
+  }
+
+  /** The frame for a `cols` x `rows` terminal. */
+  compose(cols: number, rows: number): Grid {
+    const grid = new Grid(cols, rows);
+    const l = layout(cols, rows);
+    const title = this.opts.title ?? '';
+    if (this.controller === undefined) {
+      drawHeader(grid, l.headerRow, 'memtree', '');
+      const lines = progressLines(this.progress, Math.min(cols - 4, 70));
+      const top = Math.max(1, Math.floor((rows - lines.length) / 2));
+      lines.forEach((line, i) => {
+        const x = Math.max(0, Math.floor((cols - stringWidth(line)) / 2));
+        grid.text(x, top + i, line, i === 0 ? STYLES.bold : STYLES.plain);
+      });
+      drawFooter(grid, l.footerRow, [{ key: 'q', label: 'Cancel' }], '');
+      return grid;
+    }
+    const s = this.controller.state;
+    drawHeader(grid, l.headerRow, header(s), title);
+    drawTree(grid, l.tree, rowWindow(s, l.tree.width, s.scroll, l.tree.height));
+    drawDetail(grid, l, panel(s));
+    drawFooter(grid, l.footerRow, footer(s), status(s, this.controller.pending));
+    return grid;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * A headless terminal for the interactive view: neo-blessed on PassThrough streams
+ * (house-style: verified to render into screen.lines), keys written as terminal bytes.
+ */
+import { PassThrough } from 'node:stream';
+import type blessed from 'neo-blessed';
+import { screenLines } from '../../client/src/tui/blessed-canvas.js';
+import { runTreeTui, type RunTreeTuiOptions } from '../../client/src/tui/tree-view.js';
+import type { TuiApp } from '../../client/src/tui/tui-app.js';
+
+/** Terminal byte sequences of the keys the view knows. */
+export const KEY = {
+  up: '\x1b[A',
+  down: '\x1b[B',
+  right: '\x1b[C',
+  left: '\x1b[D',
+  home: '\x1b[H',
+  end: '\x1b[F',
+  pageUp: '\x1b[5~',
+  pageDown: '\x1b[6~',
+  enter: '\r',
+  space: ' ',
+  ctrlC: '\x03',
+  ctrlZ: '\x1a',
+} as const;
+
+type Output = PassThrough & { columns: number; rows: number; isTTY: boolean };
+
+/** A running view on a fake terminal. */
+export class HeadlessTui {
+  readonly input = new PassThrough();
+  readonly output: Output;
+  /** Everything written to the terminal. */
+  written = '';
+  screen!: blessed.Screen;
+  app!: TuiApp;
+  readonly done: Promise<void>;
+  private renders = 0;
+
+  constructor(cols: number, rows: number, opts: Omit<RunTreeTuiOptions, 'input' | 'output'>) {
+    this.output = Object.assign(new PassThrough(), { columns: cols, rows, isTTY: true });
+    this.output.on('data', (d: Buffer) => {
+      this.written += d.toString('utf8');
+    });
+    this.done = runTreeTui({
+      terminal: 'xterm-256color',
+      detailDelayMs: 0,
+      colorMode: '256',
+      ...opts,
+      input: this.input,
+      output: this.output,
+      onScreen: (screen, app) => {
+        this.screen = screen;
+        this.app = app;
+        screen.on('render', () => this.renders++);
+        opts.onScreen?.(screen, app);
+      },
+    });
+  }
+
+  /** screen.render() calls so far. */
+  get renderCount(): number {
+    return this.renders;
+  }
+
+  /** Lets input, requests and renders run to completion. */
+  async settle(): Promise<void> {
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setImmediate(r));
+      await this.app?.tree?.idle();
+    }
+  }
+
+  /** Writes key bytes, one key at a time, settling after each. */
+  async keys(...seq: string[]): Promise<void> {
+    for (const k of seq) {
+      this.input.write(k);
+      await this.settle();
+    }
+  }
+
+  /** Resizes the terminal as a SIGWINCH would. */
+  async resize(cols: number, rows: number): Promise<void> {
+    // neo-blessed debounces (resizeTimeout) before it reallocates and emits 'resize'.
+    const resized = new Promise((r) => this.screen.once('resize', () => r(undefined)));
+    this.output.columns = cols;
+    this.output.rows = rows;
+    this.output.emit('resize');
+    await resized;
+    await this.settle();
+  }
+
+  /** The screen buffer as text, trailing spaces removed. */
+  lines(): string[] {
+    return screenLines(this.screen).map((l) => l.trimEnd());
+  }
+}

@@ -33,7 +33,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
   }
 }
 
-const io: CommandIO = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+const io: CommandIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
 main(process.argv.slice(2), io).then(
   (code) => {
     // Let pending stdout writes drain (large JSON documents) instead of exiting at once.

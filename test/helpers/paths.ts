@@ -2,8 +2,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** Repository root. */
-export const ROOT = path.resolve(import.meta.dirname, '../..');
+/** Repository root (found upwards, so compiled copies under dist/ work too). */
+export const ROOT = ((): string => {
+  let dir = import.meta.dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
+  return dir;
+})();
 export const FIXTURES = path.join(ROOT, 'test/fixtures');
 export const CAPTURES = path.join(FIXTURES, 'captures');
 export const EXPECTED = path.join(FIXTURES, 'expected');

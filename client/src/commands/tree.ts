@@ -2,13 +2,14 @@
  * `memtree tree`: the tree of a capture as JSON, as text, or interactively; through memtreed
  * (started when needed) or, with --no-daemon, in this process.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ResponseError } from 'vscode-jsonrpc/node';
-import { CaptureOpenRequest, CaptureProgressNotification, type CaptureOpenResult } from '../../../protocol/src/capture.js';
+import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
+import { CaptureOpenRequest, CaptureProgressNotification, type CaptureOpenResult, type CaptureProgressParams } from '../../../protocol/src/capture.js';
 import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
 import { InsecureDirError } from '../../../protocol/src/node/secure-dir.js';
 import type { TreeDocument } from '../../../protocol/src/tree-document.js';
-import { TreeExportRequest } from '../../../protocol/src/tree.js';
+import { TreeExportRequest, type ViewOptions } from '../../../protocol/src/tree.js';
 import { CaptureError, NoSuchFileError } from '../../../daemon/src/capture/errors.js';
 import { UsageError } from '../cli/args.js';
 import { connectDaemon, DaemonUnavailableError, type DaemonClient } from '../daemon/connect.js';
@@ -19,6 +20,7 @@ import { parseTreeOptions, treeHelp, TREE_USAGE, type TreeOptions } from './tree
 
 /** Where a command writes; injected so commands can be tested without a process. */
 export interface CommandIO {
+  readonly stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   readonly env: NodeJS.ProcessEnv;
@@ -90,6 +92,46 @@ export function reportError(err: unknown, io: CommandIO): number | undefined {
   return undefined;
 }
 
+/** The interactive view (a terminal on both ends): through memtreed, or in-process with --no-daemon. */
+async function interactiveTree(opts: TreeOptions, io: CommandIO): Promise<void> {
+  const { runTreeTui } = await import('../tui/tree-view.js');
+  const view: ViewOptions = { mode: opts.mode, biggestAllocs: opts.biggestAllocs, hideImportSystem: false, hideUninteresting: true };
+  const title = path.basename(opts.capture);
+  let warnings: readonly string[] = [];
+  if (opts.noDaemon) {
+    const { DocumentTreeSource } = await import('../tui/tree-source.js');
+    const local = await localTree(opts);
+    warnings = local.warnings;
+    await runTreeTui({ source: new DocumentTreeSource(local.doc, { cwd: process.cwd(), searchPath: local.searchPath }), view, title, searchPath: local.searchPath });
+  } else {
+    const { DaemonTreeSource } = await import('../tui/daemon-source.js');
+    const client = await connectDaemon({ stateDir: opts.stateDir, socket: opts.socket, env: io.env });
+    try {
+      const listeners = new Set<(p: CaptureProgressParams) => void>();
+      const sub = client.conn.onNotification(CaptureProgressNotification.type, (p) => listeners.forEach((l) => l(p)));
+      const cancel = new CancellationTokenSource();
+      const source = client.conn
+        .sendRequest(CaptureOpenRequest.type, { path: opts.capture, cwd: process.cwd(), modes: [opts.mode] }, cancel.token)
+        .then((open) => {
+          warnings = open.warnings;
+          return new DaemonTreeSource(client.conn, open.captureId, open.searchPath);
+        });
+      await runTreeTui({
+        source,
+        view,
+        title,
+        progress: (l) => (listeners.add(l), () => listeners.delete(l)),
+        onCancel: () => cancel.cancel(),
+      });
+      sub.dispose();
+    } finally {
+      client.close();
+    }
+  }
+  // Like memray, warnings are left on the terminal after the full-screen view closes.
+  for (const w of warnings) io.stderr.write(`memtree: warning: ${opts.capture}: ${w}\n`);
+}
+
 export async function treeCommand(argv: readonly string[], io: CommandIO): Promise<number> {
   let opts: TreeOptions;
   try {
@@ -104,6 +146,12 @@ export async function treeCommand(argv: readonly string[], io: CommandIO): Promi
     return 0;
   }
   try {
+    if (!opts.json && !opts.print && io.stdout.isTTY === true && io.stdin?.isTTY === true) {
+      // memray checks the path before anything else; so do we, before taking over the screen.
+      if (!fs.statSync(opts.capture, { throwIfNoEntry: false })?.isFile()) throw new NoSuchFileError(opts.capture);
+      await interactiveTree(opts, io);
+      return 0;
+    }
     const { doc, searchPath, warnings } = opts.noDaemon ? await localTree(opts) : await daemonTree(opts, io);
     for (const w of warnings) io.stderr.write(`memtree: warning: ${opts.capture}: ${w}\n`);
     if (opts.json) {

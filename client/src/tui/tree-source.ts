@@ -12,6 +12,8 @@ import { DEFAULT_CONTEXT } from './tree-state.js';
 
 /** The async data the tree model needs; every call carries the full view options. */
 export interface TreeSource {
+  /** The traced process's sys.path for module names, when the source knows it (the daemon's capture/open). */
+  readonly searchPath?: readonly string[];
   /** The root node (its bytes count only the shown records), what `-b` cut, and the peak. */
   root(view: ViewOptions, signal?: AbortSignal): Promise<TreeRootResult>;
   /** Up to `limit` displayed children of `nodeId` from `offset`, largest first. */

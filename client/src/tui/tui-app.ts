@@ -62,7 +62,7 @@ export class TuiApp {
   attach(source: TreeSource): void {
     if (this.controller !== undefined || this.closed) return;
     const l = layout(this.size.cols, this.size.rows);
-    const config = treeConfig({ moduleName: moduleNamer(this.opts.searchPath ?? []) });
+    const config = treeConfig({ moduleName: moduleNamer(source.searchPath ?? this.opts.searchPath ?? []) });
     const state = initialTreeState(this.opts.view, config, { treeRows: l.tree.height, codeRows: l.code.height });
     this.controller = new TreeController(source, state, {
       detailDelayMs: this.opts.detailDelayMs,

@@ -1,0 +1,51 @@
+/**
+ * The interactive tree's data from memtreed: `tree/root`, `tree/expand` and `node/detail` over
+ * the client's connection. An aborted signal cancels the request ($/cancelRequest); the
+ * controller drops any late answer anyway.
+ */
+import { CancellationTokenSource, type MessageConnection } from 'vscode-jsonrpc/node';
+import { NodeDetailRequest, type NodeDetailResult } from '../../../protocol/src/node.js';
+import { TreeExpandRequest, TreeRootRequest, type TreeExpandResult, type TreeRootResult, type ViewOptions } from '../../../protocol/src/tree.js';
+import type { TreeSource } from './tree-source.js';
+
+function token(signal: AbortSignal | undefined): { token: CancellationTokenSource['token']; done(): void } | undefined {
+  if (signal === undefined) return undefined;
+  const cts = new CancellationTokenSource();
+  const cancel = (): void => cts.cancel();
+  if (signal.aborted) cts.cancel();
+  else signal.addEventListener('abort', cancel, { once: true });
+  return { token: cts.token, done: () => (signal.removeEventListener('abort', cancel), cts.dispose()) };
+}
+
+async function send<R>(signal: AbortSignal | undefined, call: (t: CancellationTokenSource['token'] | undefined) => Promise<R>): Promise<R> {
+  const t = token(signal);
+  try {
+    return await call(t?.token);
+  } finally {
+    t?.done();
+  }
+}
+
+export class DaemonTreeSource implements TreeSource {
+  constructor(
+    private readonly conn: MessageConnection,
+    private readonly captureId: string,
+    readonly searchPath: readonly string[],
+    /** The client's working directory, for relative source paths. */
+    private readonly cwd: string = process.cwd(),
+  ) {}
+
+  root(view: ViewOptions, signal?: AbortSignal): Promise<TreeRootResult> {
+    return send(signal, (t) => this.conn.sendRequest(TreeRootRequest.type, { captureId: this.captureId, view }, t));
+  }
+
+  expand(view: ViewOptions, nodeId: number, offset: number, limit: number, signal: AbortSignal): Promise<TreeExpandResult> {
+    return send(signal, (t) => this.conn.sendRequest(TreeExpandRequest.type, { captureId: this.captureId, view, nodeId, offset, limit }, t));
+  }
+
+  detail(view: ViewOptions, nodeId: number, signal: AbortSignal, context?: number): Promise<NodeDetailResult> {
+    return send(signal, (t) =>
+      this.conn.sendRequest(NodeDetailRequest.type, { captureId: this.captureId, view, nodeId, context, cwd: this.cwd }, t),
+    );
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * The real `memtree tree` in a pseudo-terminal against a real daemon: the screen after each key
+ * of memray's reference session equals memray 1.20's rows; the footer toggles; the terminal is
+ * left as it was; errors, pipes, resizing and long names behave.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as os from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stacksCapture } from '../helpers/capture-writer.js';
+import { truncateToWidth } from '../../client/src/tui/wcwidth.js';
+import { layout } from '../../client/src/tui/layout.js';
+import { DaemonInstance } from '../helpers/daemon-instance.js';
+import { CAPTURES, FIXTURES } from '../helpers/paths.js';
+import { KEYS, PtySession } from '../helpers/pty-session.js';
+
+const SCREENS = path.join(FIXTURES, 'memray-screens');
+const SCENARIOS = path.join(FIXTURES, 'scenarios');
+const COLS = 160;
+const ROWS = 48;
+/** memray's and our tree pane: the columns left of the detail panel (40 % of the width). */
+const TREE_WIDTH = layout(COLS, ROWS).tree.width;
+
+let daemon: DaemonInstance;
+beforeAll(async () => {
+  daemon = await DaemonInstance.start();
+});
+afterAll(async () => {
+  await daemon.stop();
+});
+
+/** The tree rows of a screen: the text left of the detail panel, from `first` to the first blank row. */
+function treeRows(lines: readonly string[], first: number, width = TREE_WIDTH, height = Infinity): string[] {
+  const out: string[] = [];
+  for (const line of lines.slice(first, first + height)) {
+    const row = truncateToWidth(line, width).trimEnd();
+    if (row === '') break;
+    out.push(row);
+  }
+  return out;
+}
+
+function memrayRows(file: string): string[] {
+  return treeRows(fs.readFileSync(path.join(SCREENS, file), 'utf8').split('\n'), 0);
+}
+
+const STEPS: [name: string, key: string][] = [
+  ['01-down', KEYS.down],
+  ['02-down', KEYS.down],
+  ['03-e', 'e'],
+  ['04-i', 'i'],
+  ['05-u', 'u'],
+  ['06-down', KEYS.down],
+  ['07-e', 'e'],
+];
+
+function start(capture: string, opts: { cols?: number; rows?: number; args?: string[] } = {}): PtySession {
+  return PtySession.memtree(['tree', '--state-dir', daemon.stateDir, ...(opts.args ?? []), path.join(CAPTURES, capture)], {
+    cols: opts.cols ?? COLS,
+    rows: opts.rows ?? ROWS,
+    cwd: SCENARIOS,
+  });
+}
+
+describe('memtree tree in a terminal', () => {
+  it('simple.bin: memray 1.20’s rows, labels, order and expansion after every key; footer labels toggle; q restores the terminal', async () => {
+    const s = start('simple.bin');
+    try {
+      let screen = await s.waitFor((l) => l.some((x) => x.includes('<ROOT>')), 20_000, 'the first screen');
+      screen = await s.settle();
+      expect(treeRows(screen, 1)).toEqual(memrayRows('simple-00-initial.txt'));
+      expect(screen[ROWS - 1]).toContain('q Quit the app  i Hide import system  u Show uninteresting  e Expand linear group');
+      for (const [name, key] of STEPS) {
+        s.write(key);
+        screen = await s.settle();
+        expect(treeRows(screen, 1), name).toEqual(memrayRows(`simple-${name}.txt`));
+      }
+      // After `i` and `u` the footer says what the keys will do next.
+      expect(screen[ROWS - 1]).toContain('i Show import system');
+      expect(screen[ROWS - 1]).toContain('u Hide uninteresting');
+      s.write('q');
+      expect(await s.exited()).toBe(0);
+      // The alternate screen was left and the cursor shown again.
+      expect(s.term.buffer.active.type).toBe('normal');
+      expect(s.raw.lastIndexOf('\x1b[?1049l')).toBeGreaterThan(s.raw.lastIndexOf('\x1b[?1049h'));
+      expect(s.raw.lastIndexOf('\x1b[?25h')).toBeGreaterThan(s.raw.lastIndexOf('\x1b[?25l'));
+    } finally {
+      s.kill();
+    }
+  });
+
+  it('the terminal modes are restored after quitting (stty shows canonical mode and echo again)', async () => {
+    const cmd = `node ${JSON.stringify(path.join(FIXTURES, '../../bin/memtree.js'))} tree --state-dir ${JSON.stringify(daemon.stateDir)} ${JSON.stringify(path.join(CAPTURES, 'threads.bin'))}; stty -a; echo DONE`;
+    const s = PtySession.command('/bin/sh', ['-c', cmd], { cols: 100, rows: 30 });
+    try {
+      await s.waitFor((l) => l.some((x) => x.includes('<ROOT>')), 20_000, 'the first screen');
+      s.write(KEYS.ctrlC);
+      await s.waitFor((l) => l.some((x) => x.includes('DONE')), 10_000, 'the shell after memtree');
+      const text = s.screen().join('\n');
+      expect(text).toMatch(/(^|\s)icanon(\s|$)/m);
+      expect(text).toMatch(/(^|\s)echo(\s|$)/m);
+      expect(text).not.toMatch(/-icanon|-echo\s/);
+    } finally {
+      s.kill();
+    }
+  });
+
+  it('at 80x24, resized, with 265-character function names: rows are cut, never wrapped', async () => {
+    const s = start('unicode.bin', { cols: 100, rows: 30, args: ['--print'] });
+    // --print on a terminal: the whole tree as text (colours on), exit 0.
+    expect(await s.exited()).toBe(0);
+    // The heaviest chain (expanded at start) ends in a 265-character name, and a thread name with an emoji.
+    const long = `a_very_long_function_name${'_that_keeps_going'.repeat(14)}_end`;
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'memtree-pty-')), 'long.bin');
+    fs.writeFileSync(
+      file,
+      stacksCapture([
+        { size: 3_000_000, stack: [[long, '/app/módulo_ñ.py', 3], ['main', '/app/app.py', 10]], tid: 2, threadName: '工作线程-🚀' },
+        { size: 1000, stack: [['other', '/app/app.py', 12]] },
+      ]),
+    );
+    const t = PtySession.memtree(['tree', '--state-dir', daemon.stateDir, file], { cols: 80, rows: 24 });
+    try {
+      await t.waitFor((l) => l.some((x) => x.includes('<ROOT>')), 20_000, 'the first screen');
+      t.write(KEYS.down + KEYS.down);
+      let screen = await t.settle();
+      expect(screen.some((l) => /📄 3.000MB \(99.97 %\) a_very_long_func\S*│/u.test(l))).toBe(true);
+      const check = (lines: string[], cols: number): void => {
+        // Every tree row starts like a tree row: a wrapped tail would start with letters.
+        const pane = layout(cols, lines.length).tree;
+        const rows = treeRows(lines, pane.y, pane.width, pane.height);
+        expect(rows.length).toBeGreaterThan(3);
+        for (const row of rows) expect(row).toMatch(/^(?:[│├└▼▶ ]|📂|📄|❓|⋯)/u);
+        expect(lines[lines.length - 1]).toMatch(/q Quit/);
+        for (const l of lines) expect(truncateToWidth(l, cols)).toBe(l);
+      };
+      check(screen, 80);
+      t.resize(120, 40);
+      screen = await t.settle();
+      check(screen, 120);
+      t.resize(60, 20);
+      screen = await t.settle();
+      check(screen, 60);
+      t.write('q');
+      expect(await t.exited()).toBe(0);
+    } finally {
+      t.kill();
+    }
+  });
+
+  it('errors are memray’s, on one line, without taking over the screen', async () => {
+    const missing = PtySession.memtree(['tree', '--state-dir', daemon.stateDir, 'nosuchfile.bin']);
+    expect(await missing.exited()).toBe(1);
+    expect(missing.screen().join('\n')).toContain('No such file: nosuchfile.bin');
+    expect(missing.raw).not.toContain('\x1b[?1049h');
+    const bad = PtySession.memtree(['tree', '--state-dir', daemon.stateDir, path.join(CAPTURES, 'bad_random.bin')]);
+    expect(await bad.exited()).toBe(1);
+    expect(bad.term.buffer.active.type).toBe('normal');
+    expect(bad.screen().join('\n')).toMatch(/Failed to parse allocation records in .*bad_random\.bin: not a memray capture/);
+  });
+
+  it('`memtree tree x.bin | cat` prints the tree and exits 0', async () => {
+    const cmd = `node ${JSON.stringify(path.join(FIXTURES, '../../bin/memtree.js'))} tree --state-dir ${JSON.stringify(daemon.stateDir)} ${JSON.stringify(path.join(CAPTURES, 'simple.bin'))} | cat; echo "STATUS=$?"`;
+    const s = PtySession.command('/bin/sh', ['-c', cmd], { cols: 140, rows: 60 });
+    expect(await s.exited()).toBe(0);
+    const text = s.screen().join('\n');
+    expect(text).toContain('📂 19.139MB (100.00 %) <ROOT>');
+    expect(text).toContain('└── 📄 10.000MB (52.25 %) leaf_large  simple.py:14');
+    expect(text).toContain('STATUS=0');
+    expect(s.raw).not.toContain('\x1b[?1049h');
+  });
+});

@@ -1,0 +1,122 @@
+/**
+ * Runs a real command in a pseudo-terminal (node-pty) and keeps the screen a real terminal
+ * would show (@xterm/headless, with Unicode 11 widths so emoji take two cells).
+ */
+import pty from 'node-pty';
+import xterm from '@xterm/headless';
+import unicode11 from '@xterm/addon-unicode11';
+import { MEMTREE_BIN } from './paths.js';
+
+export const KEYS = {
+  down: '\x1b[B',
+  up: '\x1b[A',
+  right: '\x1b[C',
+  left: '\x1b[D',
+  enter: '\r',
+  end: '\x1b[F',
+  home: '\x1b[H',
+  ctrlC: '\x03',
+} as const;
+
+export class PtySession {
+  readonly term: xterm.Terminal;
+  raw = '';
+  exitCode: number | undefined;
+  private readonly proc: pty.IPty;
+  private readonly exit: Promise<number>;
+  /** performance.now() of the last output chunk. */
+  lastOutput = performance.now();
+
+  private constructor(file: string, args: string[], opts: { cols: number; rows: number; cwd?: string; env?: NodeJS.ProcessEnv }) {
+    this.term = new xterm.Terminal({ cols: opts.cols, rows: opts.rows, allowProposedApi: true });
+    this.term.loadAddon(new unicode11.Unicode11Addon());
+    this.term.unicode.activeVersion = '11';
+    this.proc = pty.spawn(file, args, {
+      name: 'xterm-256color',
+      cols: opts.cols,
+      rows: opts.rows,
+      cwd: opts.cwd,
+      env: { ...process.env, TERM: 'xterm-256color', COLORTERM: 'truecolor', ...opts.env } as Record<string, string>,
+    });
+    this.proc.onData((d) => {
+      this.raw += d;
+      this.lastOutput = performance.now();
+      this.term.write(d);
+    });
+    this.exit = new Promise((resolve) =>
+      this.proc.onExit(({ exitCode }) => {
+        this.exitCode = exitCode;
+        // Let xterm digest the last bytes before anyone reads the screen.
+        this.term.write('', () => resolve(exitCode));
+      }),
+    );
+  }
+
+  /** `memtree ...args` in a terminal of the given size. */
+  static memtree(args: string[], opts: { cols?: number; rows?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): PtySession {
+    return new PtySession(process.execPath, [MEMTREE_BIN, ...args], { cols: opts.cols ?? 120, rows: opts.rows ?? 40, cwd: opts.cwd, env: opts.env });
+  }
+
+  /** Any command (e.g. `sh -c '…'`) in a terminal. */
+  static command(file: string, args: string[], opts: { cols?: number; rows?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): PtySession {
+    return new PtySession(file, args, { cols: opts.cols ?? 120, rows: opts.rows ?? 40, cwd: opts.cwd, env: opts.env });
+  }
+
+  /** The visible screen as text lines (wide characters once, trailing blanks trimmed). */
+  screen(): string[] {
+    const b = this.term.buffer.active;
+    const out: string[] = [];
+    for (let i = 0; i < this.term.rows; i++) out.push(b.getLine(b.viewportY + i)?.translateToString(true) ?? '');
+    return out;
+  }
+
+  /** performance.now() of the last write (key press). */
+  lastWrite = 0;
+
+  write(s: string): void {
+    this.lastWrite = performance.now();
+    this.proc.write(s);
+  }
+
+  resize(cols: number, rows: number): void {
+    this.lastWrite = performance.now();
+    this.term.resize(cols, rows);
+    this.proc.resize(cols, rows);
+  }
+
+  /** Resolves when `check(screen)` holds (after xterm has digested all output so far). */
+  async waitFor(check: (lines: string[]) => boolean, timeoutMs = 15_000, what = 'the screen'): Promise<string[]> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      await new Promise<void>((r) => this.term.write('', r));
+      const lines = this.screen();
+      if (check(lines)) return lines;
+      if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${lines.join('\n')}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /**
+   * Waits for the reaction to the last key: some output after it (at most `firstMs`), then no
+   * output for `quietMs`: the view has finished redrawing.
+   */
+  async settle(quietMs = 150, timeoutMs = 15_000, firstMs = 3_000): Promise<string[]> {
+    const deadline = performance.now() + timeoutMs;
+    const firstBy = performance.now() + firstMs;
+    while (this.lastOutput < this.lastWrite && performance.now() < firstBy) await new Promise((r) => setTimeout(r, 5));
+    while (performance.now() - this.lastOutput < quietMs) {
+      if (performance.now() > deadline) throw new Error('the screen never settled');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise<void>((r) => this.term.write('', r));
+    return this.screen();
+  }
+
+  exited(): Promise<number> {
+    return this.exit;
+  }
+
+  kill(): void {
+    if (this.exitCode === undefined) this.proc.kill();
+  }
+}

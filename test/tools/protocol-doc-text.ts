@@ -163,7 +163,7 @@ const ID = '"captureId": "718fe4f772301b7f9b664ccc"';
 /** Request -> response examples (abridged from a session on examples/simple.bin). */
 export const EXAMPLES: Record<string, string> = {
   'daemon/initialize': `→ {"jsonrpc": "2.0", "id": 1, "method": "daemon/initialize", "params": {"protocolVersion": "1.0", "clientVersion": "0.1.0"}}
-← {"jsonrpc": "2.0", "id": 1, "result": {"protocolVersion": "1.0", "daemonVersion": "0.1.0", "capabilities": {"pagedExpand": true, "temporaryMode": true, "leaksMode": true, "sourceLines": true, "nativeSymbols": false}}}`,
+← {"jsonrpc": "2.0", "id": 1, "result": {"protocolVersion": "1.0", "daemonVersion": "0.1.0", "capabilities": {"pagedExpand": true, "temporaryMode": true, "leaksMode": true, "sourceLines": true, "nativeSymbols": true}}}`,
   'daemon/status': `→ {"jsonrpc": "2.0", "id": 2, "method": "daemon/status"}
 ← {"jsonrpc": "2.0", "id": 2, "result": {"pid": 21158, "uptimeMs": 573, "idleMs": 0, "rssBytes": 64028672, "clients": 1, "socket": "/run/user/1000/memtree/memtreed.sock", "indexDir": "/home/me/.cache/memtree", "logFile": "/home/me/.cache/memtree/memtreed.log", "idleTimeoutMs": 900000, "captures": [{${ID}, "path": "/home/me/examples/simple.bin", "state": "ready"}], "jobs": []}}`,
   'daemon/shutdown': `→ {"jsonrpc": "2.0", "id": 3, "method": "daemon/shutdown"}

@@ -117,7 +117,7 @@ export function readAggregatedRecords(
               if (c.u8() !== 0x08) throw new RecordError('SEGMENT_HEADER not followed by a SEGMENT record');
               const vaddr = c.u64();
               const memsz = c.varint();
-              segs.push({ file, start: load + vaddr, end: load + vaddr + memsz });
+              segs.push({ file, start: load + vaddr, end: load + vaddr + memsz, load });
             }
             (state.generations[generation] ??= []).push(...segs);
             break;

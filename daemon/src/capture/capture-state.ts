@@ -18,8 +18,11 @@ export interface CodeObject {
 /** One loaded image of a memory-map generation (native mode). */
 export interface Segment {
   readonly file: string;
+  /** Runtime address range [start, end) = [load + vaddr, load + vaddr + memsz). */
   readonly start: number;
   readonly end: number;
+  /** The image's load bias (0 for non-PIE executables): file addresses are `address - load`. */
+  readonly load: number;
 }
 
 /** A resolved Python frame: (function, file, line). */

@@ -1,24 +1,31 @@
 /**
  * Schema migrations: one file per step under ./migrations, applied in order inside a
- * transaction each, tracked in `user_version`. Index files are caches: a file written by a
- * newer schema than we know is rejected (and rebuilt by the caller).
+ * transaction each, tracked in `user_version`. Each kind of database (a capture's index, the
+ * shared symbol cache) has its own list. These databases are caches: a file written by a newer
+ * schema than we know is rejected (and rebuilt by the caller).
  */
 import type { WritableDB } from './open.js';
-import m0001 from './migrations/0001-initial.js';
+import index0001 from './migrations/0001-initial.js';
+import symbols0001 from './migrations/symbols-0001-initial.js';
 
-const MIGRATIONS: readonly ((db: WritableDB) => void)[] = [m0001];
+export type Migration = (db: WritableDB) => void;
 
-/** The schema version this build writes. */
-export const SCHEMA_VERSION = MIGRATIONS.length;
+/** A capture's index. */
+export const INDEX_MIGRATIONS: readonly Migration[] = [index0001];
+/** The symbol cache shared by all captures (native mode). */
+export const SYMBOL_MIGRATIONS: readonly Migration[] = [symbols0001];
+
+/** The schema version of the index this build writes. */
+export const SCHEMA_VERSION = INDEX_MIGRATIONS.length;
 
 export class SchemaTooNewError extends Error {}
 
-export function migrate(db: WritableDB): void {
+export function migrate(db: WritableDB, migrations: readonly Migration[]): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > SCHEMA_VERSION) throw new SchemaTooNewError(`index schema ${current} is newer than ${SCHEMA_VERSION}`);
-  for (let v = current; v < SCHEMA_VERSION; v++) {
+  if (current > migrations.length) throw new SchemaTooNewError(`schema ${current} is newer than ${migrations.length}`);
+  for (let v = current; v < migrations.length; v++) {
     db.transaction(() => {
-      MIGRATIONS[v]!(db);
+      migrations[v]!(db);
       db.pragma(`user_version = ${v + 1}`);
     })();
   }

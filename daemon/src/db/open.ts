@@ -2,14 +2,14 @@
  * Opening index databases (better-sqlite3): WAL, foreign keys, NORMAL sync, migrations.
  */
 import Database from 'better-sqlite3';
-import { migrate } from './migrate.js';
+import { INDEX_MIGRATIONS, migrate, type Migration } from './migrate.js';
 
 /** A connection that may write. */
 export type WritableDB = Database.Database & { readonly __writable: true };
 /** A connection used only for reads. */
 export type ReadableDB = Database.Database;
 
-export function openWritable(file: string): WritableDB {
+export function openWritable(file: string, migrations: readonly Migration[] = INDEX_MIGRATIONS): WritableDB {
   const db = new Database(file);
   try {
     db.pragma('journal_mode = WAL');
@@ -17,7 +17,7 @@ export function openWritable(file: string): WritableDB {
     // Tree and mode jobs may write one index from two workers; wait instead of failing.
     db.pragma('busy_timeout = 10000');
     db.pragma('foreign_keys = ON');
-    migrate(db as WritableDB);
+    migrate(db as WritableDB, migrations);
     return db as WritableDB;
   } catch (err) {
     db.close();

@@ -26,7 +26,7 @@ export function initialize(ctx: ConnectionContext, params: unknown): InitializeR
   return {
     protocolVersion: mine,
     daemonVersion: ctx.daemon.version,
-    capabilities: { pagedExpand: true, temporaryMode: true, leaksMode: true, sourceLines: true, nativeSymbols: false },
+    capabilities: { pagedExpand: true, temporaryMode: true, leaksMode: true, sourceLines: true, nativeSymbols: true },
   };
 }
 

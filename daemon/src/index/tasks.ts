@@ -10,7 +10,10 @@ import { loadCapture, openCapture, type LoadedCapture } from '../capture/load.js
 import { openWritable, type WritableDB } from '../db/open.js';
 import { captureInfo } from '../tree/tree-document.js';
 import { buildAndPersistTree } from './tree-store.js';
-import { loadedModes, markComplete, StackWriter, writeMeta, writeMode, type ModeKey } from './write-index.js';
+import { nativeStackResolver } from '../native/hybrid-resolver.js';
+import { Symbolizer } from '../native/symbolizer.js';
+import { SqliteSymbolCache } from './symbol-store.js';
+import { loadedModes, markComplete, StackWriter, writeMeta, writeMode, type ChainResolver, type ModeKey } from './write-index.js';
 
 export const DEFAULT_BIGGEST = 200;
 
@@ -61,6 +64,20 @@ function removeDbFiles(file: string): void {
   for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
 }
 
+/** Native captures: hybrid stacks symbolized once here (cached across captures), stored resolved. */
+function chainResolver(c: LoadedCapture, indexFile: string): { resolve?: ChainResolver; close(): void } {
+  if (!c.header.nativeTraces) return { close: () => {} };
+  const cache = new SqliteSymbolCache(path.dirname(indexFile));
+  const symbolizer = new Symbolizer({ cache });
+  return {
+    resolve: nativeStackResolver(c, symbolizer),
+    close: () => {
+      symbolizer.close();
+      cache.close();
+    },
+  };
+}
+
 function writeIndex(db: WritableDB, task: Extract<Task, { kind: 'index' }>, c: LoadedCapture, indexMs: number): void {
   writeMeta(db, {
     captureId: task.captureId,
@@ -72,12 +89,18 @@ function writeIndex(db: WritableDB, task: Extract<Task, { kind: 'index' }>, c: L
     mainTid: c.header.mainTid,
     skippedFramesOnMainTid: c.header.skippedFramesOnMainTid,
     nativeTraces: c.header.nativeTraces,
+    stacksResolved: c.header.nativeTraces,
     aggregated: c.header.fileFormat === 1,
     indexMs,
   });
   const stacks = new StackWriter(db, c.state);
   const modes = loadedModes(c, task.temporaryThreshold);
-  for (const [key, snap] of modes) writeMode(db, stacks, key, snap);
+  const chains = chainResolver(c, task.indexFile);
+  try {
+    for (const [key, snap] of modes) writeMode(db, stacks, key, snap, chains.resolve);
+  } finally {
+    chains.close();
+  }
   for (const [key] of modes) buildAndPersistTree(db, key, DEFAULT_BIGGEST);
   markComplete(db);
 }
@@ -118,7 +141,12 @@ export function runTask(task: Task, onProgress: (p: TaskProgress) => void = () =
       try {
         db.transaction(() => {
           const key = `temp:${task.threshold}`;
-          writeMode(db, new StackWriter(db, c.state), key, c.temporary!);
+          const chains = chainResolver(c, task.indexFile);
+          try {
+            writeMode(db, new StackWriter(db, c.state), key, c.temporary!, chains.resolve);
+          } finally {
+            chains.close();
+          }
           buildAndPersistTree(db, key, DEFAULT_BIGGEST);
         })();
       } finally {

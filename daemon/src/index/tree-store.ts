@@ -76,7 +76,8 @@ export function loadTreeInput(db: ReadableDB, mode: ModeKey): { snap: Snapshot; 
     };
   }
   const mainTid = metaValue<number>(db, 'mainTid');
-  const skipped = metaValue<number>(db, 'skippedFramesOnMainTid');
+  // Resolved (hybrid) stacks were trimmed by memray's hybrid rules when they were stored.
+  const skipped = metaValue<boolean>(db, 'stacksResolved') ? 0 : metaValue<number>(db, 'skippedFramesOnMainTid');
   const resolve: StackResolver = (stackId, _nativeId, tid) => {
     const out: TreeFrame[] = [];
     for (let s = stackId; s !== 0; s = parent[s]!) out.push(frames[location[s]!]!);

@@ -3,7 +3,7 @@
  * use (renumbered densely), and each mode's records and thread names. Runs inside one
  * transaction together with the trees and the `complete` flag (see index-capture.ts).
  */
-import type { CaptureState } from '../capture/capture-state.js';
+import type { CaptureState, Frame } from '../capture/capture-state.js';
 import type { LoadedCapture, Snapshot } from '../capture/load.js';
 import type { WritableDB } from '../db/open.js';
 import { isCpythonInternal, isImportSystem, isInteresting } from '../tree/frame-filters.js';
@@ -23,6 +23,8 @@ export function modeKey(mode: { kind: 'peak' } | { kind: 'leaks' } | { kind: 'te
  */
 export class StackWriter {
   private readonly stackIds = new Map<number, number>();
+  /** "parent:location" -> stack id, for resolved chains. */
+  private readonly chains = new Map<string, number>();
   private readonly locationIds = new Map<string, number>();
   private readonly insertLocation;
   private readonly insertStack;
@@ -46,15 +48,24 @@ export class StackWriter {
       this.locationIds.set(`${row.function}\0${row.file}\0${row.line}`, row.id);
     }
     // Stack ids are assigned in stream order, so every pass over a file gives the same ids.
-    for (const row of db.prepare('SELECT id, source FROM stacks').iterate() as Iterable<{ id: number; source: number }>) {
-      this.stackIds.set(row.source, row.id);
+    for (const row of db.prepare('SELECT id, parent, location, source FROM stacks').iterate() as Iterable<{
+      id: number;
+      parent: number;
+      location: number;
+      source: number;
+    }>) {
+      if (row.source >= 0) this.stackIds.set(row.source, row.id);
+      else this.chains.set(`${row.parent}:${row.location}`, row.id);
     }
     this.nextStack = ((db.prepare('SELECT max(id) AS m FROM stacks').get() as { m: number | null }).m ?? 0) + 1;
     this.nextLocation = ((db.prepare('SELECT max(id) AS m FROM locations').get() as { m: number | null }).m ?? -1) + 1;
   }
 
   private location(frameId: number): number {
-    const f = this.state.frame(frameId);
+    return this.locationOf(this.state.frame(frameId));
+  }
+
+  private locationOf(f: Frame): number {
     const key = `${f.function}\0${f.file}\0${f.line}`;
     let id = this.locationIds.get(key);
     if (id === undefined) {
@@ -72,6 +83,27 @@ export class StackWriter {
       );
     }
     return id;
+  }
+
+  /**
+   * The index stack id of an already resolved stack (innermost first), e.g. a native capture's
+   * hybrid stack: interned as a chain of locations. Such rows get negative `source` ids, since
+   * they are no capture stack.
+   */
+  chain(frames: readonly Frame[]): number {
+    let parent = 0;
+    for (let i = frames.length - 1; i >= 0; i--) {
+      const loc = this.locationOf(frames[i]!);
+      const key = `${parent}:${loc}`;
+      let id = this.chains.get(key);
+      if (id === undefined) {
+        id = this.nextStack++;
+        this.insertStack.run(id, parent, loc, -id);
+        this.chains.set(key, id);
+      }
+      parent = id;
+    }
+    return parent;
   }
 
   /** The index stack id of capture stack `stackId` (0 = empty stack), writing missing ancestors. */
@@ -98,14 +130,21 @@ export class StackWriter {
   }
 }
 
-/** Writes one mode's records and thread names. */
-export function writeMode(db: WritableDB, stacks: StackWriter, key: ModeKey, snap: Snapshot): void {
+/** A record's resolved stack (innermost first), for captures whose trees use more than Python frames. */
+export type ChainResolver = (stackId: number, nativeId: number, tid: number, generation: number) => readonly Frame[];
+
+/** Writes one mode's records and thread names (stacks resolved by `resolve` when given). */
+export function writeMode(db: WritableDB, stacks: StackWriter, key: ModeKey, snap: Snapshot, resolve?: ChainResolver): void {
   const r = snap.records;
   db.prepare('INSERT INTO modes (mode, record_count) VALUES (?, ?)').run(key, r.length);
   const insert = db.prepare('INSERT INTO records (mode, seq, stack, native, tid, bytes, count) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const tids = new Set<number>();
   for (let i = 0; i < r.length; i++) {
-    insert.run(key, i, stacks.stack(r.stackId[i]!), r.nativeId[i]!, r.tid[i]!, r.bytes[i]!, r.count[i]!);
+    const stack =
+      resolve === undefined
+        ? stacks.stack(r.stackId[i]!)
+        : stacks.chain(resolve(r.stackId[i]!, r.nativeId[i]!, r.tid[i]!, r.generation[i]!));
+    insert.run(key, i, stack, r.nativeId[i]!, r.tid[i]!, r.bytes[i]!, r.count[i]!);
     tids.add(r.tid[i]!);
   }
   const insertThread = db.prepare('INSERT INTO threads (mode, tid, name) VALUES (?, ?, ?)');
@@ -126,6 +165,8 @@ export interface IndexMeta {
   readonly mainTid: number;
   readonly skippedFramesOnMainTid: number;
   readonly nativeTraces: boolean;
+  /** Stacks are stored resolved (hybrid, already trimmed): no main-thread trimming on read. */
+  readonly stacksResolved: boolean;
   readonly aggregated: boolean;
   readonly indexMs: number;
 }

@@ -4,7 +4,9 @@
 import type { CaptureInfo, SnapshotMode, TreeDocument, TreeDocumentNode } from '../../../protocol/src/tree-document.js';
 import { FILE_FORMAT_AGGREGATED } from '../capture/header.js';
 import type { LoadedCapture, Snapshot } from '../capture/load.js';
-import { buildTree, pythonStackResolver, type TreeNode } from './build-tree.js';
+import { hybridTreeResolver } from '../native/hybrid-resolver.js';
+import { Symbolizer } from '../native/symbolizer.js';
+import { buildTree, pythonStackResolver, type StackResolver, type TreeNode } from './build-tree.js';
 
 export function captureInfo(c: LoadedCapture, absPath: string): CaptureInfo {
   const h = c.header;
@@ -51,8 +53,21 @@ export function documentNode(n: TreeNode): TreeDocumentNode {
   };
 }
 
+/** memray's stacks for the tree: hybrid (native + Python) for native captures, else Python. */
+function resolverFor(c: LoadedCapture): { resolve: StackResolver; close(): void } {
+  if (!c.header.nativeTraces) return { resolve: pythonStackResolver(c), close: () => {} };
+  const symbolizer = new Symbolizer();
+  return { resolve: hybridTreeResolver(c, symbolizer), close: () => symbolizer.close() };
+}
+
 export function treeDocument(c: LoadedCapture, absPath: string, mode: SnapshotMode, biggestAllocs: number): TreeDocument {
-  const tree = buildTree(snapshotFor(c, mode), biggestAllocs, pythonStackResolver(c));
+  const r = resolverFor(c);
+  let tree;
+  try {
+    tree = buildTree(snapshotFor(c, mode), biggestAllocs, r.resolve);
+  } finally {
+    r.close();
+  }
   return {
     capture: captureInfo(c, absPath),
     mode,

@@ -1,16 +1,16 @@
 /** The package version, read once from package.json. */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
+/** The nearest package.json upwards: works from sources, compiled modules and the bundle. */
 function read(): string {
-  // dist/daemon/src/version.js and daemon/src/version.ts both sit under the package root.
-  for (const rel of ['../../../package.json', '../../package.json']) {
-    try {
-      return (JSON.parse(fs.readFileSync(new URL(rel, import.meta.url), 'utf8')) as { version: string }).version;
-    } catch {
-      // Try the next layout.
-    }
+  let dir = import.meta.dirname;
+  for (;;) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+    if (path.dirname(dir) === dir) return '0.0.0';
+    dir = path.dirname(dir);
   }
-  return '0.0.0';
 }
 
 export const VERSION = read();

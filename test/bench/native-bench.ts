@@ -20,8 +20,7 @@ function symbolizeAll(c: LoadedCapture, s: Symbolizer): { ms: number; frames: nu
   return { ms: performance.now() - t0, frames };
 }
 
-// Compiled into dist/test/bench: the repository root is three levels up.
-const ROOT = path.resolve(import.meta.dirname, '../../..');
+const ROOT = path.resolve(import.meta.dirname, '../../..'); // dist/test/bench -> repository root
 const file = process.argv[2] ?? path.join(ROOT, 'test/fixtures/captures/native_sqlite.bin');
 const t0 = performance.now();
 const capture = loadCapture(file);

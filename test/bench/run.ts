@@ -3,7 +3,7 @@
  * numbers (never asserted). Every measurement that reports a peak RSS runs in its own process.
  *
  *   npm run bench                 everything
- *   npm run bench -- reader       one section: reader, memory, daemon, expand, tui
+ *   npm run bench -- reader       one section: reader, memory, errors, daemon, expand, native, tui
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateCapture, type GenerateOptions } from './generate-capture.js';
 import { benchDaemon, benchExpand } from './daemon-bench.js';
+import { benchNative, benchTui } from './native-tui-bench.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const DIST = path.join(ROOT, 'dist/test/bench');
@@ -102,6 +103,8 @@ const SECTIONS: Record<string, () => void | Promise<void>> = {
   errors: benchErrors,
   daemon: () => benchDaemon(largeCapture()),
   expand: () => benchExpand(largeCapture(), generated('gen-1m-stacks', { records: 2_000_000, distinctStacks: 1_000_000, raw: false })),
+  native: benchNative,
+  tui: () => benchTui(largeCapture()),
 };
 
 async function main(): Promise<void> {

@@ -94,33 +94,45 @@ export function reportError(err: unknown, io: CommandIO): number | undefined {
 
 /** The interactive view (a terminal on both ends): through memtreed, or in-process with --no-daemon. */
 async function interactiveTree(opts: TreeOptions, io: CommandIO): Promise<void> {
-  const { runTreeTui } = await import('../tui/tree-view.js');
   const view: ViewOptions = { mode: opts.mode, biggestAllocs: opts.biggestAllocs, hideImportSystem: false, hideUninteresting: true };
   const title = path.basename(opts.capture);
   let warnings: readonly string[] = [];
   if (opts.noDaemon) {
+    const { runTreeTui } = await import('../tui/tree-view.js');
     const { DocumentTreeSource } = await import('../tui/tree-source.js');
     const local = await localTree(opts);
     warnings = local.warnings;
     await runTreeTui({ source: new DocumentTreeSource(local.doc, { cwd: process.cwd(), searchPath: local.searchPath }), view, title, searchPath: local.searchPath });
   } else {
-    const { DaemonTreeSource } = await import('../tui/daemon-source.js');
+    // Talk to the daemon while the view's modules load: the first screen comes sooner.
     const client = await connectDaemon({ stateDir: opts.stateDir, socket: opts.socket, env: io.env });
     try {
       const listeners = new Set<(p: CaptureProgressParams) => void>();
-      const sub = client.conn.onNotification(CaptureProgressNotification.type, (p) => listeners.forEach((l) => l(p)));
+      let last: CaptureProgressParams | undefined;
+      const sub = client.conn.onNotification(CaptureProgressNotification.type, (p) => {
+        last = p;
+        listeners.forEach((l) => l(p));
+      });
       const cancel = new CancellationTokenSource();
-      const source = client.conn
-        .sendRequest(CaptureOpenRequest.type, { path: opts.capture, cwd: process.cwd(), modes: [opts.mode] }, cancel.token)
-        .then((open) => {
-          warnings = open.warnings;
-          return new DaemonTreeSource(client.conn, open.captureId, open.searchPath);
-        });
+      const open = client.conn.sendRequest(CaptureOpenRequest.type, { path: opts.capture, cwd: process.cwd(), modes: [opts.mode] }, cancel.token);
+      const [{ DaemonTreeSource }, { treeConfig }] = await Promise.all([import('../tui/daemon-source.js'), import('../tui/tree-state.js')]);
+      const source = open.then((o) => {
+        warnings = o.warnings;
+        const s = new DaemonTreeSource(client.conn, o.captureId, o.searchPath);
+        s.prefetch(view, treeConfig().pageSize);
+        return s;
+      });
+      source.catch(() => {}); // reported by runTreeTui below
+      const { runTreeTui } = await import('../tui/tree-view.js');
       await runTreeTui({
         source,
         view,
         title,
-        progress: (l) => (listeners.add(l), () => listeners.delete(l)),
+        progress: (l) => {
+          listeners.add(l);
+          if (last !== undefined) l(last);
+          return () => listeners.delete(l);
+        },
         onCancel: () => cancel.cancel(),
       });
       sub.dispose();

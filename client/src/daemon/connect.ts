@@ -35,7 +35,12 @@ export interface DaemonClient {
 
 export class DaemonUnavailableError extends Error {}
 
-const MEMTREED = path.resolve(import.meta.dirname, '../../../../bin/memtreed.js');
+/** bin/memtreed.js of this package, from compiled modules or the client bundle alike. */
+function memtreedBin(): string {
+  let dir = import.meta.dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return path.join(dir, 'bin/memtreed.js');
+}
 
 function connectSocket(socket: string): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -54,7 +59,7 @@ function sleep(ms: number): Promise<void> {
 
 /** Starts `memtreed --foreground` in its own session, detached from this terminal. */
 export function spawnDaemon(paths: MemtreePaths, opts: ConnectOptions): void {
-  const args = [MEMTREED, '--foreground', '--socket', paths.socket];
+  const args = [memtreedBin(), '--foreground', '--socket', paths.socket];
   if (paths.stateDir !== undefined) args.push('--state-dir', paths.stateDir);
   const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore', env: opts.env ?? process.env });
   child.unref();

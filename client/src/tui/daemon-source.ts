@@ -27,6 +27,9 @@ async function send<R>(signal: AbortSignal | undefined, call: (t: CancellationTo
 }
 
 export class DaemonTreeSource implements TreeSource {
+  /** Answers fetched ahead of the view's own requests, used once each. */
+  private readonly ahead = new Map<string, Promise<unknown>>();
+
   constructor(
     private readonly conn: MessageConnection,
     private readonly captureId: string,
@@ -35,12 +38,50 @@ export class DaemonTreeSource implements TreeSource {
     private readonly cwd: string = process.cwd(),
   ) {}
 
+  /**
+   * Starts fetching what the first screen shows: the root and the first-child chain (memray
+   * opens it at start), while the view's code is still loading. The view's own identical
+   * requests then find the answers waiting.
+   */
+  prefetch(view: ViewOptions, pageSize: number): void {
+    const walk = async (nodeId: number): Promise<void> => {
+      const page = this.fetchAhead(`expand|${JSON.stringify(view)}|${nodeId}|0|${pageSize}`, () =>
+        this.conn.sendRequest(TreeExpandRequest.type, { captureId: this.captureId, view, nodeId, offset: 0, limit: pageSize }),
+      ) as Promise<TreeExpandResult>;
+      const first = (await page).nodes[0];
+      if (first !== undefined && first.childCount > 0) await walk(first.id);
+    };
+    this.fetchAhead(`root|${JSON.stringify(view)}`, () => this.conn.sendRequest(TreeRootRequest.type, { captureId: this.captureId, view }));
+    walk(0).catch(() => {
+      // A failed prefetch only means the view asks again itself.
+    });
+  }
+
+  private fetchAhead(key: string, request: () => Promise<unknown>): Promise<unknown> {
+    const p = request();
+    p.catch(() => {}); // consumed (or dropped) later; never an unhandled rejection
+    this.ahead.set(key, p);
+    return p;
+  }
+
+  private takeAhead<T>(key: string): Promise<T> | undefined {
+    const p = this.ahead.get(key);
+    if (p !== undefined) this.ahead.delete(key);
+    return p as Promise<T> | undefined;
+  }
+
   root(view: ViewOptions, signal?: AbortSignal): Promise<TreeRootResult> {
-    return send(signal, (t) => this.conn.sendRequest(TreeRootRequest.type, { captureId: this.captureId, view }, t));
+    return (
+      this.takeAhead<TreeRootResult>(`root|${JSON.stringify(view)}`) ??
+      send(signal, (t) => this.conn.sendRequest(TreeRootRequest.type, { captureId: this.captureId, view }, t))
+    );
   }
 
   expand(view: ViewOptions, nodeId: number, offset: number, limit: number, signal: AbortSignal): Promise<TreeExpandResult> {
-    return send(signal, (t) => this.conn.sendRequest(TreeExpandRequest.type, { captureId: this.captureId, view, nodeId, offset, limit }, t));
+    return (
+      this.takeAhead<TreeExpandResult>(`expand|${JSON.stringify(view)}|${nodeId}|${offset}|${limit}`) ??
+      send(signal, (t) => this.conn.sendRequest(TreeExpandRequest.type, { captureId: this.captureId, view, nodeId, offset, limit }, t))
+    );
   }
 
   detail(view: ViewOptions, nodeId: number, signal: AbortSignal, context?: number): Promise<NodeDetailResult> {

@@ -1,11 +1,12 @@
 /**
  * `memtree tree`'s interactive view on a terminal: neo-blessed owns the terminal (alternate
  * screen, raw keys, resize, suspend) and one full-screen element paints the frames TuiApp
- * composes; one screen.render() per state change. The terminal is restored on every way out:
+ * composes; one screen.render() per burst of state changes. The terminal is restored on every way out:
  * quit, a thrown error (finally), and a crash or process.exit (neo-blessed's exit handlers).
  * Nothing is ever logged to the terminal.
  */
-import blessed from 'neo-blessed';
+import type blessed from 'neo-blessed';
+import * as widgets from './blessed-lite.js';
 import type { CaptureProgressParams } from '../../../protocol/src/capture.js';
 import type { ViewOptions } from '../../../protocol/src/tree.js';
 import { detectColorMode, paintGrid, type ColorMode } from './blessed-canvas.js';
@@ -86,7 +87,7 @@ export async function runTreeTui(opts: RunTreeTuiOptions): Promise<void> {
   const input = opts.input ?? process.stdin;
   const output = opts.output ?? process.stdout;
   const mode = opts.colorMode ?? detectColorMode();
-  const screen = blessed.screen({
+  const screen = widgets.screen({
     input,
     output,
     terminal: opts.terminal ?? process.env.TERM ?? 'xterm-256color',
@@ -120,6 +121,17 @@ export async function runTreeTui(opts: RunTreeTuiOptions): Promise<void> {
           }
         };
       const render = guard(() => screen.render());
+      // Answers often arrive in bursts (the first-child chain, a page and its source lines):
+      // draw once per burst, after the current macrotask, instead of once per answer.
+      let scheduled = false;
+      const scheduleRender = (): void => {
+        if (scheduled) return;
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          render();
+        });
+      };
       const suspend = (): void => {
         const redraw = guard(() => {
           screen.alloc();
@@ -133,7 +145,7 @@ export async function runTreeTui(opts: RunTreeTuiOptions): Promise<void> {
         title: opts.title,
         searchPath: opts.searchPath,
         detailDelayMs: opts.detailDelayMs,
-        onChange: render,
+        onChange: scheduleRender,
         onQuit: (cancelled) => {
           if (cancelled) opts.onCancel?.();
           finish();
@@ -145,7 +157,7 @@ export async function runTreeTui(opts: RunTreeTuiOptions): Promise<void> {
 
       // One element covering the screen; its render paints the current frame. neo-blessed also
       // renders on its own (after a resize), hence the guard here too.
-      const canvas = blessed.box({ parent: screen, top: 0, left: 0, width: '100%', height: '100%' });
+      const canvas = widgets.box({ parent: screen, top: 0, left: 0, width: '100%', height: '100%' });
       canvas.render = guard(() => paintGrid(screen, app.compose(screen.width, screen.height), mode));
       screen.on(
         'keypress',

@@ -49,7 +49,6 @@ export function codePointWidth(cp: number): 0 | 1 | 2 {
   return 1;
 }
 
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 const ASCII_PRINTABLE = /^[\x20-\x7e]*$/;
 
 /** Cells a grapheme takes: its widest code point, or 2 for an emoji with VS16 (U+FE0F). */
@@ -63,11 +62,39 @@ export function graphemeWidth(g: string): number {
   return w;
 }
 
-/** Splits text into graphemes with their widths (the layout unit of a terminal row). */
+const ZWJ = 0x200d;
+const isRegional = (cp: number): boolean => cp >= 0x1f1e6 && cp <= 0x1f1ff;
+const isSkinTone = (cp: number): boolean => cp >= 0x1f3fb && cp <= 0x1f3ff;
+
+/**
+ * Splits text into graphemes with their widths (the layout unit of a terminal row). A small
+ * clusterer of our own rather than Intl.Segmenter, whose construction alone costs ~15 ms of
+ * start-up: combining marks, variation selectors, skin tones and ZWJ sequences join the
+ * previous character, regional indicators pair into flags.
+ */
 export function graphemes(text: string): { g: string; w: number }[] {
   if (ASCII_PRINTABLE.test(text)) return Array.from(text, (g) => ({ g, w: 1 }));
   const out: { g: string; w: number }[] = [];
-  for (const { segment } of segmenter.segment(text)) out.push({ g: segment, w: graphemeWidth(segment) });
+  let cur = '';
+  let last = -1;
+  let joinNext = false;
+  let regionalOpen = false;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    const attach =
+      cur !== '' && (joinNext || codePointWidth(cp) === 0 || isSkinTone(cp) || (regionalOpen && isRegional(cp) && isRegional(last)));
+    if (attach) {
+      cur += ch;
+      regionalOpen = false;
+    } else {
+      if (cur !== '') out.push({ g: cur, w: graphemeWidth(cur) });
+      cur = ch;
+      regionalOpen = isRegional(cp);
+    }
+    joinNext = cp === ZWJ;
+    last = cp;
+  }
+  if (cur !== '') out.push({ g: cur, w: graphemeWidth(cur) });
   return out;
 }
 

@@ -176,5 +176,5 @@ export async function benchExpand(large: { file: string; label: string }, manySt
   console.log('\n## tree/expand latency (3000 expansions of random expandable nodes, 200 children per page)');
   await expandLatency(large.file, large.label, 200);
   await expandLatency(manyStacks, 'generated capture with 1 M distinct stacks', 200);
-  await expandLatency(manyStacks, 'generated capture with 1 M distinct stacks', 1_000_000);
+  await expandLatency(manyStacks, 'generated capture with 1 M distinct stacks', 100_000);
 }

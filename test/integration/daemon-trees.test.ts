@@ -113,3 +113,27 @@ describe('tree/expand agrees with the exported tree under every filter', () => {
     });
   }
 });
+
+describe('trees of more records than the index stores are built from the capture', () => {
+  it('threads.bin with 5 stored records per mode: -b 10, 200 and 1000000 still equal --no-daemon', async () => {
+    const small = await DaemonInstance.start({ env: { MEMTREE_TEST_STORED_RECORDS: '5' } });
+    const rpc = await small.connect();
+    try {
+      const file = path.join(CAPTURES, 'threads.bin');
+      const open = await rpc.conn.sendRequest(CaptureOpenRequest.type, { path: file, modes: [{ kind: 'temporary', threshold: 1 }] });
+      for (const [mode, flags] of [
+        [{ kind: 'peak' }, []],
+        [{ kind: 'temporary', threshold: 1 }, ['--temporary-allocations']],
+      ] as const) {
+        for (const b of [3, 10, 200, 1000000]) {
+          const doc = await rpc.conn.sendRequest(TreeExportRequest.type, { captureId: open.captureId, mode, biggestAllocs: b });
+          const local = await localTree(parseTreeOptions(['--no-daemon', '-b', String(b), ...flags, file]));
+          expect(doc, `${mode.kind} -b ${b}`).toEqual(local.doc);
+        }
+      }
+    } finally {
+      rpc.close();
+      await small.stop();
+    }
+  });
+});

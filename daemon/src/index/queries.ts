@@ -37,7 +37,9 @@ function prepare(db: ReadableDB) {
     children,
     node: db.prepare(`SELECT ${NODE_COLUMNS}, n.parent FROM nodes n LEFT JOIN locations l ON l.id = n.location WHERE n.tree = ? AND n.id = ?`),
     allNodes: db.prepare(`SELECT ${NODE_COLUMNS}, n.parent FROM nodes n LEFT JOIN locations l ON l.id = n.location WHERE n.tree = ? ORDER BY n.id`),
-    tree: db.prepare('SELECT id, elided_locations, elided_allocations, elided_bytes FROM trees WHERE mode = ? AND biggest = ?'),
+    tree: db.prepare(
+      'SELECT t.id, t.elided_locations, t.elided_allocations, t.elided_bytes FROM trees t JOIN modes m ON m.id = t.mode WHERE m.mode = ? AND t.biggest = ?',
+    ),
     mode: db.prepare('SELECT record_count FROM modes WHERE mode = ?'),
     meta: db.prepare('SELECT value FROM meta WHERE key = ?'),
   };

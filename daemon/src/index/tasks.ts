@@ -9,11 +9,9 @@ import { CaptureError, NoSuchFileError } from '../capture/errors.js';
 import { loadCapture, openCapture, type LoadedCapture } from '../capture/load.js';
 import { openWritable, type WritableDB } from '../db/open.js';
 import { captureInfo } from '../tree/tree-document.js';
-import { buildAndPersistTree } from './tree-store.js';
-import { nativeStackResolver } from '../native/hybrid-resolver.js';
-import { Symbolizer } from '../native/symbolizer.js';
-import { SqliteSymbolCache } from './symbol-store.js';
-import { loadedModes, markComplete, StackWriter, writeMeta, writeMode, type ChainResolver, type ModeKey } from './write-index.js';
+import { CaptureIndexWriter } from './capture-writer.js';
+import { buildAndPersistTree, needsCapture } from './tree-store.js';
+import { loadedModes, markComplete, writeMeta, type ModeKey } from './write-index.js';
 
 export const DEFAULT_BIGGEST = 200;
 
@@ -64,20 +62,6 @@ function removeDbFiles(file: string): void {
   for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
 }
 
-/** Native captures: hybrid stacks symbolized once here (cached across captures), stored resolved. */
-function chainResolver(c: LoadedCapture, indexFile: string): { resolve?: ChainResolver; close(): void } {
-  if (!c.header.nativeTraces) return { close: () => {} };
-  const cache = new SqliteSymbolCache(path.dirname(indexFile));
-  const symbolizer = new Symbolizer({ cache });
-  return {
-    resolve: nativeStackResolver(c, symbolizer),
-    close: () => {
-      symbolizer.close();
-      cache.close();
-    },
-  };
-}
-
 function writeIndex(db: WritableDB, task: Extract<Task, { kind: 'index' }>, c: LoadedCapture, indexMs: number): void {
   writeMeta(db, {
     captureId: task.captureId,
@@ -93,16 +77,35 @@ function writeIndex(db: WritableDB, task: Extract<Task, { kind: 'index' }>, c: L
     aggregated: c.header.fileFormat === 1,
     indexMs,
   });
-  const stacks = new StackWriter(db, c.state);
-  const modes = loadedModes(c, task.temporaryThreshold);
-  const chains = chainResolver(c, task.indexFile);
+  const w = new CaptureIndexWriter(db, c, task.indexFile);
   try {
-    for (const [key, snap] of modes) writeMode(db, stacks, key, snap, chains.resolve);
+    for (const [key, snap] of loadedModes(c, task.temporaryThreshold)) {
+      w.mode(key, snap);
+      w.tree(key, snap, DEFAULT_BIGGEST);
+    }
   } finally {
-    chains.close();
+    w.close();
   }
-  for (const [key] of modes) buildAndPersistTree(db, key, DEFAULT_BIGGEST);
   markComplete(db);
+}
+
+/** Reads the capture again (another temporary threshold, or a tree bigger than the stored records) and writes with `fn`. */
+function withCapture(
+  db: WritableDB,
+  indexFile: string,
+  threshold: number | undefined,
+  onProgress: (p: TaskProgress) => void,
+  fn: (w: CaptureIndexWriter) => void,
+): void {
+  const capturePath = JSON.parse((db.prepare("SELECT value FROM meta WHERE key = 'path'").get() as { value: string }).value) as string;
+  const c = load(capturePath, threshold, onProgress);
+  onProgress({ phase: 'writing', bytes: c.fileSize, totalBytes: c.fileSize, records: c.totalAllocations });
+  const w = new CaptureIndexWriter(db, c, indexFile);
+  try {
+    db.transaction(() => fn(w))();
+  } finally {
+    w.close();
+  }
 }
 
 /** Runs a task to completion. Never throws: failures come back as data. */
@@ -135,27 +138,25 @@ export function runTask(task: Task, onProgress: (p: TaskProgress) => void = () =
       fs.renameSync(partial, task.indexFile);
       removeDbFiles(partial);
     } else if (task.kind === 'temporary') {
-      const c = load(task.path, task.threshold, onProgress);
-      onProgress({ phase: 'writing', bytes: c.fileSize, totalBytes: c.fileSize, records: c.totalAllocations });
       const db = openWritable(task.indexFile);
       try {
-        db.transaction(() => {
-          const key = `temp:${task.threshold}`;
-          const chains = chainResolver(c, task.indexFile);
-          try {
-            writeMode(db, new StackWriter(db, c.state), key, c.temporary!, chains.resolve);
-          } finally {
-            chains.close();
-          }
-          buildAndPersistTree(db, key, DEFAULT_BIGGEST);
-        })();
+        const key = `temp:${task.threshold}`;
+        withCapture(db, task.indexFile, task.threshold, onProgress, (w) => {
+          w.mode(key, w.snapshot(key));
+          w.tree(key, w.snapshot(key), DEFAULT_BIGGEST);
+        });
       } finally {
         db.close();
       }
     } else {
       const db = openWritable(task.indexFile);
       try {
-        db.transaction(() => buildAndPersistTree(db, task.mode, task.biggest))();
+        if (!needsCapture(db, task.mode, task.biggest)) db.transaction(() => buildAndPersistTree(db, task.mode, task.biggest))();
+        else {
+          // More records than the index stores: build this tree from the capture itself.
+          const threshold = task.mode.startsWith('temp:') ? Number(task.mode.slice(5)) : undefined;
+          withCapture(db, task.indexFile, threshold, onProgress, (w) => w.tree(task.mode, w.snapshot(task.mode), task.biggest));
+        }
       } finally {
         db.close();
       }

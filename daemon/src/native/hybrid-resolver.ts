@@ -5,8 +5,8 @@
  */
 import type { Frame } from '../capture/capture-state.js';
 import type { LoadedCapture } from '../capture/load.js';
-import type { StackResolver, TreeFrame } from '../tree/build-tree.js';
-import { isCpythonInternal, isImportSystem, isInteresting } from '../tree/frame-filters.js';
+import type { Resolution } from '../tree/build-tree.js';
+import { FrameClassifier, type TreeFrame } from '../tree/frame-classifier.js';
 import { hybridStack } from './hybrid-stack.js';
 import { CaptureSymbols } from './memory-maps.js';
 import type { Symbolizer } from './symbolizer.js';
@@ -45,32 +45,20 @@ export function nativeStackResolver(capture: NativeCapture, symbolizer: Symboliz
  * A `buildTree` resolver over hybrid stacks (symbolized in each record's memory-map
  * generation), with memray's frame classification cached per distinct frame.
  */
-export function hybridTreeResolver(capture: NativeCapture, symbolizer: Symbolizer): StackResolver {
+export function hybridTreeResolver(capture: NativeCapture, symbolizer: Symbolizer): Resolution {
   const stackOf = nativeStackResolver(capture, symbolizer);
+  const classifier = new FrameClassifier();
   const byFrame = new Map<Frame, TreeFrame>();
-  const locations = new Map<string, number>();
   const classify = (f: Frame): TreeFrame => {
     let tf = byFrame.get(f);
     if (tf === undefined) {
-      const key = `${f.function}\0${f.file}\0${f.line}`;
-      let location = locations.get(key);
-      if (location === undefined) {
-        location = locations.size;
-        locations.set(key, location);
-      }
-      const importSystem = isImportSystem(f.function, f.file);
-      tf = {
-        function: f.function,
-        file: f.file,
-        line: f.line,
-        location,
-        internal: isCpythonInternal(f.function, f.file),
-        importSystem,
-        interesting: !importSystem && isInteresting(f.function, f.file),
-      };
+      tf = classifier.classify(f);
       byFrame.set(f, tf);
     }
     return tf;
   };
-  return (stackId, nativeId, tid, generation) => stackOf(stackId, nativeId, tid, generation).map(classify);
+  return {
+    resolve: (stackId, nativeId, tid, generation) => stackOf(stackId, nativeId, tid, generation).map(classify),
+    frames: classifier.frames,
+  };
 }

@@ -4,31 +4,19 @@
  * CPython-internal frames dropped, memray's depth cap, and the thread label of the last record
  * through each node. One deliberate difference from memray 1.20 (its seed documentation's
  * rule): the root counts only the records that are shown; the cut ones go to `elided`.
+ *
+ * The trie lives in typed arrays (no object per node): `-b 1000000` over a capture with a
+ * million distinct stacks gives millions of nodes.
  */
 import type { LoadedCapture, Snapshot } from '../capture/load.js';
-import { isCpythonInternal, isImportSystem, isInteresting } from './frame-filters.js';
+import { IntPairInterner } from '../capture/int-tables.js';
+import { FrameClassifier, type TreeFrame } from './frame-classifier.js';
 import { threadLabel } from './thread-label.js';
+
+export type { TreeFrame } from './frame-classifier.js';
 
 /** int(sys.getrecursionlimit() // 2.5) with the default limit of 1000. */
 export const MAX_STACKS = 400;
-
-export interface TreeNode {
-  /** Location id (see TreeFrame.location); -1 for the root. */
-  readonly location: number;
-  readonly function: string;
-  readonly file: string;
-  readonly line: number;
-  bytes: number;
-  allocations: number;
-  /** Thread label of the last record through this node ("" for the root). */
-  thread: string;
-  readonly interesting: boolean;
-  readonly importSystem: boolean;
-  /** In first-insertion order (records walked largest first). */
-  readonly children: TreeNode[];
-  /** Location id -> child, for building. */
-  readonly index: Map<number, TreeNode>;
-}
 
 export interface ElidedSummary {
   /** Number of records cut by `-b`. */
@@ -37,69 +25,39 @@ export interface ElidedSummary {
   bytes: number;
 }
 
-export interface BuiltTree {
-  readonly root: TreeNode;
-  readonly elided: ElidedSummary;
-}
-
-/** A resolved frame as the tree sees it. */
-export interface TreeFrame {
-  readonly function: string;
-  readonly file: string;
-  readonly line: number;
-  readonly location: number;
-  readonly internal: boolean;
-  readonly importSystem: boolean;
-  readonly interesting: boolean;
-}
-
 /** Resolves a record's stack into tree frames, innermost first. */
 export type StackResolver = (stackId: number, nativeId: number, tid: number, generation: number) => readonly TreeFrame[];
 
-function newNode(f: Pick<TreeFrame, 'location' | 'function' | 'file' | 'line' | 'interesting' | 'importSystem'>): TreeNode {
-  return {
-    location: f.location,
-    function: f.function,
-    file: f.file,
-    line: f.line,
-    bytes: 0,
-    allocations: 0,
-    thread: '',
-    interesting: f.interesting,
-    importSystem: f.importSystem,
-    children: [],
-    index: new Map(),
-  };
+/** A resolver and the frames (by location id) its tree frames refer to. */
+export interface Resolution {
+  readonly resolve: StackResolver;
+  readonly frames: readonly TreeFrame[];
+}
+
+/** A built tree; node 0 is the root. */
+export interface BuiltTree {
+  readonly size: number;
+  /** Location id of each node (-1 for the root); see `frames`. */
+  readonly location: Int32Array;
+  readonly bytes: Float64Array;
+  readonly allocations: Float64Array;
+  /** Index into `labels` of each node's thread label (-1 for the root: ""). */
+  readonly thread: Int32Array;
+  readonly labels: readonly string[];
+  /** Tree frames by location id. */
+  readonly frames: readonly TreeFrame[];
+  readonly elided: ElidedSummary;
+  /** Children of `node` in display order: bytes descending, ties in first-insertion order. */
+  children(node: number): number[];
 }
 
 /** The Python-stack resolver (memray's `stack_trace()`), with per-frame classification cached. */
-export function pythonStackResolver(capture: LoadedCapture): StackResolver {
+export function pythonStackResolver(capture: LoadedCapture): Resolution {
   const { state, header } = capture;
+  const classifier = new FrameClassifier();
   const byFrame: (TreeFrame | undefined)[] = [];
-  const locations = new Map<string, number>();
-  const frameOf = (frameId: number): TreeFrame => {
-    let tf = byFrame[frameId];
-    if (tf === undefined) {
-      const f = state.frame(frameId);
-      const key = `${f.function}\0${f.file}\0${f.line}`;
-      let location = locations.get(key);
-      if (location === undefined) {
-        location = locations.size;
-        locations.set(key, location);
-      }
-      const importSystem = isImportSystem(f.function, f.file);
-      tf = {
-        ...f,
-        location,
-        internal: isCpythonInternal(f.function, f.file),
-        importSystem,
-        interesting: !importSystem && isInteresting(f.function, f.file),
-      };
-      byFrame[frameId] = tf;
-    }
-    return tf;
-  };
-  return (stackId, _nativeId, tid) => {
+  const frameOf = (frameId: number): TreeFrame => (byFrame[frameId] ??= classifier.classify(state.frame(frameId)));
+  const resolve: StackResolver = (stackId, _nativeId, tid) => {
     const ids = state.frameIds(stackId);
     let keep = ids.length;
     if (tid === header.mainTid) keep = Math.max(ids.length - header.skippedFramesOnMainTid, 0);
@@ -107,6 +65,7 @@ export function pythonStackResolver(capture: LoadedCapture): StackResolver {
     for (let i = 0; i < keep; i++) out[i] = frameOf(ids[i]!);
     return out;
   };
+  return { resolve, frames: classifier.frames };
 }
 
 /** Records of `snap` in memray's processing order: size descending, stable over snapshot order. */
@@ -124,48 +83,110 @@ export function keptCount(n: number, length: number): number {
   return Math.max(length + n, 0);
 }
 
-export function buildTree(snap: Snapshot, biggestAllocs: number, resolve: StackResolver): BuiltTree {
-  const root = newNode({ location: -1, function: '<ROOT>', file: '', line: 0, interesting: true, importSystem: false });
+/** Growable columns of the trie under construction. */
+class Columns {
+  cap = 1024;
+  location = new Int32Array(this.cap);
+  bytes = new Float64Array(this.cap);
+  allocations = new Float64Array(this.cap);
+  thread = new Int32Array(this.cap);
+  firstChild = new Int32Array(this.cap);
+  lastChild = new Int32Array(this.cap);
+  nextSibling = new Int32Array(this.cap);
+
+  ensure(n: number): void {
+    if (n <= this.cap) return;
+    let cap = this.cap;
+    while (cap < n) cap *= 2;
+    const grow = <T extends Int32Array | Float64Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(cap);
+      b.set(a);
+      return b;
+    };
+    this.location = grow(this.location);
+    this.bytes = grow(this.bytes);
+    this.allocations = grow(this.allocations);
+    this.thread = grow(this.thread);
+    this.firstChild = grow(this.firstChild);
+    this.lastChild = grow(this.lastChild);
+    this.nextSibling = grow(this.nextSibling);
+    this.cap = cap;
+  }
+}
+
+/**
+ * Builds the tree of the `biggestAllocs` biggest records of `snap`. Records are visited in
+ * `order` when given (size order, as sizeOrder() returns it).
+ */
+export function buildTree(snap: Snapshot, biggestAllocs: number, resolution: Resolution, order = sizeOrder(snap)): BuiltTree {
   const r = snap.records;
-  const order = sizeOrder(snap);
-  const kept = keptCount(biggestAllocs, r.length);
-  const labels = new Map<number, string>();
+  const kept = keptCount(biggestAllocs, order.length);
+  const c = new Columns();
+  const keys = new IntPairInterner(1024);
+  c.location[0] = -1;
+  c.thread[0] = -1;
+  c.firstChild[0] = -1;
+  let size = 1;
+  const labels: string[] = [];
+  const labelOf = new Map<number, number>();
   for (let k = 0; k < kept; k++) {
     const i = order[k]!;
     const bytes = r.bytes[i]!;
     const count = r.count[i]!;
     const tid = r.tid[i]!;
-    let label = labels.get(tid);
+    let label = labelOf.get(tid);
     if (label === undefined) {
-      label = threadLabel(tid, snap.threadNames.get(tid));
-      labels.set(tid, label);
+      label = labels.length;
+      labels.push(threadLabel(tid, snap.threadNames.get(tid)));
+      labelOf.set(tid, label);
     }
-    root.bytes += bytes;
-    root.allocations += count;
-    const frames = resolve(r.stackId[i]!, r.nativeId[i]!, tid, r.generation[i]!);
-    let cur = root;
+    c.bytes[0] += bytes;
+    c.allocations[0] += count;
+    const frames = resolution.resolve(r.stackId[i]!, r.nativeId[i]!, tid, r.generation[i]!);
+    let cur = 0;
     for (let idx = 0, f = frames.length - 1; f >= 0; f--, idx++) {
       const frame = frames[f]!;
       if (frame.internal) continue;
-      let child = cur.index.get(frame.location);
-      if (child === undefined) {
-        child = newNode(frame);
-        cur.index.set(frame.location, child);
-        cur.children.push(child);
+      const child = keys.intern(cur, frame.location) + 1;
+      if (child === size) {
+        size++;
+        c.ensure(size);
+        c.location[child] = frame.location;
+        c.firstChild[child] = -1;
+        c.nextSibling[child] = -1;
+        if (c.firstChild[cur] === -1) c.firstChild[cur] = child;
+        else c.nextSibling[c.lastChild[cur]!] = child;
+        c.lastChild[cur] = child;
       }
       cur = child;
-      cur.bytes += bytes;
-      cur.allocations += count;
-      cur.thread = label;
+      c.bytes[cur] += bytes;
+      c.allocations[cur] += count;
+      c.thread[cur] = label;
       if (idx > MAX_STACKS) break;
     }
   }
   const elided: ElidedSummary = { locations: 0, allocations: 0, bytes: 0 };
-  for (let k = kept; k < r.length; k++) {
+  for (let k = kept; k < order.length; k++) {
     const i = order[k]!;
     elided.locations++;
     elided.allocations += r.count[i]!;
     elided.bytes += r.bytes[i]!;
   }
-  return { root, elided };
+  const { location, bytes, allocations, thread, firstChild, nextSibling } = c;
+  return {
+    size,
+    location: location.subarray(0, size),
+    bytes: bytes.subarray(0, size),
+    allocations: allocations.subarray(0, size),
+    thread: thread.subarray(0, size),
+    labels,
+    frames: resolution.frames,
+    elided,
+    children(node: number): number[] {
+      const out: number[] = [];
+      for (let ch = firstChild[node]!; ch !== -1; ch = nextSibling[ch]!) out.push(ch);
+      // Array.prototype.sort is stable: equal sizes keep their first-insertion order.
+      return out.sort((a, b) => bytes[b]! - bytes[a]!);
+    },
+  };
 }

@@ -6,7 +6,7 @@ import { FILE_FORMAT_AGGREGATED } from '../capture/header.js';
 import type { LoadedCapture, Snapshot } from '../capture/load.js';
 import { hybridTreeResolver } from '../native/hybrid-resolver.js';
 import { Symbolizer } from '../native/symbolizer.js';
-import { buildTree, pythonStackResolver, type StackResolver, type TreeNode } from './build-tree.js';
+import { buildTree, pythonStackResolver, type BuiltTree, type Resolution } from './build-tree.js';
 
 export function captureInfo(c: LoadedCapture, absPath: string): CaptureInfo {
   const h = c.header;
@@ -37,34 +37,50 @@ export function snapshotFor(c: LoadedCapture, mode: SnapshotMode): Snapshot {
   return c.temporary;
 }
 
-/** Children sorted largest first (stable), recursively, as plain document nodes. */
-export function documentNode(n: TreeNode): TreeDocumentNode {
-  const kids = n.children.slice().sort((a, b) => b.bytes - a.bytes);
-  return {
-    function: n.function,
-    file: n.file,
-    line: n.line,
-    bytes: n.bytes,
-    allocations: n.allocations,
-    thread: n.thread,
-    interesting: n.interesting,
-    importSystem: n.importSystem,
-    children: kids.map(documentNode),
+/** A built tree as plain document nodes, children in display order (iterative: trees can be 400+ deep). */
+export function documentNode(tree: BuiltTree, node = 0): TreeDocumentNode {
+  type Mutable = Omit<TreeDocumentNode, 'children'> & { children: Mutable[] };
+  const make = (n: number): Mutable => {
+    const loc = tree.location[n]!;
+    const f = loc < 0 ? undefined : tree.frames[loc]!;
+    const t = tree.thread[n]!;
+    return {
+      function: f?.function ?? '<ROOT>',
+      file: f?.file ?? '',
+      line: f?.line ?? 0,
+      bytes: tree.bytes[n]!,
+      allocations: tree.allocations[n]!,
+      thread: t < 0 ? '' : tree.labels[t]!,
+      interesting: f?.interesting ?? true,
+      importSystem: f?.importSystem ?? false,
+      children: [],
+    };
   };
+  const top = make(node);
+  const stack: [number, Mutable][] = [[node, top]];
+  while (stack.length > 0) {
+    const [n, out] = stack.pop()!;
+    for (const ch of tree.children(n)) {
+      const child = make(ch);
+      out.children.push(child);
+      stack.push([ch, child]);
+    }
+  }
+  return top;
 }
 
 /** memray's stacks for the tree: hybrid (native + Python) for native captures, else Python. */
-function resolverFor(c: LoadedCapture): { resolve: StackResolver; close(): void } {
-  if (!c.header.nativeTraces) return { resolve: pythonStackResolver(c), close: () => {} };
+function resolverFor(c: LoadedCapture): { resolution: Resolution; close(): void } {
+  if (!c.header.nativeTraces) return { resolution: pythonStackResolver(c), close: () => {} };
   const symbolizer = new Symbolizer();
-  return { resolve: hybridTreeResolver(c, symbolizer), close: () => symbolizer.close() };
+  return { resolution: hybridTreeResolver(c, symbolizer), close: () => symbolizer.close() };
 }
 
 export function treeDocument(c: LoadedCapture, absPath: string, mode: SnapshotMode, biggestAllocs: number): TreeDocument {
   const r = resolverFor(c);
   let tree;
   try {
-    tree = buildTree(snapshotFor(c, mode), biggestAllocs, r.resolve);
+    tree = buildTree(snapshotFor(c, mode), biggestAllocs, r.resolution);
   } finally {
     r.close();
   }
@@ -72,7 +88,7 @@ export function treeDocument(c: LoadedCapture, absPath: string, mode: SnapshotMo
     capture: captureInfo(c, absPath),
     mode,
     biggestAllocs,
-    root: documentNode(tree.root),
+    root: documentNode(tree),
     elided: { ...tree.elided },
   };
 }

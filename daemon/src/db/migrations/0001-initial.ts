@@ -4,10 +4,13 @@
  * - meta: capture facts (header, fingerprint, warnings) and the `complete` flag, written last
  *   in the same transaction as everything else, so a half-written index is never complete.
  * - locations: distinct (function, file, line) with memray's frame classification.
- * - stacks: the Python frame tree restricted to the stacks snapshot records use; `source` is
- *   the capture's own stack id (deterministic per file), so later passes reuse the rows.
- * - records / threads: memray's snapshot records per mode, in memray's order, and the thread
- *   names memray would show for that mode.
+ * - stacks: the stacks the stored records use, as (parent, location) chains. Python stacks keep
+ *   the capture's own stack id (deterministic per file, so later passes reuse the rows);
+ *   resolved chains (native captures' hybrid stacks) get negative ids.
+ * - modes / records / threads: memray's snapshot records per mode, stored by rank in memray's
+ *   size order (bytes descending, stable over memray's record order), the biggest
+ *   `stored_count` of them, plus the mode's totals, and the thread names memray would show.
+ *   Trees of at most `stored_count` records come from here; bigger ones re-read the capture.
  * - trees / nodes: the tree of a (mode, -b) pair, nodes numbered in preorder of the
  *   largest-first child order; for each of the four filter combinations a node's displayed
  *   parent (dpN, NULL when hidden) and displayed child count (ccN), so that `tree/expand` is
@@ -35,28 +38,32 @@ export default function migrate(db: WritableDB): void {
     CREATE TABLE stacks (
       id INTEGER PRIMARY KEY,
       parent INTEGER NOT NULL,
-      location INTEGER NOT NULL REFERENCES locations(id),
-      source INTEGER NOT NULL UNIQUE
+      location INTEGER NOT NULL REFERENCES locations(id)
     ) STRICT;
 
     CREATE TABLE modes (
-      mode TEXT PRIMARY KEY,
-      record_count INTEGER NOT NULL
+      id INTEGER PRIMARY KEY,
+      mode TEXT NOT NULL UNIQUE,
+      record_count INTEGER NOT NULL,
+      stored_count INTEGER NOT NULL,
+      total_bytes INTEGER NOT NULL,
+      total_allocations INTEGER NOT NULL
     ) STRICT;
 
     CREATE TABLE records (
-      mode TEXT NOT NULL REFERENCES modes(mode) ON DELETE CASCADE,
-      seq INTEGER NOT NULL,
+      mode INTEGER NOT NULL REFERENCES modes(id) ON DELETE CASCADE,
+      rank INTEGER NOT NULL,
       stack INTEGER NOT NULL,
       native INTEGER NOT NULL,
       tid INTEGER NOT NULL,
+      generation INTEGER NOT NULL,
       bytes INTEGER NOT NULL,
       count INTEGER NOT NULL,
-      PRIMARY KEY (mode, seq)
+      PRIMARY KEY (mode, rank)
     ) STRICT, WITHOUT ROWID;
 
     CREATE TABLE threads (
-      mode TEXT NOT NULL REFERENCES modes(mode) ON DELETE CASCADE,
+      mode INTEGER NOT NULL REFERENCES modes(id) ON DELETE CASCADE,
       tid INTEGER NOT NULL,
       name TEXT NOT NULL,
       PRIMARY KEY (mode, tid)
@@ -64,7 +71,7 @@ export default function migrate(db: WritableDB): void {
 
     CREATE TABLE trees (
       id INTEGER PRIMARY KEY,
-      mode TEXT NOT NULL REFERENCES modes(mode) ON DELETE CASCADE,
+      mode INTEGER NOT NULL REFERENCES modes(id) ON DELETE CASCADE,
       biggest INTEGER NOT NULL,
       node_count INTEGER NOT NULL,
       elided_locations INTEGER NOT NULL,

@@ -94,6 +94,8 @@ describe('memtree tree in a terminal', () => {
     const s = PtySession.command('/bin/sh', ['-c', cmd], { cols: 100, rows: 30 });
     try {
       await s.waitFor((l) => l.some((x) => x.includes('<ROOT>')), 20_000, 'the first screen');
+      // Let the view finish drawing (and the terminal settle in raw mode) before ctrl+c.
+      await s.settle(300);
       s.write(KEYS.ctrlC);
       await s.waitFor((l) => l.some((x) => x.includes('DONE')), 10_000, 'the shell after memtree');
       const text = s.screen().join('\n');

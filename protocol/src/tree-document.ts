@@ -46,15 +46,15 @@ export interface CaptureInfo {
   readonly peakMemory: number;
 }
 
-/** One call-stack location under its parent. */
-export interface TreeDocumentNode {
+/** What every tree node says about itself (document nodes and view nodes alike). */
+export interface NodeFacts {
   /** Function name ("<ROOT>" for the root). */
   readonly function: string;
   /** Source file as recorded in the capture. */
   readonly file: string;
   /** Line number (0 when unknown). */
   readonly line: number;
-  /** Bytes of the snapshot records whose stack passes through this node. */
+  /** Bytes of the snapshot records whose stack passes through this node (inclusive; never changed by filters). */
   readonly bytes: number;
   /** Allocations of those records. */
   readonly allocations: number;
@@ -64,6 +64,10 @@ export interface TreeDocumentNode {
   readonly interesting: boolean;
   /** True for frames of Python's import machinery. */
   readonly importSystem: boolean;
+}
+
+/** One call-stack location under its parent. */
+export interface TreeDocumentNode extends NodeFacts {
   /** Children, largest first; ties keep snapshot order. */
   readonly children: readonly TreeDocumentNode[];
 }

@@ -3,7 +3,7 @@
  * Every request carries the full view options, so the daemon holds no per-client view state.
  */
 import { RequestType } from 'vscode-jsonrpc';
-import type { ElidedInfo, SnapshotMode, TreeDocument } from './tree-document.js';
+import type { ElidedInfo, NodeFacts, SnapshotMode, TreeDocument } from './tree-document.js';
 
 /** What the tree shows and how. */
 export interface ViewOptions {
@@ -18,25 +18,9 @@ export interface ViewOptions {
 }
 
 /** A node as a view shows it. */
-export interface ViewNode {
+export interface ViewNode extends NodeFacts {
   /** Id within this (capture, mode, biggestAllocs) tree; stable across filters. 0 is the root. */
   readonly id: number;
-  /** Function name ("<ROOT>" for the root). */
-  readonly function: string;
-  /** Source file as recorded in the capture. */
-  readonly file: string;
-  /** Line number (0 when unknown). */
-  readonly line: number;
-  /** Inclusive bytes (never changed by filters). */
-  readonly bytes: number;
-  /** Allocations of the records through this node. */
-  readonly allocations: number;
-  /** Thread label ("0x1 (MainThread)"), "" for the root. */
-  readonly thread: string;
-  /** False for runpy and import-system frames. */
-  readonly interesting: boolean;
-  /** True for frames of Python's import machinery. */
-  readonly importSystem: boolean;
   /** Number of displayed children under the request's filters (0: a leaf, shown 📄). */
   readonly childCount: number;
 }

@@ -6,7 +6,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import pino from 'pino';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
 import * as net from 'node:net';
 import { CaptureOpenRequest } from '../../protocol/src/capture.js';
@@ -17,8 +16,7 @@ import { Lz4FrameSource, isLz4Frame } from '../../daemon/src/capture/lz4.js';
 import * as capture from '../../daemon/src/handlers/capture.js';
 import type { ConnectionContext } from '../../daemon/src/handlers/context.js';
 import * as tree from '../../daemon/src/handlers/tree.js';
-import { Captures } from '../../daemon/src/index/captures.js';
-import { Jobs } from '../../daemon/src/index/jobs.js';
+import { handlerContext } from '../helpers/handler-context.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const MEMTREE = path.join(ROOT, 'bin/memtree.js');
@@ -80,29 +78,6 @@ export function benchDaemon(large: { file: string; label: string }): void {
   }
 }
 
-const log = pino({ level: 'silent' });
-
-function context(indexDir: string): ConnectionContext {
-  const jobs = new Jobs(log, true);
-  return {
-    daemon: {
-      captures: new Captures(indexDir, jobs, log),
-      jobs,
-      log,
-      version: 'bench',
-      startedAt: Date.now(),
-      socket: '',
-      logFile: '',
-      idleTimeoutMs: 0,
-      lastActivity: () => Date.now(),
-      clientCount: () => 0,
-      requestShutdown: () => {},
-    },
-    log,
-    sendProgress: () => {},
-  };
-}
-
 /** Node ids with children in the default view, breadth first, up to `max`. */
 async function expandable(ctx: ConnectionContext, captureId: string, view: ViewOptions, max: number): Promise<number[]> {
   const out: number[] = [];
@@ -121,7 +96,7 @@ async function expandable(ctx: ConnectionContext, captureId: string, view: ViewO
 
 async function expandLatency(file: string, label: string, biggestAllocs: number): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memtree-bench-'));
-  const ctx = context(path.join(dir, 'index'));
+  const ctx = handlerContext(path.join(dir, 'index'));
   const view: ViewOptions = { mode: { kind: 'peak' }, biggestAllocs, hideImportSystem: false, hideUninteresting: true };
   const t0 = performance.now();
   const { captureId } = await capture.open(ctx, { path: file });

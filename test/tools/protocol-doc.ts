@@ -39,7 +39,10 @@ function jsDoc(node: ts.Node): string {
 
 export function generate(): string {
   const methods: Method[] = [];
-  const types = new Map<string, { doc: string; fields: { name: string; type: string; optional: boolean; doc: string }[]; text?: string }>();
+  const types = new Map<
+    string,
+    { doc: string; fields: { name: string; type: string; optional: boolean; doc: string }[]; text?: string; extends?: string[] }
+  >();
   const codes: { name: string; value: string; doc: string }[] = [];
   for (const f of FILES) {
     const file = path.join(SRC, f);
@@ -74,6 +77,7 @@ export function generate(): string {
       }
       if (ts.isInterfaceDeclaration(node)) {
         types.set(node.name.text, {
+          extends: node.heritageClauses?.flatMap((h) => h.types.map((t) => t.expression.getText())),
           doc: jsDoc(node),
           fields: node.members.filter(ts.isPropertySignature).map((m) => ({
             name: m.name.getText(),
@@ -118,6 +122,7 @@ export function generate(): string {
     out.push(`### ${name}`, '');
     if (t.doc !== '') out.push(t.doc, '');
     if (t.text !== undefined) out.push('```ts', t.text, '```', '');
+    if (t.extends !== undefined && t.extends.length > 0) out.push(`All the fields of ${t.extends.map((e) => typeLink(e)).join(', ')}, and:`, '');
     if (t.fields.length > 0) {
       out.push('| field | type | meaning |', '| --- | --- | --- |');
       for (const f of t.fields) {

@@ -4,7 +4,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ResponseError } from 'vscode-jsonrpc';
 import type { CaptureProgressParams } from '../../protocol/src/capture.js';
@@ -14,35 +13,15 @@ import * as capture from '../../daemon/src/handlers/capture.js';
 import type { ConnectionContext } from '../../daemon/src/handlers/context.js';
 import * as daemon from '../../daemon/src/handlers/daemon.js';
 import * as tree from '../../daemon/src/handlers/tree.js';
-import { Captures } from '../../daemon/src/index/captures.js';
-import { Jobs } from '../../daemon/src/index/jobs.js';
+import { handlerContext } from '../helpers/handler-context.js';
 import { tempStateDir } from '../helpers/daemon-instance.js';
 import { CAPTURES } from '../helpers/paths.js';
 
-const log = pino({ level: 'silent' });
 const progress: CaptureProgressParams[] = [];
 let ctx: ConnectionContext;
 
 beforeAll(() => {
-  const jobs = new Jobs(log, true);
-  const captures = new Captures(path.join(tempStateDir(), 'index'), jobs, log);
-  ctx = {
-    daemon: {
-      captures,
-      jobs,
-      log,
-      version: 'test',
-      startedAt: Date.now(),
-      socket: '/nowhere.sock',
-      logFile: '/nowhere.log',
-      idleTimeoutMs: 0,
-      lastActivity: () => Date.now(),
-      clientCount: () => 1,
-      requestShutdown: () => {},
-    },
-    log,
-    sendProgress: (p) => progress.push(p),
-  };
+  ctx = handlerContext(path.join(tempStateDir(), 'index'), (p) => progress.push(p));
 });
 
 const view: ViewOptions = { mode: { kind: 'peak' }, biggestAllocs: 200, hideImportSystem: false, hideUninteresting: true };

@@ -1,7 +1,7 @@
 /**
  * Read queries on an index, with statements prepared once per connection.
  */
-import type { ElidedInfo, TreeDocumentNode } from '../../../protocol/src/tree-document.js';
+import type { ElidedInfo, NodeFacts, TreeDocumentNode } from '../../../protocol/src/tree-document.js';
 import type { ViewNode } from '../../../protocol/src/tree.js';
 import type { ReadableDB } from '../db/open.js';
 
@@ -59,9 +59,8 @@ function stmts(db: ReadableDB): Statements {
   return s;
 }
 
-export function viewNode(r: NodeRow, filter: number): ViewNode {
+function facts(r: NodeRow): NodeFacts {
   return {
-    id: r.id,
     function: r.function,
     file: r.file,
     line: r.line,
@@ -70,8 +69,11 @@ export function viewNode(r: NodeRow, filter: number): ViewNode {
     thread: r.thread,
     interesting: r.interesting === 1,
     importSystem: r.import_system === 1,
-    childCount: [r.cc0, r.cc1, r.cc2, r.cc3][filter]!,
   };
+}
+
+export function viewNode(r: NodeRow, filter: number): ViewNode {
+  return { id: r.id, ...facts(r), childCount: [r.cc0, r.cc1, r.cc2, r.cc3][filter]! };
 }
 
 export function metaValue<T>(db: ReadableDB, key: string): T | undefined {
@@ -103,17 +105,7 @@ export function childRows(db: ReadableDB, tree: number, filter: number, parent: 
 export function documentTree(db: ReadableDB, tree: number): TreeDocumentNode {
   const rows = stmts(db).allNodes.all(tree) as (NodeRow & { parent: number | null })[];
   type Mutable = Omit<TreeDocumentNode, 'children'> & { children: Mutable[] };
-  const nodes: Mutable[] = rows.map((r) => ({
-    function: r.function,
-    file: r.file,
-    line: r.line,
-    bytes: r.bytes,
-    allocations: r.allocations,
-    thread: r.thread,
-    interesting: r.interesting === 1,
-    importSystem: r.import_system === 1,
-    children: [],
-  }));
+  const nodes: Mutable[] = rows.map((r) => ({ ...facts(r), children: [] }));
   rows.forEach((r, i) => {
     if (r.parent !== null) nodes[r.parent]!.children.push(nodes[i]!);
   });

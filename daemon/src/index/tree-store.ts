@@ -4,7 +4,7 @@
  */
 import type { Snapshot } from '../capture/load.js';
 import type { ReadableDB, WritableDB } from '../db/open.js';
-import type { SnapshotRecords } from '../snapshot/snapshot-builder.js';
+import { newRecords } from '../snapshot/snapshot-builder.js';
 import { buildTree, keptCount, type BuiltTree, type ElidedSummary, type Resolution, type StackResolver } from '../tree/build-tree.js';
 import type { TreeFrame } from '../tree/frame-classifier.js';
 import type { ModeKey } from './write-index.js';
@@ -89,16 +89,7 @@ export function storedTreeInput(db: ReadableDB, mode: ModeKey, biggest: number):
     .raw()
     .all(m.id, kept) as [number, number, number, number, number, number][];
   const n = rows.length;
-  const records: SnapshotRecords = {
-    stackId: new Int32Array(n),
-    nativeId: new Float64Array(n),
-    tid: new Float64Array(n),
-    generation: new Float64Array(n),
-    bytes: new Float64Array(n),
-    count: new Float64Array(n),
-    firstSeq: new Float64Array(n),
-    length: n,
-  };
+  const records = newRecords(n);
   rows.forEach(([stack, native, tid, generation, bytes, count], i) => {
     records.stackId[i] = stack;
     records.nativeId[i] = native;

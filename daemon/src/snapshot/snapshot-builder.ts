@@ -46,6 +46,20 @@ export interface SnapshotRecords {
   readonly length: number;
 }
 
+/** Zero-filled records for `n` snapshot records. */
+export function newRecords(n: number): SnapshotRecords {
+  return {
+    stackId: new Int32Array(n),
+    nativeId: new Float64Array(n),
+    tid: new Float64Array(n),
+    generation: new Float64Array(n),
+    bytes: new Float64Array(n),
+    count: new Float64Array(n),
+    firstSeq: new Float64Array(n),
+    length: n,
+  };
+}
+
 /** What one pass computed. */
 export interface SnapshotResult {
   /** ALLOCATION records processed (allocations and deallocations). */
@@ -198,16 +212,7 @@ export class SnapshotBuilder implements AllocationSink {
   private records(t: GroupTally): SnapshotRecords {
     const ids = t.present();
     const n = ids.length;
-    const out = {
-      stackId: new Int32Array(n),
-      nativeId: new Float64Array(n),
-      tid: new Float64Array(n),
-      generation: new Float64Array(n),
-      bytes: new Float64Array(n),
-      count: new Float64Array(n),
-      firstSeq: new Float64Array(n),
-      length: n,
-    };
+    const out = newRecords(n);
     for (let k = 0; k < n; k++) {
       const g = ids[k]!;
       out.stackId[k] = this.groupKeys.a(g);

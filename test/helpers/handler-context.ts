@@ -1,0 +1,28 @@
+/** A daemon ConnectionContext for calling handlers directly (tests, benchmarks): jobs in-process, silent logs. */
+import pino from 'pino';
+import type { CaptureProgressParams } from '../../protocol/src/capture.js';
+import type { ConnectionContext } from '../../daemon/src/handlers/context.js';
+import { Captures } from '../../daemon/src/index/captures.js';
+import { Jobs } from '../../daemon/src/index/jobs.js';
+
+export function handlerContext(indexDir: string, onProgress: (p: CaptureProgressParams) => void = () => {}): ConnectionContext {
+  const log = pino({ level: 'silent' });
+  const jobs = new Jobs(log, true);
+  return {
+    daemon: {
+      captures: new Captures(indexDir, jobs, log),
+      jobs,
+      log,
+      version: 'test',
+      startedAt: Date.now(),
+      socket: '/nowhere.sock',
+      logFile: '/nowhere.log',
+      idleTimeoutMs: 0,
+      lastActivity: () => Date.now(),
+      clientCount: () => 1,
+      requestShutdown: () => {},
+    },
+    log,
+    sendProgress: onProgress,
+  };
+}

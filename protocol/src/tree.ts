@@ -58,6 +58,17 @@ export interface TreeExpandParams {
   readonly offset?: number;
   /** Maximum children to return (default 200, at most 10000). */
   readonly limit?: number;
+  /**
+   * Also return the first page of the first displayed child, of its first displayed child and
+   * so on down to a leaf: the chain memray opens at start, in one round trip. @since 1.1
+   */
+  readonly firstChildChain?: boolean;
+}
+
+/** A page of children of one node, in a first-child chain. */
+export interface ChainPage extends TreeExpandResult {
+  /** The node whose children these are. */
+  readonly nodeId: number;
 }
 
 export interface TreeExpandResult {
@@ -67,6 +78,8 @@ export interface TreeExpandResult {
   readonly total: number;
   /** The offset the nodes start at. */
   readonly offset: number;
+  /** With `firstChildChain`: the chain's pages, outermost first. @since 1.1 */
+  readonly chain?: readonly ChainPage[];
 }
 
 /** A page of a node's displayed children. */

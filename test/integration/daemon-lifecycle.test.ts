@@ -66,6 +66,18 @@ describe('memtreed lifecycle', () => {
     expect(s.pid).not.toBe(old.pid);
   });
 
+  it('a daemon of an older minor version is replaced; a newer minor is kept', async () => {
+    const old = await DaemonInstance.start({ env: { MEMTREE_TEST_DAEMON_PROTOCOL: '1.0' } });
+    cleanup.push(() => old.stop(), () => stopDaemonIn(old.stateDir));
+    const r = await runMemtree(['tree', '--json', '--state-dir', old.stateDir, path.join(CAPTURES, 'simple.bin')]);
+    expect(r.code).toBe(0);
+    expect(await old.exited()).toBe(0);
+    const newer = await DaemonInstance.start({ env: { MEMTREE_TEST_DAEMON_PROTOCOL: '1.99' } });
+    cleanup.push(() => newer.stop(), () => stopDaemonIn(newer.stateDir));
+    expect((await runMemtree(['tree', '--json', '--state-dir', newer.stateDir, path.join(CAPTURES, 'simple.bin')])).code).toBe(0);
+    expect(JSON.parse((await statusOf(newer.stateDir)).stdout).pid).toBe(newer.pid);
+  });
+
   it('shuts down after the idle timeout, but never while a client is connected', async () => {
     const d = await DaemonInstance.start({ args: ['--idle-timeout', '0.3'] });
     cleanup.push(() => d.stop());

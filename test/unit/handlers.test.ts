@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ResponseError } from 'vscode-jsonrpc';
 import type { CaptureProgressParams } from '../../protocol/src/capture.js';
 import { MemtreeErrorCodes } from '../../protocol/src/errors.js';
+import { PROTOCOL_VERSION, daemonIsOutdated } from '../../protocol/src/version.js';
 import type { ViewOptions } from '../../protocol/src/tree.js';
 import * as capture from '../../daemon/src/handlers/capture.js';
 import type { ConnectionContext } from '../../daemon/src/handlers/context.js';
@@ -38,7 +39,7 @@ async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<number | u
 
 describe('handlers', () => {
   it('initialize accepts protocol 1.x and rejects other majors', async () => {
-    expect(daemon.initialize(ctx, { protocolVersion: '1.7', clientVersion: 'x' }).protocolVersion).toBe('1.0');
+    expect(daemon.initialize(ctx, { protocolVersion: '1.7', clientVersion: 'x' }).protocolVersion).toBe(PROTOCOL_VERSION);
     expect(await codeOf(() => daemon.initialize(ctx, { protocolVersion: '2.0', clientVersion: 'x' }))).toBe(MemtreeErrorCodes.ProtocolMismatch);
     expect(await codeOf(() => daemon.initialize(ctx, {}))).toBe(-32602);
   });
@@ -115,5 +116,16 @@ describe('handlers', () => {
     const s = daemon.status(ctx);
     expect(s.pid).toBe(process.pid);
     expect(s.captures.length).toBeGreaterThan(0);
+  });
+});
+
+describe('daemonIsOutdated', () => {
+  it('replaces another major or an older minor, keeps the same or a newer minor', () => {
+    expect(daemonIsOutdated('0.9', '1.1')).toBe(true);
+    expect(daemonIsOutdated('2.0', '1.1')).toBe(true);
+    expect(daemonIsOutdated('1.0', '1.1')).toBe(true);
+    expect(daemonIsOutdated('1.1', '1.1')).toBe(false);
+    expect(daemonIsOutdated('1.5', '1.1')).toBe(false);
+    expect(daemonIsOutdated('1', '1.0')).toBe(false);
   });
 });

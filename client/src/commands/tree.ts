@@ -92,6 +92,11 @@ export function reportError(err: unknown, io: CommandIO): number | undefined {
   return undefined;
 }
 
+/** Resolves after pending socket writes had a turn of the event loop. */
+function flushed(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
 /** The interactive view (a terminal on both ends): through memtreed, or in-process with --no-daemon. */
 async function interactiveTree(opts: TreeOptions, io: CommandIO): Promise<void> {
   const view: ViewOptions = { mode: opts.mode, biggestAllocs: opts.biggestAllocs, hideImportSystem: false, hideUninteresting: true };
@@ -123,6 +128,10 @@ async function interactiveTree(opts: TreeOptions, io: CommandIO): Promise<void> 
         return s;
       });
       source.catch(() => {}); // reported by runTreeTui below
+      // An indexed capture opens in milliseconds: wait that long so the prefetch requests are
+      // on the wire before the view's (synchronous) terminal setup blocks this thread. A capture
+      // that needs indexing goes straight to the progress view.
+      await Promise.race([source.then(flushed, flushed), new Promise((r) => setTimeout(r, 60))]);
       const { runTreeTui } = await import('../tui/tree-view.js');
       await runTreeTui({
         source,

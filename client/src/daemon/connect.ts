@@ -12,7 +12,7 @@ import { DaemonInitializeRequest, DaemonShutdownRequest, type InitializeResult }
 import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
 import { memtreePaths, type MemtreePaths } from '../../../protocol/src/node/paths.js';
 import { checkSecureDir } from '../../../protocol/src/node/secure-dir.js';
-import { PROTOCOL_VERSION, protocolMajor } from '../../../protocol/src/version.js';
+import { PROTOCOL_VERSION, daemonIsOutdated } from '../../../protocol/src/version.js';
 
 export interface ConnectOptions {
   readonly stateDir?: string;
@@ -70,7 +70,7 @@ async function handshake(socket: net.Socket): Promise<{ conn: MessageConnection;
   conn.listen();
   try {
     const init = await conn.sendRequest(DaemonInitializeRequest.type, { protocolVersion: PROTOCOL_VERSION, clientVersion: PROTOCOL_VERSION });
-    return { conn, init, mismatch: protocolMajor(init.protocolVersion) !== protocolMajor(PROTOCOL_VERSION) };
+    return { conn, init, mismatch: daemonIsOutdated(init.protocolVersion, PROTOCOL_VERSION) };
   } catch (err) {
     if (err instanceof ResponseError && err.code === MemtreeErrorCodes.ProtocolMismatch) return { conn, mismatch: true };
     throw err;

@@ -29,23 +29,44 @@ const DEFAULT_COLOR = 0x1ff;
 const CUB1 = '\x1b[D';
 const CUF1 = '\x1b[C';
 
+/** Per style and mode: blessed's attribute code and the 24-bit colour prefix (computed once; a screen has few styles). */
+interface Encoded {
+  readonly attr: number;
+  readonly prefix: string;
+}
+
+const encodedStyles = [new WeakMap<Cell['style'], Encoded>(), new WeakMap<Cell['style'], Encoded>()];
+
+function encodeStyle(s: Cell['style'], mode: ColorMode): Encoded {
+  const cache = encodedStyles[mode === 'truecolor' ? 1 : 0]!;
+  let e = cache.get(s);
+  if (e === undefined) {
+    const flags = (s.bold ? 1 : 0) | (s.underline ? 2 : 0);
+    const bg = s.bg === undefined ? DEFAULT_COLOR : nearest256(s.bg);
+    let fg = s.fg === undefined ? DEFAULT_COLOR : nearest256(s.fg);
+    let prefix = '';
+    if (mode === 'truecolor' && s.fg !== undefined) {
+      fg = DEFAULT_COLOR;
+      const [r, g, b] = rgb(s.fg);
+      prefix = `\x1b[38;2;${r};${g};${b}m`;
+    }
+    e = { attr: (flags << 18) | (fg << 9) | bg, prefix };
+    cache.set(s, e);
+  }
+  return e;
+}
+
+/** The characters to write for one cell (`wide`: a two-cell grapheme), given its encoded style. */
+function cellChars(cell: Cell, e: Encoded, wide: boolean): string {
+  if (cell.ch === '') return CUF1;
+  const ch = e.prefix === '' ? cell.ch : `${e.prefix}${cell.ch}\x1b[39m`;
+  return wide ? ch + CUB1 : ch;
+}
+
 /** neo-blessed's attribute code and the characters to write for one cell (`wide`: a two-cell grapheme). */
 export function encodeCell(cell: Cell, mode: ColorMode, wide = false): [number, string] {
-  const s = cell.style;
-  const flags = (s.bold ? 1 : 0) | (s.underline ? 2 : 0);
-  const bg = s.bg === undefined ? DEFAULT_COLOR : nearest256(s.bg);
-  let fg = s.fg === undefined ? DEFAULT_COLOR : nearest256(s.fg);
-  let ch = cell.ch;
-  if (mode === 'truecolor' && s.fg !== undefined) {
-    fg = DEFAULT_COLOR;
-    if (ch !== '') {
-      const [r, g, b] = rgb(s.fg);
-      ch = `\x1b[38;2;${r};${g};${b}m${ch}\x1b[39m`;
-    }
-  }
-  if (cell.ch === '') ch = CUF1;
-  else if (wide) ch += CUB1;
-  return [(flags << 18) | (fg << 9) | bg, ch];
+  const e = encodeStyle(cell.style, mode);
+  return [e.attr, cellChars(cell, e, wide)];
 }
 
 /** Copies the grid into screen.lines, marking changed rows dirty. */
@@ -56,7 +77,9 @@ export function paintGrid(screen: blessed.Screen, grid: Grid, mode: ColorMode): 
     const cells = grid.cells[y]!;
     const cols = Math.min(grid.width, line.length);
     for (let x = 0; x < cols; x++) {
-      const [attr, ch] = encodeCell(cells[x]!, mode, cells[x + 1]?.ch === '');
+      const e = encodeStyle(cells[x]!.style, mode);
+      const attr = e.attr;
+      const ch = cellChars(cells[x]!, e, cells[x + 1]?.ch === '');
       const cell = line[x]!;
       if (cell[0] !== attr || cell[1] !== ch) {
         cell[0] = attr;

@@ -23,6 +23,8 @@ export interface Cell {
 const PLAIN: Style = {};
 
 /** A width x height frame of cells, all blank at first. */
+const ASCII = /^[\x20-\x7e]*$/;
+
 export class Grid {
   readonly cells: Cell[][];
 
@@ -49,6 +51,11 @@ export class Grid {
     if (y < 0 || y >= this.height || text === '') return x;
     const limit = Math.min(this.width, x + Math.max(0, maxWidth));
     let cx = x;
+    if (ASCII.test(text)) {
+      // Most of a screen is ASCII: one cell per character, no grapheme objects to collect.
+      for (let i = 0; i < text.length && cx < limit; i++, cx++) if (cx >= 0) this.set(cx, y, text[i]!, style);
+      return cx;
+    }
     for (const { g, w } of graphemes(text)) {
       if (w === 0) continue; // only stray zero-width code points get here; graphemes carry their marks
       if (cx + w > limit) break;

@@ -44,17 +44,26 @@ export class DaemonTreeSource implements TreeSource {
    * requests then find the answers waiting.
    */
   prefetch(view: ViewOptions, pageSize: number): void {
-    const walk = async (nodeId: number): Promise<void> => {
-      const page = this.fetchAhead(`expand|${JSON.stringify(view)}|${nodeId}|0|${pageSize}`, () =>
-        this.conn.sendRequest(TreeExpandRequest.type, { captureId: this.captureId, view, nodeId, offset: 0, limit: pageSize }),
-      ) as Promise<TreeExpandResult>;
-      const first = (await page).nodes[0];
-      if (first !== undefined && first.childCount > 0) await walk(first.id);
-    };
-    this.fetchAhead(`root|${JSON.stringify(view)}`, () => this.conn.sendRequest(TreeRootRequest.type, { captureId: this.captureId, view }));
-    walk(0).catch(() => {
-      // A failed prefetch only means the view asks again itself.
+    const v = JSON.stringify(view);
+    this.fetchAhead(`root|${v}`, () => this.conn.sendRequest(TreeRootRequest.type, { captureId: this.captureId, view }));
+    // One round trip for the whole chain; each page then answers the view's own request.
+    const chain = this.conn.sendRequest(TreeExpandRequest.type, {
+      captureId: this.captureId,
+      view,
+      nodeId: 0,
+      offset: 0,
+      limit: pageSize,
+      firstChildChain: true,
     });
+    this.fetchAhead(`expand|${v}|0|0|${pageSize}`, () => chain.then(({ chain: _, ...page }) => page));
+    chain.then(
+      (r) => {
+        for (const { nodeId, ...page } of r.chain ?? []) this.ahead.set(`expand|${v}|${nodeId}|0|${pageSize}`, Promise.resolve(page));
+      },
+      () => {
+        // A failed prefetch only means the view asks again itself.
+      },
+    );
   }
 
   private fetchAhead(key: string, request: () => Promise<unknown>): Promise<unknown> {

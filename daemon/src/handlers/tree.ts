@@ -6,7 +6,7 @@ import { ResponseError } from 'vscode-jsonrpc';
 import type { NodeDetailResult } from '../../../protocol/src/node.js';
 import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
 import type { TreeDocument } from '../../../protocol/src/tree-document.js';
-import type { TreeExpandResult, TreeRootResult } from '../../../protocol/src/tree.js';
+import type { ChainPage, TreeExpandResult, TreeRootResult } from '../../../protocol/src/tree.js';
 import type { CancelSignal } from '../index/jobs.js';
 import { childRows, documentTree, nodeRow, viewNode } from '../index/queries.js';
 import { filterIndex } from '../index/tree-store.js';
@@ -38,11 +38,23 @@ export async function expand(ctx: ConnectionContext, params: unknown, token?: Ca
   const nodeId = int(p, 'nodeId', 0);
   const offset = optInt(p, 'offset', 0, 0);
   const limit = optInt(p, 'limit', 200, 0, 10000);
-  const parent = nodeRow(index.db, tree.id, nodeId);
-  if (parent === undefined) throw unknownNode(nodeId);
-  const total = [parent.cc0, parent.cc1, parent.cc2, parent.cc3][filter]!;
-  const rows = childRows(index.db, tree.id, filter, nodeId, limit, offset);
-  return { nodes: rows.map((r) => viewNode(r, filter)), total, offset };
+  const page = (id: number, from: number): TreeExpandResult => {
+    const parent = nodeRow(index.db, tree.id, id);
+    if (parent === undefined) throw unknownNode(id);
+    const total = [parent.cc0, parent.cc1, parent.cc2, parent.cc3][filter]!;
+    const rows = childRows(index.db, tree.id, filter, id, limit, from);
+    return { nodes: rows.map((r) => viewNode(r, filter)), total, offset: from };
+  };
+  const first = page(nodeId, offset);
+  if (p.firstChildChain !== true) return first;
+  const chain: ChainPage[] = [];
+  // Down the first displayed children to a leaf (bounded by memray's depth cap of ~400).
+  for (let next = first.nodes[0]; next !== undefined && next.childCount > 0; ) {
+    const pg = page(next.id, 0);
+    chain.push({ ...pg, nodeId: next.id });
+    next = pg.nodes[0];
+  }
+  return { ...first, chain };
 }
 
 export async function exportTree(ctx: ConnectionContext, params: unknown, token?: CancelSignal): Promise<TreeDocument> {

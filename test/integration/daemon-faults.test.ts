@@ -5,15 +5,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc';
 import { CaptureOpenRequest, CaptureProgressNotification } from '../../protocol/src/capture.js';
 import { DaemonStatusRequest } from '../../protocol/src/daemon.js';
+import { MemtreeErrorCodes } from '../../protocol/src/errors.js';
 import { displayedChildren, DEFAULT_FILTER } from '../../protocol/src/display.js';
 import type { TreeDocument, TreeDocumentNode } from '../../protocol/src/tree-document.js';
 import { TreeExpandRequest, TreeExportRequest, type ViewOptions } from '../../protocol/src/tree.js';
 import { localTree } from '../../client/src/commands/tree.js';
 import { parseTreeOptions } from '../../client/src/commands/tree-options.js';
 import { writeChurnCapture } from '../helpers/churn-capture.js';
-import { DaemonInstance, tempStateDir, type Rpc } from '../helpers/daemon-instance.js';
+import { DaemonInstance, tempStateDir, waitFor, type Rpc } from '../helpers/daemon-instance.js';
 import { CAPTURES } from '../helpers/paths.js';
 
 const VIEW: ViewOptions = { mode: { kind: 'peak' }, biggestAllocs: 200, hideImportSystem: false, hideUninteresting: true };
@@ -164,3 +166,36 @@ describe('memtreed faults', () => {
   });
 });
 
+
+describe('cancellation', () => {
+  it('capture/open cancelled by every waiter stops the indexing and leaves no partial file; a later open indexes it fully', async () => {
+    const d = await DaemonInstance.start();
+    cleanup.push(() => d.stop());
+    const [a, b] = [await d.connect(), await d.connect()];
+    const reading = new Promise<void>((resolve) => {
+      a.conn.onNotification(CaptureProgressNotification.type, (p) => {
+        if (p.phase === 'reading' && p.percent > 0) resolve();
+      });
+    });
+    const [ta, tb] = [new CancellationTokenSource(), new CancellationTokenSource()];
+    const openA = a.conn.sendRequest(CaptureOpenRequest.type, { path: big }, ta.token).catch((e: unknown) => e);
+    const openB = b.conn.sendRequest(CaptureOpenRequest.type, { path: big }, tb.token).catch((e: unknown) => e);
+    await reading;
+    // One waiter leaves: the shared job goes on for the other.
+    ta.cancel();
+    expect(((await openA) as ResponseError).code).toBe(MemtreeErrorCodes.RequestCancelled);
+    expect((await a.conn.sendRequest(DaemonStatusRequest.type)).jobs).toHaveLength(1);
+    // The last one leaves: the job stops and its .partial file goes.
+    tb.cancel();
+    expect(((await openB) as ResponseError).code).toBe(MemtreeErrorCodes.RequestCancelled);
+    await waitFor(async () => ((await a.conn.sendRequest(DaemonStatusRequest.type)).jobs.length === 0 ? true : undefined));
+    await waitFor(() => (indexFiles(d.stateDir).some((f) => f.includes('.partial')) ? undefined : true), 10_000, 'partial index removed');
+    expect(indexFiles(d.stateDir).filter((f) => f.endsWith('.sqlite'))).toEqual([]);
+
+    const r = await exportTree(b, big);
+    expect(r.indexed).toBe(true);
+    expect(r.doc).toEqual(await expected(big));
+    a.close();
+    b.close();
+  });
+});

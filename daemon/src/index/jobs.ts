@@ -5,7 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { runTask, type Task, type TaskOutcome, type TaskProgress } from './tasks.js';
+import { cleanUpStoppedTask, runTask, type Task, type TaskOutcome, type TaskProgress } from './tasks.js';
 
 /** Thrown to a waiter whose cancellation token fired. */
 export class JobCancelledError extends Error {}
@@ -89,7 +89,7 @@ export class Jobs {
       j.waiters.clear();
       this.running.delete(j.key);
     }
-    await Promise.all(jobs.map((j) => j.worker?.terminate()));
+    await Promise.all(jobs.map(async (j) => (await j.worker?.terminate(), cleanUpStoppedTask(j.task))));
   }
 
   private start(job: Job): void {
@@ -131,6 +131,10 @@ export class Jobs {
     if (this.running.get(job.key) !== job) return;
     this.running.delete(job.key);
     this.log.info({ key: job.key }, 'job cancelled: nobody waits for it');
-    void job.worker?.terminate();
+    void job.worker?.terminate().then(() => {
+      // A new job under the same key owns the files now; otherwise nothing can start one
+      // between this check and the removal (both run in this tick).
+      if (!this.running.has(job.key)) cleanUpStoppedTask(job.task);
+    });
   }
 }

@@ -62,6 +62,14 @@ function removeDbFiles(file: string): void {
   for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
 }
 
+/**
+ * Removes what a task stopped part-way leaves behind: an index task's .partial file. (The
+ * other tasks write inside one transaction of the real index, which SQLite rolls back.)
+ */
+export function cleanUpStoppedTask(task: Task): void {
+  if (task.kind === 'index') removeDbFiles(`${task.indexFile}.partial`);
+}
+
 function writeIndex(db: WritableDB, task: Extract<Task, { kind: 'index' }>, c: LoadedCapture, indexMs: number): void {
   writeMeta(db, {
     captureId: task.captureId,

@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import '../dist/daemon/src/main.js';
+// The daemon is ES modules (its start-up time is paid once); this folder is CommonJS (see memtree.js).
+import('../dist/daemon/src/main.js');

@@ -1,9 +1,10 @@
 /**
  * Little-endian reads over a byte array for ELF and DWARF parsing. 64-bit values come back as
  * JS numbers: the addresses, offsets and sizes we use fit in 53 bits; larger values (a DWARF
- * data8 constant, an all-ones tombstone) lose precision, which nothing here depends on except
- * `allOnes`, tracked separately.
+ * data8 constant, an all-ones base-address selector) lose precision, so whoever needs to
+ * recognize one looks at the bytes themselves.
  */
+import { decodeUtf8 } from '../capture/stream-buffer.js';
 
 const TWO_32 = 4294967296;
 
@@ -13,8 +14,6 @@ export class Underflow extends Error {
     super(`${what}: data ends early`);
   }
 }
-
-const decoder = new TextDecoder('utf-8');
 
 /** Decodes the NUL-terminated string at `off` (to the end of `buf` without a NUL). */
 export function cString(buf: Uint8Array, off: number): string {
@@ -30,15 +29,13 @@ export function cString(buf: Uint8Array, off: number): string {
   // String.fromCharCode is several times faster than TextDecoder for the short ASCII names
   // that make up nearly all symbol and file names.
   if (ascii && end - off < 256) return String.fromCharCode.apply(null, buf.subarray(off, end) as unknown as number[]);
-  return decoder.decode(buf.subarray(off, end));
+  return decodeUtf8(buf.subarray(off, end));
 }
 
 /** A read position over a byte array; every read throws Underflow past `end`. */
 export class ByteCursor {
   pos: number;
   end: number;
-  /** Set by `u64`/`address`/`offset` when every bit of the value read was 1. */
-  allOnes = false;
 
   constructor(
     readonly buf: Uint8Array,
@@ -100,7 +97,6 @@ export class ByteCursor {
   u64(): number {
     const lo = this.u32();
     const hi = this.u32();
-    this.allOnes = lo === 0xffffffff && hi === 0xffffffff;
     return hi * TWO_32 + lo;
   }
 
@@ -109,21 +105,12 @@ export class ByteCursor {
     switch (size) {
       case 8:
         return this.u64();
-      case 4: {
-        const v = this.u32();
-        this.allOnes = v === 0xffffffff;
-        return v;
-      }
-      case 2: {
-        const v = this.u16();
-        this.allOnes = v === 0xffff;
-        return v;
-      }
-      case 1: {
-        const v = this.u8();
-        this.allOnes = v === 0xff;
-        return v;
-      }
+      case 4:
+        return this.u32();
+      case 2:
+        return this.u16();
+      case 1:
+        return this.u8();
       default:
         throw new Underflow(`${this.what}: unsupported address size ${size}`);
     }
@@ -147,6 +134,7 @@ export class ByteCursor {
     }
   }
 
+  // sleb() repeats this loop rather than sharing it: uleb() is the hottest call of DWARF parsing.
   sleb(): number {
     const b = this.buf;
     let result = 0;

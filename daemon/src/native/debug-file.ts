@@ -12,7 +12,7 @@ import { FileSource } from './file-source.js';
 export const DEFAULT_DEBUG_ROOT = '/usr/lib/debug';
 
 /** Opens `path` if it is a readable regular file (libbacktrace moves on to the next candidate otherwise). */
-export function tryOpen(path: string): FileSource | undefined {
+function tryOpen(path: string): FileSource | undefined {
   try {
     return FileSource.open(path);
   } catch {
@@ -55,22 +55,24 @@ export function debugLinkCandidates(imagePath: string, name: string, root: strin
 }
 
 /** The first candidate of `paths` that opens. */
-export function openFirst(paths: readonly (string | undefined)[]): { path: string; source: FileSource } | undefined {
+export function openFirst(paths: readonly string[]): FileSource | undefined {
   for (const p of paths) {
-    if (p === undefined) continue;
     const source = tryOpen(p);
-    if (source !== undefined) return { path: p, source };
+    if (source !== undefined) return source;
   }
   return undefined;
 }
 
-/** A short identity of a file for cache keys: size and modification time, or "-" when absent. */
-export function fileStamp(path: string | undefined): string {
-  if (path === undefined) return '-';
+/**
+ * A short identity of `path` for cache keys (path, size, modification time) if it is a
+ * regular file, else undefined: one stat tells both whether a debug file candidate exists and
+ * what it is.
+ */
+export function regularFileStamp(path: string): string | undefined {
   try {
-    const st = fs.statSync(path);
-    return `${path}:${st.size}:${Math.trunc(st.mtimeMs)}`;
+    const st = fs.statSync(path, { throwIfNoEntry: false });
+    return st?.isFile() === true ? `${path}:${st.size}:${Math.trunc(st.mtimeMs)}` : undefined;
   } catch {
-    return '-';
+    return undefined;
   }
 }

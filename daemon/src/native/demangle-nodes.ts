@@ -57,7 +57,7 @@ interface Ctx {
 const TOP: Ctx = { packIndex: -1, templates: null };
 
 /** The template arguments a function name brings into scope for `T_`. */
-export function templateArgsOf(n: Node): readonly Node[] | null {
+function templateArgsOf(n: Node): readonly Node[] | null {
   if (n.k === 'template') return n.args;
   if (n.k === 'local') return templateArgsOf(n.entity);
   return null;
@@ -127,7 +127,7 @@ interface ListOut {
 }
 
 /** Prints a list (function parameters, template arguments), expanding pack expansions. */
-export function printList(items: readonly Node[], ctx: Ctx = TOP): string {
+function printList(items: readonly Node[], ctx: Ctx = TOP): string {
   const out: ListOut = { s: '', last: '' };
   emitList(items, ctx, out);
   return out.s;
@@ -216,7 +216,7 @@ function hasOwnDeclarator(t: Node, ctx: Ctx): boolean {
 }
 
 /** Prints type `t` with declarator `inner` (e.g. "*", "&", " const", "A::*"). */
-export function decl(t: Node, inner: string, ctx: Ctx = TOP): string {
+function decl(t: Node, inner: string, ctx: Ctx = TOP): string {
   switch (t.k) {
     case 'ptr':
       return decl(t.t, `*${inner}`, ctx);

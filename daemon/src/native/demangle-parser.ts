@@ -18,11 +18,10 @@ function isCtorDtorConv(n: Node): boolean {
     case 'conv':
       return true;
     case 'nested':
+    case 'tagged':
       return isCtorDtorConv(n.n);
     case 'local':
       return isCtorDtorConv(n.entity);
-    case 'tagged':
-      return isCtorDtorConv(n.n);
     default:
       return false;
   }
@@ -34,7 +33,6 @@ function hasReturnType(n: Node): boolean {
   if (n.k === 'local') return hasReturnType(n.entity);
   return false;
 }
-
 
 /** Parses one mangled name (without its `_Z`) into a Node tree. */
 export class Parser extends TypeParser {

@@ -31,7 +31,7 @@ import {
   resolveAddrIndex,
   resolveString,
 } from './dwarf-forms.js';
-import { addRanges, PcRange } from './dwarf-ranges.js';
+import { addRanges, findRange, PcRange, RangeList, type RangeMap } from './dwarf-ranges.js';
 import { findUnit, type Unit } from './dwarf-units.js';
 
 /** A named function or inlined call with PC ranges. */
@@ -45,11 +45,7 @@ export interface DwarfFunction {
 }
 
 /** Function ranges sorted by low asc, high desc (nested ranges: the smallest last), name. */
-export interface FunctionAddrs {
-  readonly low: Float64Array;
-  readonly high: Float64Array;
-  readonly fn: readonly DwarfFunction[];
-}
+export type FunctionAddrs = RangeMap<DwarfFunction>;
 
 /** The units a reference can point into. */
 export interface UnitSet {
@@ -57,38 +53,18 @@ export interface UnitSet {
   readonly alt: readonly Unit[] | undefined;
 }
 
-interface Pending {
-  fn: DwarfFunction[];
-  low: number[];
-  high: number[];
+function byName(a: DwarfFunction, b: DwarfFunction): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-function newVec(): Pending {
-  return { fn: [], low: [], high: [] };
-}
-
-function finish(v: Pending): FunctionAddrs | undefined {
-  if (v.low.length === 0) return undefined;
-  const fns = v.fn;
-  const order = v.low.map((_, i) => i);
-  order.sort((a, b) => {
-    const d = v.low[a]! - v.low[b]! || v.high[b]! - v.high[a]!;
-    if (d !== 0) return d;
-    const na = fns[a]!.name;
-    const nb = fns[b]!.name;
-    return na < nb ? -1 : na > nb ? 1 : 0;
-  });
-  return {
-    low: Float64Array.from(order, (i) => v.low[i]!),
-    high: Float64Array.from(order, (i) => v.high[i]!),
-    fn: order.map((i) => fns[i]!),
-  };
+function finish(list: RangeList<DwarfFunction>): FunctionAddrs | undefined {
+  return list.length === 0 ? undefined : list.sorted(byName);
 }
 
 /** The sorted function list of unit `u`; `filenames` are its line header's file names. */
 export function readFunctionInfo(u: Unit, filenames: readonly (string | undefined)[], set: UnitSet): FunctionAddrs | undefined {
   const c = new ByteCursor(u.sections.info, u.dataStart, u.highOffset, '.debug_info');
-  const top = newVec();
+  const top = new RangeList<DwarfFunction>();
   const val = new AttrVal();
   const range = new PcRange();
   try {
@@ -107,8 +83,8 @@ function readEntries(
   base: number,
   filenames: readonly (string | undefined)[],
   set: UnitSet,
-  vecFunction: Pending,
-  vecInlined: Pending,
+  vecFunction: RangeList<DwarfFunction>,
+  vecInlined: RangeList<DwarfFunction>,
   val: AttrVal,
   range: PcRange,
 ): void {
@@ -158,24 +134,14 @@ function readEntries(
     }
     let fn: DwarfFunction | undefined;
     if (isFunction && name !== undefined && range.present) {
-      const f: DwarfFunction = { name, callerFile, callerLine, inlined: undefined };
-      fn = f;
-      addRanges(u, base, range, (low, high) => {
-        const n = vec.low.length - 1;
-        if (n >= 0 && vec.fn[n] === f && (low === vec.high[n] || low === vec.high[n]! + 1)) {
-          if (high > vec.high[n]!) vec.high[n] = high;
-          return;
-        }
-        vec.low.push(low);
-        vec.high.push(high);
-        vec.fn.push(f);
-      });
+      fn = { name, callerFile, callerLine, inlined: undefined };
+      addRanges(u, base, range, vec, fn);
     }
     if (ab.hasChildren) {
       if (fn === undefined) {
         readEntries(c, u, base, filenames, set, vecFunction, vecInlined, val, range);
       } else {
-        const inner = newVec();
+        const inner = new RangeList<DwarfFunction>();
         readEntries(c, u, base, filenames, set, vecFunction, inner, val, range);
         fn.inlined = finish(inner);
       }
@@ -227,23 +193,8 @@ function referencedName(u: Unit, offset: number, set: UnitSet, depth: number): s
   }
 }
 
-/**
- * The innermost entry of `fa` containing `pc`, found as libbacktrace does: among the entries
- * with the largest `low <= pc`, the last (smallest) one with `pc < high`.
- */
+/** The innermost entry of `fa` containing `pc` (see `findRange`). */
 export function findFunction(fa: FunctionAddrs, pc: number): DwarfFunction | undefined {
-  let l = 0;
-  let h = fa.low.length;
-  while (l < h) {
-    const m = (l + h) >>> 1;
-    if (fa.low[m]! <= pc) l = m + 1;
-    else h = m;
-  }
-  let p = l - 1;
-  if (p < 0) return undefined;
-  for (;;) {
-    if (pc < fa.high[p]!) return fa.fn[p];
-    if (p === 0 || fa.low[p - 1]! < fa.low[p]!) return undefined;
-    p--;
-  }
+  const p = findRange(fa, pc);
+  return p < 0 ? undefined : fa.owner[p];
 }

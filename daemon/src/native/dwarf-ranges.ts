@@ -1,7 +1,8 @@
 /**
  * PC ranges of a DIE (libbacktrace's `update_pcrange` / `add_ranges`): DW_AT_low_pc +
  * DW_AT_high_pc (absolute, relative or address-indexed), or DW_AT_ranges into `.debug_ranges`
- * (DWARF 2-4) or `.debug_rnglists` (DWARF 5). Addresses are file addresses.
+ * (DWARF 2-4) or `.debug_rnglists` (DWARF 5). Addresses are file addresses. The ranges go to a
+ * RangeList (units or functions), then a sorted RangeMap searched as libbacktrace searches it.
  */
 import { ByteCursor, Underflow } from './byte-cursor.js';
 import {
@@ -73,39 +74,111 @@ export interface RangeUnit extends FormContext {
   readonly rnglistsBase: number;
 }
 
-/** Receives one [low, high) range. */
-export type AddRange = (low: number, high: number) => void;
+/** PC ranges with their owners, sorted: low ascending, high descending, then the owners' tiebreak. */
+export interface RangeMap<T> {
+  readonly low: Float64Array;
+  readonly high: Float64Array;
+  readonly owner: readonly T[];
+}
 
-/** Calls `add` for every range of `r` (`base`: the unit's DW_AT_low_pc). Throws on bad data. */
-export function addRanges(u: RangeUnit, base: number, r: PcRange, add: AddRange): void {
+/** [low, high) ranges of owners (units or functions), in DIE order. */
+export class RangeList<T> {
+  private readonly low: number[] = [];
+  private readonly high: number[] = [];
+  private readonly owner: T[] = [];
+
+  get length(): number {
+    return this.low.length;
+  }
+
+  /**
+   * Adds [low, high) of `owner`; a range of the same owner as the last one that starts at or
+   * just after its end extends it instead (libbacktrace's `add_unit_addr` / `add_function_range`).
+   */
+  add(owner: T, low: number, high: number): void {
+    const n = this.low.length - 1;
+    if (n >= 0 && this.owner[n] === owner && (low === this.high[n] || low === this.high[n]! + 1)) {
+      if (high > this.high[n]!) this.high[n] = high;
+      return;
+    }
+    this.low.push(low);
+    this.high.push(high);
+    this.owner.push(owner);
+  }
+
+  /** The ranges sorted by low ascending, high descending, then `tiebreak` of their owners. */
+  sorted(tiebreak: (a: T, b: T) => number): RangeMap<T> {
+    const { low, high, owner } = this;
+    const order = low.map((_, i) => i);
+    order.sort((a, b) => low[a]! - low[b]! || high[b]! - high[a]! || tiebreak(owner[a]!, owner[b]!));
+    return {
+      low: Float64Array.from(order, (i) => low[i]!),
+      high: Float64Array.from(order, (i) => high[i]!),
+      owner: order.map((i) => owner[i]!),
+    };
+  }
+}
+
+/**
+ * The entry of `m` covering `pc`, found as libbacktrace finds it: among the entries with the
+ * largest `low <= pc`, the last (smallest) one with `pc < high`; -1 when there is none.
+ */
+export function findRange<T>(m: RangeMap<T>, pc: number): number {
+  const { low, high } = m;
+  let l = 0;
+  let h = low.length;
+  while (l < h) {
+    const mid = (l + h) >>> 1;
+    if (low[mid]! <= pc) l = mid + 1;
+    else h = mid;
+  }
+  let e = l - 1;
+  if (e < 0) return -1;
+  for (;;) {
+    if (pc < high[e]!) return e;
+    if (e === 0 || low[e - 1]! < low[e]!) return -1;
+    e--;
+  }
+}
+
+/** Adds every range of `r` to `out` for `owner` (`base`: the unit's DW_AT_low_pc). Throws on bad data. */
+export function addRanges<T>(u: RangeUnit, base: number, r: PcRange, out: RangeList<T>, owner: T): void {
   const s = u.sections;
   if (r.haveLowpc && r.haveHighpc) {
     const low = r.lowIsIndex ? resolveAddrIndex(s, u.addrBase, u.addrSize, r.lowpc) : r.lowpc;
     let high = r.highIsIndex ? resolveAddrIndex(s, u.addrBase, u.addrSize, r.highpc) : r.highpc;
     if (r.highIsRelative) high += low;
-    add(low, high);
+    out.add(owner, low, high);
     return;
   }
   if (!r.haveRanges) return;
-  if (u.version < 5) addFromRanges(u, base, r.ranges, add);
-  else addFromRnglists(u, base, r, add);
+  if (u.version < 5) addFromRanges(u, base, r.ranges, out, owner);
+  else addFromRnglists(u, base, r, out, owner);
 }
 
-function addFromRanges(u: RangeUnit, base: number, offset: number, add: AddRange): void {
+function addFromRanges<T>(u: RangeUnit, base: number, offset: number, out: RangeList<T>, owner: T): void {
   const sec = u.sections.ranges;
   if (offset >= sec.length) throw new Underflow('ranges offset out of range');
   const c = new ByteCursor(sec, offset, sec.length, '.debug_ranges');
   for (;;) {
+    // A low address of all ones (exact only in the bytes: 64-bit values lose precision) selects a new base.
+    const selectsBase = allOnes(sec, c.pos, u.addrSize);
     const low = c.address(u.addrSize);
-    const lowAllOnes = c.allOnes;
     const high = c.address(u.addrSize);
     if (low === 0 && high === 0) return;
-    if (lowAllOnes) base = high;
-    else add(low + base, high + base);
+    if (selectsBase) base = high;
+    else out.add(owner, low + base, high + base);
   }
 }
 
-function addFromRnglists(u: RangeUnit, base: number, r: PcRange, add: AddRange): void {
+/** Whether the `n` bytes at `pos` are all 0xff (false when they run past the end). */
+function allOnes(b: Uint8Array, pos: number, n: number): boolean {
+  if (pos + n > b.length) return false;
+  for (let i = pos; i < pos + n; i++) if (b[i] !== 0xff) return false;
+  return true;
+}
+
+function addFromRnglists<T>(u: RangeUnit, base: number, r: PcRange, out: RangeList<T>, owner: T): void {
   const s = u.sections;
   const sec = s.rnglists;
   const width = u.is64 ? 8 : 4;
@@ -117,31 +190,30 @@ function addFromRnglists(u: RangeUnit, base: number, r: PcRange, add: AddRange):
     if (offset >= sec.length) throw new Underflow('rnglists index offset out of range');
     c.pos = offset;
   }
-  const addr = (index: number): number => resolveAddrIndex(s, u.addrBase, u.addrSize, index);
   for (;;) {
     const rle = c.u8();
     switch (rle) {
       case 0: // end_of_list
         return;
       case 1: // base_addressx
-        base = addr(c.uleb());
+        base = resolveAddrIndex(s, u.addrBase, u.addrSize, c.uleb());
         break;
       case 2: {
         // startx_endx
-        const low = addr(c.uleb());
-        add(low, addr(c.uleb()));
+        const low = resolveAddrIndex(s, u.addrBase, u.addrSize, c.uleb());
+        out.add(owner, low, resolveAddrIndex(s, u.addrBase, u.addrSize, c.uleb()));
         break;
       }
       case 3: {
         // startx_length
-        const low = addr(c.uleb());
-        add(low, low + c.uleb());
+        const low = resolveAddrIndex(s, u.addrBase, u.addrSize, c.uleb());
+        out.add(owner, low, low + c.uleb());
         break;
       }
       case 4: {
         // offset_pair
         const low = c.uleb();
-        add(low + base, c.uleb() + base);
+        out.add(owner, low + base, c.uleb() + base);
         break;
       }
       case 5: // base_address
@@ -150,13 +222,13 @@ function addFromRnglists(u: RangeUnit, base: number, r: PcRange, add: AddRange):
       case 6: {
         // start_end
         const low = c.address(u.addrSize);
-        add(low, c.address(u.addrSize));
+        out.add(owner, low, c.address(u.addrSize));
         break;
       }
       case 7: {
         // start_length
         const low = c.address(u.addrSize);
-        add(low, low + c.uleb());
+        out.add(owner, low, low + c.uleb());
         break;
       }
       default:

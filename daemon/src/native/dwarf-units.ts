@@ -25,7 +25,7 @@ import {
 } from './dwarf-forms.js';
 import type { FunctionAddrs } from './dwarf-functions.js';
 import type { LineTable } from './dwarf-lines.js';
-import { addRanges, PcRange, type RangeUnit } from './dwarf-ranges.js';
+import { addRanges, PcRange, RangeList, type RangeMap, type RangeUnit } from './dwarf-ranges.js';
 
 /** A compilation (or partial) unit of `.debug_info` and what was read of it so far. */
 export interface Unit extends RangeUnit {
@@ -38,8 +38,6 @@ export interface Unit extends RangeUnit {
   readonly abbrevs: AbbrevTable;
   filename: string | undefined;
   compDir: string | undefined;
-  /** Cached "comp dir / file name" for PCs before the first line row. */
-  absFilename: string | undefined;
   lineOff: number;
   strOffsetsBase: number;
   addrBase: number;
@@ -50,11 +48,9 @@ export interface Unit extends RangeUnit {
 }
 
 /** Unit address ranges sorted as libbacktrace sorts them (low asc, high desc, line offset asc). */
-export interface UnitAddrs {
-  readonly low: Float64Array;
-  readonly high: Float64Array;
-  readonly unit: Unit[];
-}
+export type UnitAddrs = RangeMap<Unit>;
+
+const byLineOffset = (a: Unit, b: Unit): number => a.lineOff - b.lineOff;
 
 const DW_UT_type = 2;
 const DW_UT_skeleton = 4;
@@ -65,9 +61,7 @@ const DW_UT_split_type = 6;
 export function buildAddressMap(sections: DwarfSections, alt: DwarfSections | undefined): { units: Unit[]; addrs: UnitAddrs } {
   const info = sections.info;
   const units: Unit[] = [];
-  const lows: number[] = [];
-  const highs: number[] = [];
-  const owners: Unit[] = [];
+  const ranges = new RangeList<Unit>();
   const abbrevCache = new Map<number, AbbrevTable>();
   const c = new ByteCursor(info, 0, info.length, '.debug_info');
   const val = new AttrVal();
@@ -110,7 +104,6 @@ export function buildAddressMap(sections: DwarfSections, alt: DwarfSections | un
       abbrevs,
       filename: undefined,
       compDir: undefined,
-      absFilename: undefined,
       lineOff: 0,
       strOffsetsBase: 0,
       addrBase: 0,
@@ -119,33 +112,13 @@ export function buildAddressMap(sections: DwarfSections, alt: DwarfSections | un
       functions: undefined,
     };
     units.push(u);
-    const add = (low: number, high: number): void => {
-      // Merge with the previous range of the same unit when they touch (add_unit_addr).
-      const n = lows.length - 1;
-      if (n >= 0 && owners[n] === u && (low === highs[n] || low === highs[n]! + 1)) {
-        if (high > highs[n]!) highs[n] = high;
-        return;
-      }
-      lows.push(low);
-      highs.push(high);
-      owners.push(u);
-    };
-    findAddressRanges(h, u, val, range, add);
+    findAddressRanges(h, u, val, range, ranges);
   }
-  const order = lows.map((_, i) => i);
-  order.sort((a, b) => lows[a]! - lows[b]! || highs[b]! - highs[a]! || owners[a]!.lineOff - owners[b]!.lineOff);
-  return {
-    units,
-    addrs: {
-      low: Float64Array.from(order, (i) => lows[i]!),
-      high: Float64Array.from(order, (i) => highs[i]!),
-      unit: order.map((i) => owners[i]!),
-    },
-  };
+  return { units, addrs: ranges.sorted(byLineOffset) };
 }
 
 /** Walks DIEs from `c` until the end of a sibling list, collecting unit/subprogram ranges. */
-function findAddressRanges(c: ByteCursor, u: Unit, val: AttrVal, range: PcRange, add: (l: number, h: number) => void): boolean {
+function findAddressRanges(c: ByteCursor, u: Unit, val: AttrVal, range: PcRange, out: RangeList<Unit>): boolean {
   while (c.left > 0) {
     const code = c.uleb();
     if (code === 0) return true;
@@ -172,10 +145,10 @@ function findAddressRanges(c: ByteCursor, u: Unit, val: AttrVal, range: PcRange,
     if (name !== undefined) u.filename = resolveString(name, u.is64, u.sections, u.strOffsetsBase) ?? u.filename;
     if (compDir !== undefined) u.compDir = resolveString(compDir, u.is64, u.sections, u.strOffsetsBase) ?? u.compDir;
     if (isUnit || ab.tag === DW_TAG_subprogram) {
-      addRanges(u, range.lowpc, range, add);
+      addRanges(u, range.lowpc, range, out, u);
       if (isUnit && range.present) return true;
     }
-    if (ab.hasChildren && !findAddressRanges(c, u, val, range, add)) return false;
+    if (ab.hasChildren && !findAddressRanges(c, u, val, range, out)) return false;
   }
   return true;
 }

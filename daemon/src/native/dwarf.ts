@@ -7,6 +7,7 @@ import { Underflow } from './byte-cursor.js';
 import type { DwarfSections } from './dwarf-forms.js';
 import { findFunction, readFunctionInfo, type DwarfFunction, type UnitSet } from './dwarf-functions.js';
 import { findLine, readLineInfo } from './dwarf-lines.js';
+import { findRange } from './dwarf-ranges.js';
 import { buildAddressMap, type Unit, type UnitAddrs } from './dwarf-units.js';
 
 /** A frame as DWARF gives it; `file` is undefined when DWARF names none. */
@@ -44,28 +45,11 @@ export class DwarfData {
     return new DwarfData(addrs, units, sections, alt);
   }
 
-  /** Number of compilation units (for diagnostics). */
-  get unitCount(): number {
-    return this.set.units.length;
-  }
-
   /** Frames for file address `pc`. */
   lookup(pc: number): DwarfLookup {
-    const { low, high, unit } = this.addrs;
-    let l = 0;
-    let h = low.length;
-    while (l < h) {
-      const m = (l + h) >>> 1;
-      if (low[m]! <= pc) l = m + 1;
-      else h = m;
-    }
-    let e = l - 1;
+    const { low, high, owner: unit } = this.addrs;
+    let e = findRange(this.addrs, pc);
     if (e < 0) return NOT_FOUND;
-    for (;;) {
-      if (pc < high[e]!) break;
-      if (e === 0 || low[e - 1]! < low[e]!) return NOT_FOUND;
-      e--;
-    }
     let u = unit[e]!;
     // Skip units whose line table could not be read, if an earlier range also covers the PC.
     while (e > 0 && pc >= low[e - 1]! && pc < high[e - 1]!) {

@@ -11,7 +11,6 @@ import type { ByteSource } from './file-source.js';
 export const SHT_SYMTAB = 2;
 export const SHT_DYNSYM = 11;
 export const SHF_COMPRESSED = 0x800;
-export const ET_EXEC = 2;
 export const ET_DYN = 3;
 export const PT_LOAD = 1;
 const SHN_XINDEX = 0xffff;
@@ -51,7 +50,6 @@ export interface ProgramHeader {
 export class ElfFile {
   readonly is64: boolean;
   readonly type: number;
-  readonly machine: number;
   /** Section headers; index 0 (the null section) included. */
   readonly sections: ElfSection[] = [];
   private readonly phoff: number;
@@ -70,7 +68,7 @@ export class ElfFile {
     this.is64 = ident[4] === 2;
     const c = new ByteCursor(ident, 16, ident.length, 'ELF header');
     this.type = c.u16();
-    this.machine = c.u16();
+    c.u16(); // machine
     c.u32();
     c.address(this.is64 ? 8 : 4); // entry
     this.phoff = c.address(this.is64 ? 8 : 4);
@@ -85,7 +83,7 @@ export class ElfFile {
     const shsize = this.is64 ? 64 : 40;
     if ((shnum === 0 || shstrndx === SHN_XINDEX) && shoff !== 0) {
       // Extended numbering: the real counts live in section header 0.
-      const first = this.readSectionHeader(source.read(shoff, shsize), 0, '');
+      const first = this.readSectionHeader(source.read(shoff, shsize), 0);
       if (shnum === 0) shnum = first.size;
       if (shstrndx === SHN_XINDEX) shstrndx = first.link;
     }
@@ -93,7 +91,7 @@ export class ElfFile {
     const table = source.read(shoff, shnum * shsize);
     if (table.length < shnum * shsize) throw new ElfError('section headers past the end of the file');
     const raw = [];
-    for (let i = 0; i < shnum; i++) raw.push(this.readSectionHeader(table.subarray(i * shsize, (i + 1) * shsize), i, ''));
+    for (let i = 0; i < shnum; i++) raw.push(this.readSectionHeader(table.subarray(i * shsize, (i + 1) * shsize), i));
     const strhdr = raw[shstrndx]!;
     const names = source.read(strhdr.offset, strhdr.size);
     for (const s of raw) {
@@ -102,7 +100,7 @@ export class ElfFile {
     }
   }
 
-  private readSectionHeader(b: Uint8Array, index: number, name: string): ElfSection & { nameOffset: number } {
+  private readSectionHeader(b: Uint8Array, index: number): Omit<ElfSection, 'name'> & { nameOffset: number } {
     const c = new ByteCursor(b, 0, b.length, 'section header');
     const w = this.is64 ? 8 : 4;
     const nameOffset = c.u32();
@@ -115,7 +113,7 @@ export class ElfFile {
     c.u32(); // info
     c.address(w); // addralign
     const entsize = c.address(w);
-    return { index, name, nameOffset, type, flags, addr, offset, size, link, entsize };
+    return { index, nameOffset, type, flags, addr, offset, size, link, entsize };
   }
 
   /** The program headers (PT_LOAD etc.). */

@@ -2,23 +2,23 @@
  * One mapped image (executable or shared library) and how memray's libbacktrace state for it
  * answers: DWARF frames (from a separate debug file when one is found), else the symbol
  * table's name, else `<unknown>`. Opened cheaply (headers, build id, debug file location);
- * symbols and DWARF are read on the first lookup.
+ * symbols and DWARF are read on the first lookup, which then closes the file.
  */
-import * as fs from 'node:fs';
 import type { Frame } from '../capture/capture-state.js';
-import { buildIdPath, debugLinkCandidates, DEFAULT_DEBUG_ROOT, fileStamp, openFirst } from './debug-file.js';
+import { buildIdPath, debugLinkCandidates, DEFAULT_DEBUG_ROOT, openFirst, regularFileStamp } from './debug-file.js';
 import { demangle } from './demangle.js';
 import { DwarfData } from './dwarf.js';
 import { loadDwarfSections } from './elf-dwarf.js';
 import { SymbolTable } from './elf-symbols.js';
-import { ElfFile, PT_LOAD, toHex } from './elf.js';
-import { fileCrc32, type FileSource } from './file-source.js';
+import { ElfFile, toHex } from './elf.js';
+import { fileCrc32, FileSource } from './file-source.js';
 
 /** memray's placeholder for an unknown function or file. */
 export const UNKNOWN = '<unknown>';
 /** The frame memray reports for a PC it cannot name. */
 export const UNKNOWN_FRAME: Frame = Object.freeze({ function: UNKNOWN, file: UNKNOWN, line: 0 });
 const NO_FRAMES: readonly Frame[] = Object.freeze([]);
+const UNKNOWN_FRAMES: readonly Frame[] = Object.freeze([UNKNOWN_FRAME]);
 
 /**
  * ok: an ELF image; missing: could not be opened for lack of it or of permission (memray then
@@ -37,9 +37,6 @@ export interface ImageOptions {
 export class Image {
   private symbols: SymbolTable[] = [];
   private dwarf: DwarfData[] = [];
-  private loaded = false;
-  /** Why the debug information could not be used, if it could not. */
-  debugProblem: string | undefined;
 
   private constructor(
     /** Path the image was read from (after path mapping). */
@@ -47,7 +44,9 @@ export class Image {
     readonly status: ImageStatus,
     /** Identity for persistent caches: path, size, mtime, build id and debug file. */
     readonly key: string,
-    private readonly elf: ElfFile | undefined,
+    /** The open image file until its symbols and DWARF are read (closed then). */
+    private elf: ElfFile | undefined,
+    private readonly hexBuildId: string | undefined,
     /** The separate debug file found for the image (by build id or .gnu_debuglink), if any. */
     readonly debugFile: string | undefined,
     private readonly debugCrc: number,
@@ -59,72 +58,76 @@ export class Image {
     const root = opts.debugRoot ?? DEFAULT_DEBUG_ROOT;
     let source: FileSource;
     try {
-      source = openSource(path);
+      source = FileSource.open(path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const status = code === 'ENOENT' || code === 'EACCES' ? 'missing' : 'broken';
-      return new Image(path, status, `${status}:${path}`, undefined, undefined, 0, root);
+      return new Image(path, status, `${status}:${path}`, undefined, undefined, undefined, 0, root);
     }
     let elf: ElfFile;
     try {
       elf = new ElfFile(source);
     } catch {
       source.close();
-      return new Image(path, 'broken', `broken:${path}`, undefined, undefined, 0, root);
+      return new Image(path, 'broken', `broken:${path}`, undefined, undefined, undefined, 0, root);
     }
-    const buildId = elf.buildId();
+    const id = elf.buildId();
+    const buildId = id === undefined ? undefined : toHex(id);
     let debugFile: string | undefined;
+    let debugStamp: string | undefined;
     let crc = 0;
-    const byId = buildId === undefined ? undefined : buildIdPath(buildId, root);
-    if (byId !== undefined && isFile(byId)) debugFile = byId;
+    const byId = id === undefined ? undefined : buildIdPath(id, root);
+    if (byId !== undefined) debugStamp = regularFileStamp(byId);
+    if (debugStamp !== undefined) debugFile = byId;
     else {
       const link = elf.debugLink();
       if (link !== undefined) {
-        debugFile = debugLinkCandidates(path, link.name, root).find(isFile);
-        crc = link.crc;
+        for (const candidate of debugLinkCandidates(path, link.name, root)) {
+          debugStamp = regularFileStamp(candidate);
+          if (debugStamp === undefined) continue;
+          debugFile = candidate;
+          crc = link.crc;
+          break;
+        }
       }
     }
     const stamp = `${path}:${source.size}:${Math.trunc(source.mtimeMs)}`;
-    const key = `elf1|${stamp}|${buildId === undefined ? '-' : toHex(buildId)}|${fileStamp(debugFile)}`;
-    return new Image(path, 'ok', key, elf, debugFile, crc, root);
-  }
-
-  /** The image's PT_LOAD segments (to recover load addresses a capture did not keep). */
-  loadSegments(): { vaddr: number; memsz: number }[] {
-    if (this.elf === undefined) return [];
-    try {
-      return this.elf.programHeaders().filter((p) => p.type === PT_LOAD);
-    } catch {
-      return [];
-    }
+    const key = `elf1|${stamp}|${buildId ?? '-'}|${debugStamp ?? '-'}`;
+    return new Image(path, 'ok', key, elf, buildId, debugFile, crc, root);
   }
 
   /** Lower-case hex build id of the image, if it has one. */
   buildId(): string | undefined {
-    const b = this.elf?.buildId();
-    return b === undefined ? undefined : toHex(b);
+    return this.hexBuildId;
   }
 
-  private load(): void {
-    this.loaded = true;
-    const elf = this.elf!;
+  /** Reads the symbol tables and DWARF (on the first lookup), then closes the image file. */
+  private load(elf: ElfFile): void {
+    this.elf = undefined;
+    try {
+      this.read(elf);
+    } finally {
+      elf.source.close();
+    }
+  }
+
+  private read(elf: ElfFile): void {
     try {
       const t = SymbolTable.fromElf(elf);
       if (t !== undefined) this.symbols.push(t);
-    } catch (err) {
+    } catch {
       // libbacktrace fails the whole image: no symbols and no DWARF, every PC `<unknown>`.
-      this.debugProblem = `symbol table: ${(err as Error).message}`;
       return;
     }
     let dwarfElf = elf;
     let dwarfPath = this.path;
     let debugSource: FileSource | undefined;
     if (this.debugFile !== undefined) {
-      debugSource = openFirst([this.debugFile])?.source;
+      debugSource = openFirst([this.debugFile]);
       if (debugSource !== undefined && this.debugCrc !== 0 && fileCrc32(debugSource) !== this.debugCrc) {
+        // A debug file whose CRC does not match is ignored.
         debugSource.close();
         debugSource = undefined;
-        this.debugProblem = `${this.debugFile}: CRC mismatch, debug file ignored`;
       }
     }
     try {
@@ -134,8 +137,8 @@ export class Image {
           dwarfPath = '';
           const t = SymbolTable.fromElf(dwarfElf);
           if (t !== undefined) this.symbols.push(t);
-        } catch (err) {
-          this.debugProblem = `${this.debugFile}: ${(err as Error).message}`;
+        } catch {
+          // An unusable debug file: the image's own symbol table answers.
           return;
         }
       }
@@ -147,10 +150,9 @@ export class Image {
         if (alt !== undefined) this.dwarf.push(alt);
         this.dwarf.push(DwarfData.build(sections, alt));
       }
-    } catch (err) {
+    } catch {
       // Corrupt or unsupported DWARF: libbacktrace falls back to the symbol table.
       this.dwarf = [];
-      this.debugProblem = `DWARF: ${(err as Error).message}`;
     } finally {
       // Everything needed was copied out of the debug file.
       debugSource?.close();
@@ -159,10 +161,10 @@ export class Image {
 
   /** The dwz supplementary file named by `.gnu_debugaltlink`, if it exists and its build id matches. */
   private loadAlt(from: string, name: string, buildId: Uint8Array): DwarfData | undefined {
-    const opened = openFirst(debugLinkCandidates(from, name, this.root));
-    if (opened === undefined) return undefined;
+    const source = openFirst(debugLinkCandidates(from, name, this.root));
+    if (source === undefined) return undefined;
     try {
-      const elf = new ElfFile(opened.source);
+      const elf = new ElfFile(source);
       const id = elf.buildId();
       if (buildId.length > 0 && (id === undefined || toHex(id) !== toHex(buildId))) return undefined;
       const t = SymbolTable.fromElf(elf);
@@ -170,22 +172,21 @@ export class Image {
       const sections = loadDwarfSections(elf);
       return sections === undefined ? undefined : DwarfData.build(sections);
     } finally {
-      opened.source.close();
+      source.close();
     }
   }
 
   /** memray's frames for file address `pc` (already `ip - 1 - load`); empty: the PC is dropped. */
   resolve(pc: number): readonly Frame[] {
-    if (this.status === 'missing') return [UNKNOWN_FRAME];
+    if (this.status === 'missing') return UNKNOWN_FRAMES;
     if (this.status === 'broken') return NO_FRAMES;
-    if (!this.loaded) this.load();
+    if (this.elf !== undefined) this.load(this.elf);
     for (const d of this.dwarf) {
       let r;
       try {
         r = d.lookup(pc);
-      } catch (err) {
+      } catch {
         // Malformed DWARF met only now: answer from the symbol table, as for an unusable unit.
-        this.debugProblem = `DWARF: ${(err as Error).message}`;
         break;
       }
       if (!r.found) continue;
@@ -205,27 +206,11 @@ export class Image {
       const d = demangle(name);
       return [d === '' ? UNKNOWN_FRAME : { function: d, file: UNKNOWN, line: 0 }];
     }
-    return [UNKNOWN_FRAME];
+    return UNKNOWN_FRAMES;
   }
 
-  /** Closes the image file. */
+  /** Closes the image file if it was never read. */
   close(): void {
     this.elf?.source.close();
-  }
-}
-
-function openSource(path: string): FileSource {
-  const found = openFirst([path]);
-  if (found !== undefined) return found.source;
-  // Re-raise the real error so the caller can tell "missing" from "broken".
-  fs.closeSync(fs.openSync(path, 'r'));
-  throw Object.assign(new Error(`${path} is not a regular file`), { code: 'EINVAL' });
-}
-
-function isFile(path: string): boolean {
-  try {
-    return fs.statSync(path).isFile();
-  } catch {
-    return false;
   }
 }

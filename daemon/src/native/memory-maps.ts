@@ -8,17 +8,11 @@
 import type { Frame, Segment } from '../capture/capture-state.js';
 import type { Symbolizer } from './symbolizer.js';
 
-/** A segment; the load address may be missing (segments built by hand in tests). */
-export type MappedSegment = Omit<Segment, 'load'> & { readonly load?: number };
-
 interface GenerationIndex {
   readonly start: Float64Array;
   readonly end: Float64Array;
-  readonly file: string[];
-  /** Load address per sorted segment, resolved on first use (NaN: not yet). */
   readonly load: Float64Array;
-  /** Sorted position -> position in the capture's list (to recover load addresses). */
-  readonly original: Int32Array;
+  readonly file: string[];
 }
 
 const NONE: readonly Frame[] = Object.freeze([]);
@@ -29,51 +23,24 @@ export class CaptureSymbols {
   private readonly cache = new Map<number, Map<number, readonly Frame[]>>();
 
   constructor(
-    private readonly generations: readonly (readonly MappedSegment[])[],
+    private readonly generations: readonly (readonly Segment[])[],
     private readonly symbolizer: Symbolizer,
   ) {}
 
   private generation(g: number): GenerationIndex | undefined {
     let gi = this.index[g];
     if (gi === undefined && g >= 1 && g < this.generations.length) {
-      const segs = this.generations[g] ?? [];
-      const order = segs.map((_, i) => i);
-      order.sort((a, b) => {
-        const x = segs[a]!;
-        const y = segs[b]!;
-        return x.start - y.start || x.end - y.end || (x.file < y.file ? -1 : x.file > y.file ? 1 : 0);
-      });
+      const segs = [...(this.generations[g] ?? [])];
+      segs.sort((x, y) => x.start - y.start || x.end - y.end || (x.file < y.file ? -1 : x.file > y.file ? 1 : 0));
       gi = {
-        start: Float64Array.from(order, (i) => segs[i]!.start),
-        end: Float64Array.from(order, (i) => segs[i]!.end),
-        file: order.map((i) => segs[i]!.file),
-        load: new Float64Array(order.length).fill(NaN),
-        original: Int32Array.from(order),
+        start: Float64Array.from(segs, (s) => s.start),
+        end: Float64Array.from(segs, (s) => s.end),
+        load: Float64Array.from(segs, (s) => s.load),
+        file: segs.map((s) => s.file),
       };
       this.index[g] = gi;
     }
     return gi;
-  }
-
-  /** Load address of sorted segment `k` of generation `g`. */
-  private loadOf(g: number, gi: GenerationIndex, k: number): number {
-    let load = gi.load[k]!;
-    if (!Number.isNaN(load)) return load;
-    const segs = this.generations[g]!;
-    const i = gi.original[k]!;
-    const seg = segs[i]!;
-    if (seg.load !== undefined) load = seg.load;
-    else {
-      // The reader dropped SEGMENT_HEADER's load address: the image's segments were written
-      // consecutively in PT_LOAD order, so match this one with its program header.
-      let first = i;
-      while (first > 0 && segs[first - 1]!.file === seg.file) first--;
-      const loads = this.symbolizer.image(seg.file).loadSegments();
-      const n = loads.length;
-      load = n === 0 ? segs[first]!.start : seg.start - loads[(i - first) % n]!.vaddr;
-    }
-    gi.load[k] = load;
-    return load;
   }
 
   /** Frames of one instruction pointer in generation `g` (empty when it is in no segment). */
@@ -102,7 +69,7 @@ export class CaptureSymbols {
       else h = m;
     }
     if (l >= gi.end.length || !(gi.start[l]! <= ip && ip < gi.end[l]!)) return NONE;
-    return this.symbolizer.framesAt(gi.file[l]!, ip - 1 - this.loadOf(g, gi, l));
+    return this.symbolizer.framesAt(gi.file[l]!, ip - 1 - gi.load[l]!);
   }
 
   /** The symbolized native stack of `ips` (innermost first) in generation `g`. */

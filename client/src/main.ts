@@ -1,7 +1,7 @@
 /**
  * Entry point of the `memtree` command. The only place that sets the exit status.
  */
-import type { CommandIO } from './commands/tree.js';
+import type { CommandIO } from './commands/common.js';
 
 const USAGE = `usage: memtree <command> [options]
 

@@ -8,7 +8,7 @@ import pino, { type Logger } from 'pino';
 
 export function createLogger(file: string, level = 'info'): { log: Logger; flush(): void; reopen(): void } {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const dest = pino.destination({ dest: file, sync: false, mkdir: true });
+  const dest = pino.destination({ dest: file, sync: false });
   const log = pino({ level, base: { pid: process.pid } }, dest);
   return {
     log,

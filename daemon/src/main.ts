@@ -5,9 +5,8 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as path from 'node:path';
 import { memtreePaths } from '../../protocol/src/node/paths.js';
-import { ensureSecureDir, InsecureDirError } from '../../protocol/src/node/secure-dir.js';
+import { checkPathsSecure, InsecureDirError } from '../../protocol/src/node/secure-dir.js';
 import { Captures } from './index/captures.js';
 import { Jobs } from './index/jobs.js';
 import { acquireLock } from './lifecycle/lock.js';
@@ -73,8 +72,7 @@ function probe(socket: string): Promise<boolean> {
 
 async function run(o: Options): Promise<number> {
   const paths = memtreePaths({ stateDir: o.stateDir, socket: o.socket });
-  ensureSecureDir(paths.runtimeDir);
-  ensureSecureDir(path.dirname(paths.socket));
+  checkPathsSecure(paths, true);
   if (!o.foreground) {
     // Detach: a child in its own session runs the daemon; this process returns at once.
     const args = [process.argv[1]!, '--foreground', ...process.argv.slice(2)];
@@ -87,7 +85,7 @@ async function run(o: Options): Promise<number> {
     process.stderr.write(`memtreed: already running (pid ${lock.pid}) for ${paths.runtimeDir}\n`);
     return 3;
   }
-  const { log, flush, reopen } = createLogger(o.stateDir !== undefined ? paths.logFile : paths.logFile, o.logLevel);
+  const { log, flush, reopen } = createLogger(paths.logFile, o.logLevel);
   try {
     if (fs.existsSync(paths.socket)) {
       if (await probe(paths.socket)) {
@@ -143,17 +141,19 @@ async function run(o: Options): Promise<number> {
         lastActivity = Date.now();
       },
     );
-    // Idle shutdown never happens while a client is connected or a job runs.
-    const idleTimer = setInterval(
-      () => {
-        if (idleTimeoutMs === 0 || server.clients > 0 || jobs.size > 0) {
-          if (server.clients > 0 || jobs.size > 0) lastActivity = Date.now();
-          return;
-        }
-        if (Date.now() - lastActivity >= idleTimeoutMs) void shutdown('idle');
-      },
-      Math.min(1000, Math.max(100, idleTimeoutMs / 4)),
-    );
+    // Idle shutdown never happens while a client is connected or a job runs: the idle time
+    // counts from the last moment either was the case.
+    let busyAt = Date.now();
+    const idleTimer =
+      idleTimeoutMs === 0
+        ? undefined
+        : setInterval(
+            () => {
+              if (server.clients > 0 || jobs.size > 0) busyAt = Date.now();
+              else if (Date.now() - busyAt >= idleTimeoutMs) void shutdown('idle');
+            },
+            Math.min(1000, Math.max(100, idleTimeoutMs / 4)),
+          );
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
     process.on('SIGINT', () => void shutdown('SIGINT'));
     process.on('SIGHUP', () => reopen());

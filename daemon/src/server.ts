@@ -70,7 +70,6 @@ export function startServer(
     const bind =
       <R>(method: string, fn: (c: ConnectionContext, params: unknown, token: CancellationToken) => R | Promise<R>) =>
       async (params: unknown, token: CancellationToken): Promise<R> => {
-        onActivity();
         // daemon/shutdown is allowed before the handshake: a client of another protocol
         // version must be able to stop this daemon and start its own.
         if (!initialized && method !== DaemonShutdownRequest.method) {
@@ -94,10 +93,13 @@ export function startServer(
       };
 
     conn.onRequest(DaemonInitializeRequest.type, (params) => {
-      onActivity();
-      const result = daemon.initialize(cctx, params);
-      initialized = true;
-      return result;
+      try {
+        const result = daemon.initialize(cctx, params);
+        initialized = true;
+        return result;
+      } finally {
+        onActivity();
+      }
     });
     const status = bind(DaemonStatusRequest.method, daemon.status);
     conn.onRequest(DaemonStatusRequest.type, (token) => status(undefined, token));

@@ -30,11 +30,7 @@ export interface CaptureOpenResult {
   readonly searchPath: readonly string[];
 }
 
-/**
- * Opens a capture, indexing it first when no complete index of the same file exists. Long
- * running: sends `capture/progress` while indexing and honours cancellation. Two clients
- * opening the same file share one indexing job.
- */
+/** Opens a capture, indexing it first unless a complete index of the file exists (long running: `capture/progress` meanwhile, cancellable, one job per file). */
 export namespace CaptureOpenRequest {
   export const method = 'capture/open' as const;
   export const type = new RequestType<CaptureOpenParams, CaptureOpenResult, void>(method);

@@ -3,14 +3,10 @@
  * 4.5). Pure and shared: the daemon applies it for `tree/expand`, the client for printing a
  * whole exported tree. Values are never recomputed by filters.
  */
+import type { ViewFilter } from './tree.js';
 
-/** The two display filters of memray's tree view. */
-export interface ViewFilter {
-  /** `i`: remove import-system frames with their whole subtrees (off by default). */
-  readonly hideImportSystem: boolean;
-  /** `u`: splice uninteresting frames (runpy, import system) out, keeping their children (on by default). */
-  readonly hideUninteresting: boolean;
-}
+// Declared with the view options it is part of (so docs/protocol.md documents it); used here.
+export type { ViewFilter };
 
 /** The filters a view starts with, as in memray. */
 export const DEFAULT_FILTER: ViewFilter = { hideImportSystem: false, hideUninteresting: true };

@@ -5,16 +5,20 @@
 import { RequestType } from 'vscode-jsonrpc';
 import type { ElidedInfo, NodeFacts, SnapshotMode, TreeDocument } from './tree-document.js';
 
+/** The two display filters of memray's tree view (display.ts applies them). */
+export interface ViewFilter {
+  /** Remove import-system frames with their subtrees (memray's `i`; false at start). */
+  readonly hideImportSystem: boolean;
+  /** Splice uninteresting frames (runpy, import system) out, keeping their children (memray's `u`; true at start). */
+  readonly hideUninteresting: boolean;
+}
+
 /** What the tree shows and how. */
-export interface ViewOptions {
+export interface ViewOptions extends ViewFilter {
   /** Which snapshot. */
   readonly mode: SnapshotMode;
   /** How many of the biggest snapshot records (allocation locations) the tree uses (memray's -b). */
   readonly biggestAllocs: number;
-  /** Remove import-system frames with their subtrees (memray's `i`). */
-  readonly hideImportSystem: boolean;
-  /** Splice uninteresting frames out, keeping their children (memray's `u`; true at start). */
-  readonly hideUninteresting: boolean;
 }
 
 /** A node as a view shows it. */
@@ -65,19 +69,23 @@ export interface TreeExpandParams {
   readonly firstChildChain?: boolean;
 }
 
-/** A page of children of one node, in a first-child chain. */
-export interface ChainPage extends TreeExpandResult {
-  /** The node whose children these are. */
-  readonly nodeId: number;
-}
-
-export interface TreeExpandResult {
+/** A page of one node's displayed children. */
+export interface ChildrenPage {
   /** Displayed children, largest first, from `offset`. */
   readonly nodes: readonly ViewNode[];
   /** Total displayed children of the node. */
   readonly total: number;
   /** The offset the nodes start at. */
   readonly offset: number;
+}
+
+/** The first page of children of one node of a first-child chain. */
+export interface ChainPage extends ChildrenPage {
+  /** The node whose children these are. */
+  readonly nodeId: number;
+}
+
+export interface TreeExpandResult extends ChildrenPage {
   /** With `firstChildChain`: the chain's pages, outermost first. @since 1.1 */
   readonly chain?: readonly ChainPage[];
 }

@@ -2,32 +2,19 @@
  * Daemon benchmarks: first index vs reopen through the real CLI and daemon, index size, and
  * tree/expand latency inside the daemon (handler time) and over the socket.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
-import * as net from 'node:net';
 import { CaptureOpenRequest } from '../../protocol/src/capture.js';
-import { DaemonInitializeRequest, DaemonShutdownRequest } from '../../protocol/src/daemon.js';
+import { DaemonShutdownRequest } from '../../protocol/src/daemon.js';
 import { TreeExpandRequest, TreeRootRequest, type ViewOptions } from '../../protocol/src/tree.js';
-import { PROTOCOL_VERSION } from '../../protocol/src/version.js';
 import { Lz4FrameSource, isLz4Frame } from '../../daemon/src/capture/lz4.js';
 import * as capture from '../../daemon/src/handlers/capture.js';
 import type { ConnectionContext } from '../../daemon/src/handlers/context.js';
 import * as tree from '../../daemon/src/handlers/tree.js';
+import { DaemonInstance } from '../helpers/daemon-instance.js';
 import { handlerContext } from '../helpers/handler-context.js';
-
-const ROOT = path.resolve(import.meta.dirname, '../../..');
-const MEMTREE = path.join(ROOT, 'bin/memtree.js');
-const MEMTREED = path.join(ROOT, 'bin/memtreed.js');
-
-function cli(args: string[]): number {
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, [MEMTREE, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  if (r.status !== 0) throw new Error(`memtree ${args.join(' ')} failed: ${r.stderr}`);
-  return performance.now() - t0;
-}
+import { tempDir } from '../helpers/paths.js';
+import { stopDaemonIn, timedMemtree as cli } from './cli.js';
 
 function uncompressedSize(file: string): number {
   const fd = fs.openSync(file, 'r');
@@ -56,7 +43,7 @@ function summary(ms: number[]): string {
 
 export function benchDaemon(large: { file: string; label: string }): void {
   console.log(`\n## Daemon: first index vs reopen, through \`memtree tree --json\`: ${large.label}`);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memtree-bench-'));
+  const dir = tempDir('memtree-bench-');
   try {
     const first = cli(['tree', '--json', '--state-dir', dir, large.file]);
     const reopen: number[] = [];
@@ -73,7 +60,7 @@ export function benchDaemon(large: { file: string; label: string }): void {
     const raw = uncompressedSize(large.file);
     console.log(`  index: ${(indexBytes / 1e6).toFixed(2)} MB = ${((100 * indexBytes) / raw).toFixed(2)} % of the ${(raw / 1e6).toFixed(1)} MB uncompressed capture`);
   } finally {
-    spawnSync(process.execPath, [MEMTREE, 'daemon', 'stop', '--state-dir', dir]);
+    stopDaemonIn(dir);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -95,7 +82,7 @@ async function expandable(ctx: ConnectionContext, captureId: string, view: ViewO
 }
 
 async function expandLatency(file: string, label: string, biggestAllocs: number): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memtree-bench-'));
+  const dir = tempDir('memtree-bench-');
   const ctx = handlerContext(path.join(dir, 'index'));
   const view: ViewOptions = { mode: { kind: 'peak' }, biggestAllocs, hideImportSystem: false, hideUninteresting: true };
   const t0 = performance.now();
@@ -114,19 +101,10 @@ async function expandLatency(file: string, label: string, biggestAllocs: number)
   console.log(`    inside the daemon (handler): ${summary(inside)}`);
 
   // The same over a real socket (JSON-RPC framing and serialization included).
-  const child = spawn(process.execPath, [MEMTREED, '--foreground', '--state-dir', dir], { stdio: 'ignore' });
+  const daemon = await DaemonInstance.start({ stateDir: dir });
   try {
-    const sock = path.join(dir, 'memtreed.sock');
-    let s: net.Socket | undefined;
-    for (let i = 0; i < 200 && s === undefined; i++) {
-      s = await new Promise<net.Socket | undefined>((resolve) => {
-        const c = net.connect(sock, () => resolve(c));
-        c.once('error', () => setTimeout(() => resolve(undefined), 25));
-      });
-    }
-    const conn = createMessageConnection(new SocketMessageReader(s!), new SocketMessageWriter(s!));
-    conn.listen();
-    await conn.sendRequest(DaemonInitializeRequest.type, { protocolVersion: PROTOCOL_VERSION, clientVersion: 'bench' });
+    const rpc = await daemon.connect();
+    const conn = rpc.conn;
     await conn.sendRequest(CaptureOpenRequest.type, { path: file });
     await conn.sendRequest(TreeRootRequest.type, { captureId, view });
     const rtt: number[] = [];
@@ -138,10 +116,9 @@ async function expandLatency(file: string, label: string, biggestAllocs: number)
     }
     console.log(`    over the socket (round trip): ${summary(rtt)}`);
     await conn.sendRequest(DaemonShutdownRequest.type).catch(() => undefined);
-    conn.dispose();
-    s!.destroy();
+    rpc.close();
   } finally {
-    child.kill();
+    await daemon.stop();
     ctx.daemon.captures.closeAll();
     fs.rmSync(dir, { recursive: true, force: true });
   }

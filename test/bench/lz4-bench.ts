@@ -2,11 +2,11 @@
 // and a synthetic memray-like capture compressed by our encoder, printing MB/s of decompressed
 // output. Run: npx tsc -b && node dist/test/bench/lz4-bench.js [capture.bin ...]
 
-import { closeSync, existsSync, fstatSync, openSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, fstatSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Lz4FrameSource } from '../../daemon/src/capture/lz4.js';
 import { lz4CompressFrame } from '../../daemon/src/capture/lz4-encode.js';
+import { sharedCapture, tempDir } from '../helpers/paths.js';
 
 const ROUNDS = 7;
 
@@ -70,15 +70,15 @@ function syntheticCapture(size: number): Uint8Array {
 }
 
 const files = process.argv.slice(2);
-const large = '/work/shared/captures/large_9m.bin';
-if (files.length === 0 && existsSync(large)) files.push(large);
+const large = sharedCapture('large_9m.bin');
+if (files.length === 0 && large !== undefined) files.push(large);
 for (const f of files) {
   benchDecode(`decode ${f.split('/').pop()} (default chunks)`, f);
   benchDecode(`decode ${f.split('/').pop()} (64 KiB chunks)`, f, 65536);
 }
 
 const data = syntheticCapture(40 << 20);
-const dir = mkdtempSync(join(tmpdir(), 'lz4-bench-'));
+const dir = tempDir('lz4-bench-');
 try {
   for (const [name, opts] of [['linked 64K', {}], ['independent 4M', { blockSize: 4194304, independentBlocks: true }]] as const) {
     const times: number[] = [];

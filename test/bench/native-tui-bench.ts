@@ -2,23 +2,15 @@
  * Benchmarks of native symbolization (cold, warm cache, reopen) and of the interactive view
  * through a real pseudo-terminal (first screen, expand repaint).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
+import { CAPTURES, ROOT, tempDir } from '../helpers/paths.js';
 import { PtySession } from '../helpers/pty-session.js';
+import { stopDaemonIn, timedMemtree as timed } from './cli.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../../..');
-const MEMTREE = path.join(ROOT, 'bin/memtree.js');
-const NATIVE = path.join(ROOT, 'test/fixtures/captures/native_sqlite.bin');
-
-function timed(args: string[]): number {
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, [MEMTREE, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  if (r.status !== 0) throw new Error(`memtree ${args.join(' ')}: ${r.stderr}`);
-  return performance.now() - t0;
-}
+const NATIVE = path.join(CAPTURES, 'native_sqlite.bin');
 
 function symbolRows(dir: string): number {
   const db = new Database(path.join(dir, 'index/symbols.sqlite'), { readonly: true });
@@ -39,7 +31,7 @@ export function benchNative(): void {
     records: number;
   };
   console.log(`  in-process: cold ${r.coldMs} ms (${r.coldResolved} addresses resolved from the binaries), warm cache ${r.warmCacheMs} ms (${r.warmCacheHits} cache hits), ${r.records} records`);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memtree-bench-'));
+  const dir = tempDir('memtree-bench-');
   try {
     const first = timed(['tree', '--json', '--state-dir', dir, NATIVE]);
     const rows = symbolRows(dir);
@@ -53,14 +45,14 @@ export function benchNative(): void {
     console.log(`  reopen: ${(reopen / 1000).toFixed(3)} s wall; symbol entries ${rows} -> ${afterReopen} (nothing symbolized)`);
     console.log(`  another capture of the same binaries: ${(other / 1000).toFixed(2)} s wall; symbol entries ${afterReopen} -> ${afterCopy} (all from the cache)`);
   } finally {
-    spawnSync(process.execPath, [MEMTREE, 'daemon', 'stop', '--state-dir', dir]);
+    stopDaemonIn(dir);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
 export async function benchTui(large: { file: string; label: string }): Promise<void> {
   console.log(`\n## Interactive view through a pseudo-terminal (120x40), capture already indexed: ${large.label}`);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memtree-bench-'));
+  const dir = tempDir('memtree-bench-');
   try {
     timed(['tree', '--json', '--state-dir', dir, large.file]); // index it (and start the daemon)
     const firsts: number[] = [];
@@ -90,7 +82,7 @@ export async function benchTui(large: { file: string; label: string }): Promise<
     console.log(`  first screen after the command starts: ${fmt(firsts)}`);
     console.log(`  expand key to repaint: ${fmt(repaints)}`);
   } finally {
-    spawnSync(process.execPath, [MEMTREE, 'daemon', 'stop', '--state-dir', dir]);
+    stopDaemonIn(dir);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

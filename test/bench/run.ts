@@ -9,14 +9,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { CAPTURES, MEMTREE_BIN, ROOT, sharedCapture } from '../helpers/paths.js';
 import { generateCapture, type GenerateOptions } from './generate-capture.js';
 import { benchDaemon, benchExpand } from './daemon-bench.js';
 import { benchNative, benchTui } from './native-tui-bench.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../../..');
 const DIST = path.join(ROOT, 'dist/test/bench');
+/** Generated captures, kept between runs. */
 const CACHE = path.join(os.tmpdir(), 'memtree-bench');
-const LARGE = path.resolve(ROOT, '../shared/captures/large_9m.bin');
 
 export interface ReadResult {
   file: string;
@@ -47,7 +47,8 @@ export function generated(name: string, opts: GenerateOptions): string {
 
 /** The 9.5 M-record sample when the shared corpus is next to the repo, else a generated 10 M. */
 export function largeCapture(): { file: string; label: string } {
-  if (fs.existsSync(LARGE)) return { file: LARGE, label: 'large_9m.bin (shared corpus)' };
+  const large = sharedCapture('large_9m.bin');
+  if (large !== undefined) return { file: large, label: 'large_9m.bin (shared corpus)' };
   return { file: generated('gen-10m', { records: 10_000_000 }), label: 'generated 10 M records (large_9m.bin not found)' };
 }
 
@@ -87,11 +88,11 @@ function benchMemory(): void {
 
 function benchErrors(): void {
   console.log('\n## Errors: a foreign file (whole CLI process, node start-up included)');
-  const bad = path.join(ROOT, 'test/fixtures/captures/bad_random.bin');
+  const bad = path.join(CAPTURES, 'bad_random.bin');
   const times: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
-    spawnSync(process.execPath, [path.join(ROOT, 'bin/memtree.js'), 'tree', '--no-daemon', bad]);
+    spawnSync(process.execPath, [MEMTREE_BIN, 'tree', '--no-daemon', bad]);
     times.push(performance.now() - t0);
   }
   console.log(`  memtree tree --no-daemon bad_random.bin: best ${Math.min(...times).toFixed(0)} ms, worst ${Math.max(...times).toFixed(0)} ms`);

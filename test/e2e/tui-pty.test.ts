@@ -5,17 +5,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stacksCapture } from '../helpers/capture-writer.js';
 import { truncateToWidth } from '../../client/src/tui/wcwidth.js';
 import { layout } from '../../client/src/tui/layout.js';
 import { DaemonInstance } from '../helpers/daemon-instance.js';
-import { CAPTURES, FIXTURES } from '../helpers/paths.js';
+import { CAPTURES, MEMTREE_BIN, SCENARIOS, SCREENS, tempDir } from '../helpers/paths.js';
 import { KEYS, PtySession } from '../helpers/pty-session.js';
 
-const SCREENS = path.join(FIXTURES, 'memray-screens');
-const SCENARIOS = path.join(FIXTURES, 'scenarios');
 const COLS = 160;
 const ROWS = 48;
 /** memray's and our tree pane: the columns left of the detail panel (40 % of the width). */
@@ -89,23 +86,34 @@ describe('memtree tree in a terminal', () => {
     }
   });
 
-  it('the terminal modes are restored after quitting (stty shows canonical mode and echo again)', async () => {
-    const cmd = `node ${JSON.stringify(path.join(FIXTURES, '../../bin/memtree.js'))} tree --state-dir ${JSON.stringify(daemon.stateDir)} ${JSON.stringify(path.join(CAPTURES, 'threads.bin'))}; stty -a; echo DONE`;
-    const s = PtySession.command('/bin/sh', ['-c', cmd], { cols: 100, rows: 30 });
-    try {
-      await s.waitFor((l) => l.some((x) => x.includes('<ROOT>')), 20_000, 'the first screen');
-      // Let the view finish drawing (and the terminal settle in raw mode) before ctrl+c.
-      await s.settle(300);
-      s.write(KEYS.ctrlC);
-      await s.waitFor((l) => l.some((x) => x.includes('DONE')), 10_000, 'the shell after memtree');
-      const text = s.screen().join('\n');
-      expect(text).toMatch(/(^|\s)icanon(\s|$)/m);
-      expect(text).toMatch(/(^|\s)echo(\s|$)/m);
-      expect(text).not.toMatch(/-icanon|-echo\s/);
-    } finally {
-      s.kill();
-    }
-  });
+  for (const [how, key] of [
+    ['q', 'q'],
+    ['ctrl+C', KEYS.ctrlC],
+  ] as const) {
+    it(`the terminal modes are restored after quitting with ${how} (stty shows canonical mode and echo again)`, async () => {
+      const s = PtySession.command('/bin/sh', ['-c', '"$NODE" "$MEMTREE_BIN" tree --state-dir "$STATE_DIR" "$CAPTURE"; echo "STATUS=$?"; stty -a; echo DONE'], {
+        cols: 100,
+        rows: 30,
+        env: { NODE: process.execPath, MEMTREE_BIN, STATE_DIR: daemon.stateDir, CAPTURE: path.join(CAPTURES, 'threads.bin') },
+      });
+      try {
+        await s.waitFor((l) => l.some((x) => x.includes('<ROOT>')), 20_000, 'the first screen');
+        // Let the view finish drawing (and the terminal settle in raw mode) before the key.
+        await s.settle(300);
+        s.write(key);
+        await s.waitFor((l) => l.some((x) => x.includes('DONE')), 10_000, 'the shell after memtree');
+        const text = s.screen().join('\n');
+        // Both quit the view normally (memray's ctrl+C quits its Textual app too).
+        expect(text).toMatch(/^STATUS=0$/m);
+        expect(text).toMatch(/(^|\s)icanon(\s|$)/m);
+        expect(text).toMatch(/(^|\s)echo(\s|$)/m);
+        expect(text).not.toMatch(/-icanon|-echo\s/);
+        expect(await s.exited()).toBe(0);
+      } finally {
+        s.kill();
+      }
+    });
+  }
 
   it('at 80x24, resized, with 265-character function names: rows are cut, never wrapped', async () => {
     const s = start('unicode.bin', { cols: 100, rows: 30, args: ['--print'] });
@@ -113,7 +121,7 @@ describe('memtree tree in a terminal', () => {
     expect(await s.exited()).toBe(0);
     // The heaviest chain (expanded at start) ends in a 265-character name, and a thread name with an emoji.
     const long = `a_very_long_function_name${'_that_keeps_going'.repeat(14)}_end`;
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'memtree-pty-')), 'long.bin');
+    const file = path.join(tempDir('memtree-pty-'), 'long.bin');
     fs.writeFileSync(
       file,
       stacksCapture([
@@ -162,13 +170,17 @@ describe('memtree tree in a terminal', () => {
   });
 
   it('`memtree tree x.bin | cat` prints the tree and exits 0', async () => {
-    const cmd = `node ${JSON.stringify(path.join(FIXTURES, '../../bin/memtree.js'))} tree --state-dir ${JSON.stringify(daemon.stateDir)} ${JSON.stringify(path.join(CAPTURES, 'simple.bin'))} | cat; echo "STATUS=$?"`;
-    const s = PtySession.command('/bin/sh', ['-c', cmd], { cols: 140, rows: 60 });
+    // The status echoed is memtree's own (inside the pipe's left side), not cat's: sh has no pipefail.
+    const s = PtySession.command('/bin/sh', ['-c', '("$NODE" "$MEMTREE_BIN" tree --state-dir "$STATE_DIR" "$CAPTURE"; echo "STATUS=$?") | cat'], {
+      cols: 140,
+      rows: 60,
+      env: { NODE: process.execPath, MEMTREE_BIN, STATE_DIR: daemon.stateDir, CAPTURE: path.join(CAPTURES, 'simple.bin') },
+    });
     expect(await s.exited()).toBe(0);
     const text = s.screen().join('\n');
     expect(text).toContain('📂 19.139MB (100.00 %) <ROOT>');
     expect(text).toContain('└── 📄 10.000MB (52.25 %) leaf_large  simple.py:14');
-    expect(text).toContain('STATUS=0');
+    expect(text).toMatch(/^STATUS=0$/m);
     expect(s.raw).not.toContain('\x1b[?1049h');
   });
 });

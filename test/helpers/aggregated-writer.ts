@@ -8,7 +8,7 @@
  */
 import { lz4CompressFrame } from '../../daemon/src/capture/lz4-encode.js';
 import { ByteWriter } from './byte-writer.js';
-import { DEFAULT_START_TIME, encodeHeader, paddingFor } from './capture-records.js';
+import { DEFAULT_START_TIME, encodeHeader, paddingFor, writeCodeObject, writeMemoryMaps } from './capture-records.js';
 import { Allocator, isSimpleDeallocator, type CaptureEvent, type WriterOptions } from './capture-types.js';
 
 /** A (tid, stack, native stack, generation, allocator) location and its usage history (12.4). */
@@ -242,32 +242,9 @@ export function writeAggregatedCapture(events: Iterable<CaptureEvent>, opts: Wri
     w.u8(0x0a);
     w.cstr(name);
   }
-  for (const images of generations) {
-    w.u8(0x06);
-    for (const image of images) {
-      w.u8(0x07);
-      w.cstr(image.file);
-      w.varint(image.segments.length);
-      w.u64(image.load);
-      for (const s of image.segments) {
-        w.u8(0x08);
-        w.u64(s.vaddr);
-        w.varint(s.memsz);
-      }
-    }
-  }
+  for (const images of generations) writeMemoryMaps(w, images);
   let firstLine = 0;
-  for (const c of codes.values()) {
-    const table = c.lineTable ?? new Uint8Array(0);
-    w.u8(0x0e);
-    w.varint(c.id);
-    w.cstr(c.function);
-    w.cstr(c.file);
-    w.svarint(c.firstLine - firstLine);
-    firstLine = c.firstLine | 0;
-    w.varint(table.length);
-    w.bytes(table);
-  }
+  for (const c of codes.values()) firstLine = writeCodeObject(w, c, firstLine);
   let ip = 0;
   let parent = 0;
   for (const n of nativeNodes) {

@@ -48,6 +48,39 @@ export function encodeHeader(opts: WriterOptions, nAllocations: number, fileForm
   return w.take();
 }
 
+/**
+ * A CODE_OBJECT record (the same in ALL_ALLOCATIONS and AGGREGATED_ALLOCATIONS files): its
+ * first line number is delta-coded against the previous code object's, `previousFirstLine`.
+ * Returns the base for the next one.
+ */
+export function writeCodeObject(w: ByteWriter, code: Extract<CaptureEvent, { type: 'code' }>, previousFirstLine: number): number {
+  const table = code.lineTable ?? new Uint8Array(0);
+  w.u8(0x0e);
+  w.varint(code.id);
+  w.cstr(code.function);
+  w.cstr(code.file);
+  w.svarint(code.firstLine - previousFirstLine);
+  w.varint(table.length);
+  w.bytes(table);
+  return code.firstLine | 0;
+}
+
+/** A MEMORY_MAP_START record followed by one SEGMENT_HEADER (and its SEGMENTs) per image. */
+export function writeMemoryMaps(w: ByteWriter, images: Extract<CaptureEvent, { type: 'maps' }>['images']): void {
+  w.u8(0x06);
+  for (const image of images) {
+    w.u8(0x07);
+    w.cstr(image.file);
+    w.varint(image.segments.length);
+    w.u64(image.load);
+    for (const s of image.segments) {
+      w.u8(0x08);
+      w.u64(s.vaddr);
+      w.varint(s.memsz);
+    }
+  }
+}
+
 /** Record encoder state: the bytes produced so far plus everything memray's writer remembers. */
 export class RecordEncoder {
   /** Encoded records not yet handed out. */
@@ -96,18 +129,9 @@ export class RecordEncoder {
         w.u8(0x0a);
         w.cstr(e.name);
         return;
-      case 'code': {
-        w.u8(0x0e);
-        w.varint(e.id);
-        w.cstr(e.function);
-        w.cstr(e.file);
-        w.svarint(e.firstLine - this.firstLineNo);
-        this.firstLineNo = e.firstLine | 0;
-        const table = e.lineTable ?? new Uint8Array(0);
-        w.varint(table.length);
-        w.bytes(table);
+      case 'code':
+        this.firstLineNo = writeCodeObject(w, e, this.firstLineNo);
         return;
-      }
       case 'memory':
         w.u8(0x02);
         w.varint(e.rss);
@@ -121,18 +145,7 @@ export class RecordEncoder {
         this.nativeFrameId = e.parent;
         return;
       case 'maps':
-        w.u8(0x06);
-        for (const image of e.images) {
-          w.u8(0x07);
-          w.cstr(image.file);
-          w.varint(image.segments.length);
-          w.u64(image.load);
-          for (const s of image.segments) {
-            w.u8(0x08);
-            w.u64(s.vaddr);
-            w.varint(s.memsz);
-          }
-        }
+        writeMemoryMaps(w, e.images);
         return;
       default:
         throw new TypeError(`unknown capture event ${JSON.stringify(e)}`);

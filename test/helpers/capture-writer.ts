@@ -9,9 +9,8 @@
  * - buildLineTable: CPython line tables for every version family.
  */
 export type { CaptureEvent, WriterOptions } from './capture-types.js';
-export { Allocator, isDeallocator, isSimpleDeallocator } from './capture-types.js';
+export { Allocator } from './capture-types.js';
 export { CaptureWriter, writeCapture } from './capture-stream.js';
-export { encodeHeader, RecordEncoder } from './capture-records.js';
-export { stacksCapture, stacksEvents, type StackRecord } from './stacks-capture.js';
+export { stacksCapture, type StackRecord } from './stacks-capture.js';
 export { writeAggregatedCapture } from './aggregated-writer.js';
-export { buildLineTable, instructionOffset, type BuiltLineTable } from './line-tables.js';
+export { buildLineTable } from './line-tables.js';

@@ -3,17 +3,16 @@
  * client for it. Readiness is polled with daemon/status, never a fixed sleep.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { createMessageConnection, ResponseError, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { DaemonInitializeRequest, DaemonStatusRequest } from '../../protocol/src/daemon.js';
 import { PROTOCOL_VERSION } from '../../protocol/src/version.js';
-import { MEMTREED_BIN } from './paths.js';
+import { MEMTREED_BIN, tempDir } from './paths.js';
 
+/** A new empty state directory (mode 0700, as mkdtemp makes it: memtreed refuses open ones). */
 export function tempStateDir(prefix = 'memtree-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return tempDir(prefix);
 }
 
 export interface Rpc {
@@ -46,10 +45,18 @@ export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undef
   }
 }
 
+export interface DaemonOptions {
+  /** Default: a new temporary directory. */
+  stateDir?: string;
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
 export class DaemonInstance {
   readonly socket: string;
   readonly stderr: string[] = [];
   exitCode: number | null | undefined;
+  private readonly closed: Promise<void>;
   private constructor(
     readonly stateDir: string,
     readonly child: ChildProcess,
@@ -57,18 +64,34 @@ export class DaemonInstance {
     this.socket = path.join(stateDir, 'memtreed.sock');
     child.stderr?.on('data', (b: Buffer) => this.stderr.push(b.toString()));
     child.on('exit', (code) => (this.exitCode = code));
+    this.closed = new Promise((r) => child.once('close', () => r()));
+  }
+
+  /** Everything the daemon wrote to stderr, once it has exited and its stderr is closed. */
+  async stderrText(): Promise<string> {
+    await this.closed;
+    return this.stderr.join('');
   }
 
   /** Starts a daemon and waits until it answers daemon/status. */
-  static async start(opts: { stateDir?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<DaemonInstance> {
+  static async start(opts: DaemonOptions = {}): Promise<DaemonInstance> {
+    const d = DaemonInstance.spawn(opts);
+    await d.ready();
+    return d;
+  }
+
+  /**
+   * Spawns `memtreed --foreground` without waiting for it: for tests of start-up itself
+   * (several daemons racing for one state dir, a refused runtime dir). Its stderr is collected
+   * in `stderr`; `exited()` gives the exit code.
+   */
+  static spawn(opts: DaemonOptions = {}): DaemonInstance {
     const stateDir = opts.stateDir ?? tempStateDir();
     const child = spawn(process.execPath, [MEMTREED_BIN, '--foreground', '--state-dir', stateDir, ...(opts.args ?? [])], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, ...opts.env },
     });
-    const d = new DaemonInstance(stateDir, child);
-    await d.ready();
-    return d;
+    return new DaemonInstance(stateDir, child);
   }
 
   /** Resolves once the daemon answers daemon/status. */

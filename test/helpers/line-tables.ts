@@ -23,7 +23,7 @@ export interface LineTableOptions {
 }
 
 /** The FRAME_PUSH offset of instruction `i` (a 2-byte code unit): bytes except on 3.10. */
-export function instructionOffset(pythonVersion: number, i: number): number {
+function instructionOffset(pythonVersion: number, i: number): number {
   return pythonVersion >= 0x030a0000 && pythonVersion < 0x030b0000 ? i : 2 * i;
 }
 

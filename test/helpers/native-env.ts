@@ -14,7 +14,7 @@ interface ImageFact {
 }
 
 /** Why this machine's libraries cannot reproduce memray's symbols, or undefined if they can. */
-export function nativeSqliteDifference(): string | undefined {
+function nativeSqliteDifference(): string | undefined {
   const facts = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'native/native-sqlite-images.json'), 'utf8')) as { images: ImageFact[] };
   for (const f of facts.images) {
     const img = Image.open(f.path);

@@ -1,5 +1,6 @@
 /** Paths of the repository and its fixtures, for tests and benchmarks. */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 /** Repository root (found upwards, so compiled copies under dist/ work too). */
@@ -11,6 +12,12 @@ export const ROOT = ((): string => {
 export const FIXTURES = path.join(ROOT, 'test/fixtures');
 export const CAPTURES = path.join(FIXTURES, 'captures');
 export const EXPECTED = path.join(FIXTURES, 'expected');
+/** The capture-format test vectors (memray-written files and what memray printed for them). */
+export const FORMAT = path.join(FIXTURES, 'format');
+/** The working directory of memray's reference sessions (the traced scripts' sources). */
+export const SCENARIOS = path.join(FIXTURES, 'scenarios');
+/** memray 1.20's screens of the reference sessions. */
+export const SCREENS = path.join(FIXTURES, 'memray-screens');
 /** The `memtree` entry point (needs `npm run build`). */
 export const MEMTREE_BIN = path.join(ROOT, 'bin/memtree.js');
 export const MEMTREED_BIN = path.join(ROOT, 'bin/memtreed.js');
@@ -19,4 +26,9 @@ export const MEMTREED_BIN = path.join(ROOT, 'bin/memtreed.js');
 export function sharedCapture(name: string): string | undefined {
   const p = path.resolve(ROOT, '../shared/captures', name);
   return fs.existsSync(p) ? p : undefined;
+}
+
+/** A new empty directory under the system's temporary directory. */
+export function tempDir(prefix = 'memtree-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }

@@ -40,7 +40,7 @@ interface Code {
  * The events of stacksCapture: one code object per (function, file) whose instructions cover
  * the lines used, pushes/pops per thread, thread names, and the allocations in order.
  */
-export function stacksEvents(records: readonly StackRecord[], opts: WriterOptions = {}): CaptureEvent[] {
+function stacksEvents(records: readonly StackRecord[], opts: WriterOptions = {}): CaptureEvent[] {
   const pythonVersion = opts.pythonVersion ?? 0x030b07f0;
   const mainTid = opts.mainTid ?? 1;
   const codes = new Map<string, Code>();

@@ -4,7 +4,10 @@
  */
 import { PassThrough } from 'node:stream';
 import type blessed from 'neo-blessed';
+import type { ViewOptions } from '../../protocol/src/tree.js';
 import { screenLines } from '../../client/src/tui/blessed-canvas.js';
+import { startTree } from '../../client/src/tui/tree-controller.js';
+import type { TreeSource } from '../../client/src/tui/tree-source.js';
 import { runTreeTui, type RunTreeTuiOptions } from '../../client/src/tui/tree-view.js';
 import type { TuiApp } from '../../client/src/tui/tui-app.js';
 
@@ -26,6 +29,15 @@ export const KEY = {
 
 type Output = PassThrough & { columns: number; rows: number; isTTY: boolean };
 
+/** What a HeadlessTui shows: runTreeTui's options, with the tree made from a source as `memtree tree` makes it. */
+export interface HeadlessOptions extends Omit<RunTreeTuiOptions, 'input' | 'output' | 'tree'> {
+  /** The data; a promise while "indexing" (the progress view shows meanwhile). */
+  readonly source: TreeSource | Promise<TreeSource>;
+  readonly view: ViewOptions;
+  /** Delay before source lines are read for the cursor's node (default 0 here). */
+  readonly detailDelayMs?: number;
+}
+
 /** A running view on a fake terminal. */
 export class HeadlessTui {
   readonly input = new PassThrough();
@@ -37,16 +49,18 @@ export class HeadlessTui {
   readonly done: Promise<void>;
   private renders = 0;
 
-  constructor(cols: number, rows: number, opts: Omit<RunTreeTuiOptions, 'input' | 'output'>) {
+  constructor(cols: number, rows: number, opts: HeadlessOptions) {
     this.output = Object.assign(new PassThrough(), { columns: cols, rows, isTTY: true });
     this.output.on('data', (d: Buffer) => {
       this.written += d.toString('utf8');
     });
+    const { source, view, detailDelayMs = 0, ...rest } = opts;
+    const tree = Promise.resolve(source).then((s) => startTree(s, view, { terminal: { cols, rows }, detailDelayMs }));
     this.done = runTreeTui({
       terminal: 'xterm-256color',
-      detailDelayMs: 0,
       colorMode: '256',
-      ...opts,
+      ...rest,
+      tree,
       input: this.input,
       output: this.output,
       onScreen: (screen, app) => {

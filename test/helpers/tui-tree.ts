@@ -13,8 +13,7 @@ import { joinLabel } from '../../client/src/format/label.js';
 import { moduleNamer } from '../../client/src/print/print-tree.js';
 import { TreeController } from '../../client/src/tui/tree-controller.js';
 import { initialTreeState, rows, treeConfig, type KeyAction, type Row } from '../../client/src/tui/tree-model.js';
-import { DocumentTreeSource, type TreeSource } from '../../client/src/tui/tree-source.js';
-import type { SourceLookup } from '../../client/src/tui/source-file.js';
+import { DocumentTreeSource, type DocumentSourceOptions, type TreeSource } from '../../client/src/tui/tree-source.js';
 import type { TreeState } from '../../client/src/tui/tree-state.js';
 import { stacksCapture, type StackRecord, type WriterOptions } from './capture-writer.js';
 
@@ -55,7 +54,8 @@ export interface HarnessOptions {
   readonly codeRows?: number;
   readonly pageSize?: number;
   readonly prefetchRows?: number;
-  readonly lookup?: SourceLookup;
+  /** Where the default DocumentTreeSource finds source files. */
+  readonly lookup?: DocumentSourceOptions;
   /** Use this source instead of a DocumentTreeSource over the document. */
   readonly source?: TreeSource;
 }

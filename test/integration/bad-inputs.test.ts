@@ -3,14 +3,19 @@
  * make_bad_inputs.py, plus a crashed capture): either a one-line error naming the file and the
  * problem, exit status 1, quickly and without a stack trace; or, where valid data comes before
  * the damage, that data is used and a warning says where reading stopped. Never silence.
+ * The same through memtreed as with --no-daemon; and memray 1.20 rejects exactly the files
+ * memtree rejects (its recorded behaviour, vendored next to the expected trees).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TreeDocument } from '../../protocol/src/tree-document.js';
-import { CAPTURES } from '../helpers/paths.js';
-import { runMemtree } from '../helpers/run-cli.js';
+import { DaemonInstance } from '../helpers/daemon-instance.js';
+import { readExpected } from '../helpers/expected.js';
+import { CAPTURES, EXPECTED } from '../helpers/paths.js';
+import { runMemtree, type CliResult } from '../helpers/run-cli.js';
 
-/** Files memtree rejects, and what the one-line error must say. */
+/** Files memtree rejects, and what the one-line error must say (besides the offset, required of all). */
 const REJECTED: Record<string, RegExp> = {
   'bad_bitflip_early.bin': /LZ4 data is corrupt at byte \d+/,
   'bad_empty.bin': /not a memray capture: the file is empty/,
@@ -23,7 +28,7 @@ const REJECTED: Record<string, RegExp> = {
   'bad_wrong_version.bin': /no valid record after the header: .*\(at byte \d+\)/,
 };
 
-/** Files read up to the damage, with the warning that must be printed. */
+/** Files read up to the damage, with the warning that must be printed (besides where, required of all). */
 const PARTIAL: Record<string, RegExp> = {
   'bad_bitflip.bin': /looks damaged: 3 allocations were recorded at addresses that were still allocated/,
   'bad_bitflip_raw.bin': /looks damaged: a TRAILER record at byte \d+ is followed by more data/,
@@ -31,51 +36,98 @@ const PARTIAL: Record<string, RegExp> = {
   'crashed_a.bin': /no TRAILER record: the capture was not finished .*reading stopped at byte 21366/,
 };
 
+/** Files with damage that changes nothing memtree reads: no warning. */
+const HARMLESS = ['bad_bitflip_mid.bin'];
+
+/**
+ * Where every error names the problem: a byte offset. A warning gives a byte offset, or the
+ * number of the allocation record where the damage shows (in an LZ4 file the record number is
+ * the precise location: offsets of the decompressed stream mean nothing to a reader of the file).
+ */
+const ERROR_WHERE = /at byte \d+/;
+const WARNING_WHERE = /at byte \d+|allocation record \d+/;
+
+/** memray 1.20's behaviour with each damaged file (test/fixtures/expected/<name>/memray-behaviour.json.gz). */
+interface MemrayBehaviour {
+  file: string;
+  python_api: { filereader?: 'ok'; metadata?: { total_allocations: number; peak_memory: number; command_line: string } };
+  /** rc null: memray tree accepted the file (its interactive view was still running at the timeout). */
+  cli_tree: { rc: number | null; stderr?: string; note?: string };
+}
+
+const BEHAVIOUR: MemrayBehaviour[] = fs
+  .readdirSync(EXPECTED)
+  .filter((d) => fs.existsSync(path.join(EXPECTED, d, 'memray-behaviour.json.gz')))
+  .sort()
+  .map((d) => readExpected<MemrayBehaviour>(d, 'memray-behaviour.json'));
+
+let daemon: DaemonInstance;
+beforeAll(async () => {
+  daemon = await DaemonInstance.start();
+});
+afterAll(async () => {
+  await daemon.stop();
+});
+
+/** `memtree tree ...args` without and through the daemon: same status, stderr and stdout either way. */
+async function tree(...args: string[]): Promise<CliResult> {
+  const [local, viaDaemon] = await Promise.all([
+    runMemtree(['tree', '--no-daemon', ...args]),
+    runMemtree(['tree', '--state-dir', daemon.stateDir, ...args]),
+  ]);
+  expect({ code: viaDaemon.code, stderr: viaDaemon.stderr, stdout: viaDaemon.stdout }, 'through the daemon').toEqual({
+    code: local.code,
+    stderr: local.stderr,
+    stdout: local.stdout,
+  });
+  return local;
+}
+
 describe.concurrent('bad inputs', () => {
   for (const [file, reason] of Object.entries(REJECTED)) {
-    it(`${file}: one-line error, exit 1`, async () => {
-      const r = await runMemtree(['tree', '--json', '--no-daemon', path.join(CAPTURES, file)]);
+    it(`${file}: one-line error with the offset, exit 1 (daemon or not)`, async () => {
+      const r = await tree('--json', path.join(CAPTURES, file));
       expect(r.code).toBe(1);
       expect(r.stdout).toBe('');
       const lines = r.stderr.trimEnd().split('\n');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(new RegExp(`^Failed to parse allocation records in .*${file.replace('.', '\\.')}: `));
+      expect(lines[0]).toMatch(new RegExp(`^Failed to parse allocation records in .*/${file.replace('.', '\\.')}: `));
       expect(lines[0]).toMatch(reason);
+      expect(lines[0]).toMatch(ERROR_WHERE);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     });
   }
 
   for (const [file, warning] of Object.entries(PARTIAL)) {
-    it(`${file}: data before the damage is used, with a warning`, async () => {
-      const r = await runMemtree(['tree', '--json', '--no-daemon', path.join(CAPTURES, file)]);
+    it(`${file}: data before the damage is used, with a warning saying where (daemon or not)`, async () => {
+      const r = await tree('--json', path.join(CAPTURES, file));
       expect(r.code).toBe(0);
       const lines = r.stderr.trimEnd().split('\n');
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/^memtree: warning: /);
       expect(lines[0]).toContain(file);
       expect(lines[0]).toMatch(warning);
+      expect(lines[0]).toMatch(WARNING_WHERE);
       const doc = JSON.parse(r.stdout) as TreeDocument;
       expect(doc.root.bytes).toBeGreaterThan(0);
     });
   }
 
-  it('bad_bitflip_mid.bin: 16 flipped bytes inside a line table change nothing', async () => {
-    const [bad, good] = await Promise.all([
-      runMemtree(['tree', '--json', '--no-daemon', path.join(CAPTURES, 'bad_bitflip_mid.bin')]),
-      runMemtree(['tree', '--json', '--no-daemon', path.join(CAPTURES, 'simple.bin')]),
-    ]);
+  it('bad_bitflip_mid.bin: 16 flipped bytes inside a line table change nothing (daemon or not)', async () => {
+    const [bad, good] = await Promise.all([tree('--json', path.join(CAPTURES, 'bad_bitflip_mid.bin')), runMemtree(['tree', '--json', '--no-daemon', path.join(CAPTURES, 'simple.bin')])]);
+    expect(bad.code).toBe(0);
     expect(bad.stderr).toBe('');
     expect((JSON.parse(bad.stdout) as TreeDocument).root).toEqual((JSON.parse(good.stdout) as TreeDocument).root);
   });
 
-  it('a missing file: "No such file", exit 1', async () => {
-    const r = await runMemtree(['tree', '--json', '--no-daemon', 'nosuchfile']);
+  it('a missing file: "No such file", exit 1 (daemon or not)', async () => {
+    const r = await tree('--json', 'nosuchfile');
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('No such file: nosuchfile\n');
   });
 
-  it('a directory is not a capture: "No such file", exit 1', async () => {
-    const r = await runMemtree(['tree', '--no-daemon', CAPTURES]);
+  it('a directory is not a capture: "No such file", exit 1 (daemon or not)', async () => {
+    const r = await tree(CAPTURES);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`No such file: ${CAPTURES}\n`);
   });
@@ -91,4 +143,41 @@ describe.concurrent('bad inputs', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("argument -b/--biggest-allocs: invalid int value: 'abc'");
   });
+});
+
+describe.concurrent('memray 1.20 on the same files (memray-behaviour.json.gz)', () => {
+  it('every damaged file memray was run on is one of the cases above, and memray rejected exactly the rejected ones', () => {
+    const files = BEHAVIOUR.map((b) => b.file);
+    expect(files.length).toBeGreaterThanOrEqual(Object.keys(REJECTED).length);
+    expect([...files].sort()).toEqual([...Object.keys(REJECTED), ...Object.keys(PARTIAL), ...HARMLESS].sort());
+    expect(BEHAVIOUR.filter((b) => b.cli_tree.rc !== null).map((b) => b.file).sort()).toEqual(Object.keys(REJECTED).sort());
+  });
+
+  for (const b of BEHAVIOUR) {
+    if (b.cli_tree.rc !== null) {
+      it(`${b.file}: memray tree exits ${b.cli_tree.rc}, so does memtree (daemon or not), with memray's first words`, async () => {
+        // Run like memray was: in the file's folder, so the file name in the message is as given
+        // (the daemon, which works on absolute paths, too).
+        for (const how of [['--no-daemon'], ['--state-dir', daemon.stateDir]]) {
+          const r = await runMemtree(['tree', ...how, b.file], { cwd: CAPTURES });
+          expect(r.code, how[0]).toBe(b.cli_tree.rc);
+          // memray: "Failed to parse allocation records in FILE\nReason: ..."; memtree: one line, "FILE: reason".
+          const memrayFirst = b.cli_tree.stderr!.split('\n')[0]!;
+          expect(r.stderr.startsWith(`${memrayFirst}: `), `${how[0]}: ${r.stderr}`).toBe(true);
+        }
+      });
+    } else {
+      it(`${b.file}: memray tree accepts it, so memtree exits 0 with a tree of memray's totals`, async () => {
+        expect(b.cli_tree.note).toMatch(/the file was accepted/);
+        const r = await runMemtree(['tree', '--json', '--no-daemon', b.file], { cwd: CAPTURES });
+        expect(r.code).toBe(0);
+        const doc = JSON.parse(r.stdout) as TreeDocument;
+        expect(doc.root.bytes).toBeGreaterThan(0);
+        const meta = b.python_api.metadata!;
+        expect(doc.capture.peakMemory).toBe(meta.peak_memory);
+        expect(doc.capture.totalAllocations).toBe(meta.total_allocations);
+        expect(doc.capture.commandLine).toBe(meta.command_line);
+      });
+    }
+  }
 });

@@ -12,10 +12,9 @@ import { MemtreeErrorCodes } from '../../protocol/src/errors.js';
 import { displayedChildren, DEFAULT_FILTER } from '../../protocol/src/display.js';
 import type { TreeDocument, TreeDocumentNode } from '../../protocol/src/tree-document.js';
 import { TreeExpandRequest, TreeExportRequest, type ViewOptions } from '../../protocol/src/tree.js';
-import { localTree } from '../../client/src/commands/tree.js';
-import { parseTreeOptions } from '../../client/src/commands/tree-options.js';
-import { writeChurnCapture } from '../helpers/churn-capture.js';
+import { generateCapture } from '../bench/generate-capture.js';
 import { DaemonInstance, tempStateDir, waitFor, type Rpc } from '../helpers/daemon-instance.js';
+import { localTreeOf } from '../helpers/local-tree.js';
 import { CAPTURES } from '../helpers/paths.js';
 
 const VIEW: ViewOptions = { mode: { kind: 'peak' }, biggestAllocs: 200, hideImportSystem: false, hideUninteresting: true };
@@ -26,13 +25,16 @@ afterEach(async () => {
 
 let big: string;
 beforeAll(() => {
-  // About a second of indexing: long enough to kill the daemon or hammer it meanwhile.
-  big = path.join(tempStateDir('memtree-big-'), 'churn.bin');
-  writeChurnCapture(big, 4_000_000);
+  // Two seconds or so of indexing (40 000 live allocations on distinct deep stacks make a big
+  // tree to store; reading it in-process for the expected document takes a fraction of that):
+  // long enough to kill the daemon mid-index, or for 20 clients to walk another capture several
+  // times over meanwhile, on a loaded machine too.
+  big = path.join(tempStateDir('memtree-big-'), 'big.bin');
+  generateCapture(big, { records: 1_000_000, distinctStacks: 40_000 });
 });
 
-async function expected(file: string, extra: string[] = []): Promise<TreeDocument> {
-  return (await localTree(parseTreeOptions(['--no-daemon', ...extra, file]))).doc;
+async function expected(file: string): Promise<TreeDocument> {
+  return (await localTreeOf(file)).doc;
 }
 
 async function exportTree(rpc: Rpc, file: string): Promise<{ captureId: string; indexed: boolean; doc: TreeDocument }> {
@@ -102,15 +104,20 @@ describe('memtreed faults', () => {
   it('20 clients expanding nodes while another capture indexes all get correct answers', async () => {
     const d = await DaemonInstance.start();
     cleanup.push(() => d.stop());
-    const imports = path.join(CAPTURES, 'imports.bin');
-    const want = docRows(await expected(imports));
+    // threads.bin: 26 expansions per walk, so all 20 walks take a fraction of the indexing.
+    const small = path.join(CAPTURES, 'threads.bin');
+    const want = docRows(await expected(small));
     const first = await d.connect();
-    const { captureId } = await exportTree(first, imports);
-    const indexing = exportTree(first, big);
+    const { captureId } = await exportTree(first, small);
+    let indexed = false;
+    const indexing = exportTree(first, big).finally(() => (indexed = true));
     const clients = await Promise.all(Array.from({ length: 20 }, () => d.connect()));
-    // The other capture is still being indexed while the 20 clients walk the tree.
+    // The other capture is being indexed before the 20 clients start walking the tree...
     expect((await first.conn.sendRequest(DaemonStatusRequest.type)).jobs).toHaveLength(1);
     const results = await Promise.all(clients.map((c) => walkRows(c, captureId)));
+    // ...and still is after every walk has finished: the walks overlapped the indexing throughout.
+    expect(indexed).toBe(false);
+    expect((await first.conn.sendRequest(DaemonStatusRequest.type)).jobs).toHaveLength(1);
     for (const rows of results) expect(rows).toEqual(want);
     expect((await indexing).doc).toEqual(await expected(big));
     for (const c of [first, ...clients]) c.close();

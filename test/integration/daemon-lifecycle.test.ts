@@ -3,7 +3,6 @@
  * version-mismatch restart, idle shutdown, one daemon per state dir, runtime-dir checks,
  * protocol errors that leave the daemon up, scripted access with `memtree rpc`.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -11,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { DaemonInitializeRequest, DaemonStatusRequest } from '../../protocol/src/daemon.js';
 import { DaemonInstance, rpcConnect, tempStateDir, waitFor } from '../helpers/daemon-instance.js';
-import { CAPTURES, MEMTREED_BIN } from '../helpers/paths.js';
+import { CAPTURES } from '../helpers/paths.js';
 import { runMemtree } from '../helpers/run-cli.js';
 
 const cleanup: (() => Promise<unknown> | void)[] = [];
@@ -95,42 +94,41 @@ describe('memtreed lifecycle', () => {
   it('two daemons never run for one state dir', async () => {
     const dir = tempStateDir();
     cleanup.push(() => stopDaemonIn(dir));
-    const children = Array.from({ length: 4 }, () =>
-      spawn(process.execPath, [MEMTREED_BIN, '--foreground', '--state-dir', dir], { stdio: 'ignore' }),
-    );
-    const codes = children.map((c) => new Promise<number | null>((r) => c.once('exit', r)));
-    // Three of the four exit (already running); exactly one keeps serving.
-    const losers = await waitFor(async () => {
-      const done = await Promise.all(codes.map((p) => Promise.race([p, new Promise((r) => setTimeout(() => r('running'), 50))])));
-      return done.filter((x) => x !== 'running').length === 3 ? done : undefined;
+    const daemons = Array.from({ length: 4 }, () => DaemonInstance.spawn({ stateDir: dir }));
+    cleanup.push(...daemons.map((d) => () => d.stop()));
+    // Three of the four exit (already running, status 3); exactly one keeps serving.
+    const losers = await waitFor(() => {
+      const done = daemons.filter((d) => d.exitCode !== undefined);
+      return done.length >= 3 ? done : undefined;
     });
-    expect(losers.filter((x) => x === 'running')).toHaveLength(1);
-    expect(losers.filter((x) => x === 3)).toHaveLength(3);
+    expect(losers.map((d) => d.exitCode)).toEqual([3, 3, 3]);
+    const winner = daemons.find((d) => d.exitCode === undefined);
+    expect(winner).toBeDefined();
     const s = JSON.parse((await statusOf(dir)).stdout);
-    expect(children.find((c) => c.pid === s.pid)).toBeDefined();
+    expect(s.pid).toBe(winner!.pid);
   });
 
-  it('a runtime dir open to group/others or owned by someone else is refused', async () => {
+  it('a runtime dir open to group/others is refused, by the daemon and by a client', async () => {
     const open = tempStateDir();
     fs.chmodSync(open, 0o777);
-    const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
-      const c = spawn(process.execPath, [MEMTREED_BIN, '--foreground', '--state-dir', open], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let err = '';
-      c.stderr.on('data', (b: Buffer) => (err += b.toString()));
-      c.on('exit', (code) => resolve({ code, err }));
-    });
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/refusing to use .*: its mode 777 lets group or others in/);
+    const d = DaemonInstance.spawn({ stateDir: open });
+    expect(await d.exited()).toBe(1);
+    expect(await d.stderrText()).toMatch(/refusing to use .*: its mode 777 lets group or others in/);
     const client = await runMemtree(['tree', '--state-dir', open, path.join(CAPTURES, 'simple.bin')]);
     expect(client.code).toBe(1);
-    expect(client.stderr).toMatch(/refusing to use/);
+    expect(client.stderr).toMatch(/refusing to use .*: its mode 777 lets group or others in/);
+  });
 
-    if (process.getuid?.() === 0) {
-      const foreign = tempStateDir();
-      fs.chownSync(foreign, 65534, 65534);
-      const c = await runMemtree(['daemon', 'status', '--state-dir', foreign]);
-      expect(c.stderr).toMatch(/refusing to use .*: it is owned by uid 65534/);
-    }
+  // Only root can give a directory to another user.
+  it.skipIf(process.getuid?.() !== 0)('a runtime dir owned by someone else is refused (run as root)', async () => {
+    const foreign = tempStateDir();
+    fs.chownSync(foreign, 65534, 65534);
+    const c = await runMemtree(['daemon', 'status', '--state-dir', foreign]);
+    expect(c.code).toBe(1);
+    expect(c.stderr).toMatch(/refusing to use .*: it is owned by uid 65534/);
+    const d = DaemonInstance.spawn({ stateDir: foreign });
+    expect(await d.exited()).toBe(1);
+    expect(await d.stderrText()).toMatch(/refusing to use .*: it is owned by uid 65534/);
   });
 
   it('a stale socket and lock left by a killed daemon do not stop a new one', async () => {

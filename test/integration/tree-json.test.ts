@@ -6,8 +6,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import type { TreeDocument } from '../../protocol/src/tree-document.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { SnapshotMode, TreeDocument } from '../../protocol/src/tree-document.js';
+import { loadCapture, type LoadedCapture } from '../../daemon/src/capture/load.js';
+import { treeDocument } from '../../daemon/src/tree/tree-document.js';
 import { expectedTreeModes, fromDocument, fromMemray, modeFlags, readExpected, type MemrayTreeFile } from '../helpers/expected.js';
 import { CAPTURES, EXPECTED, sharedCapture } from '../helpers/paths.js';
 import { runMemtree } from '../helpers/run-cli.js';
@@ -19,12 +21,19 @@ const NATIVE_SKIP = nativeSkipReason();
 /** Captures whose expected files were made by memray 1.19, which returns records in hash order. */
 const HASH_ORDER = new Set(['simple_v12']);
 
-async function checkTree(capturePath: string, capture: string, mode: string, b: number): Promise<void> {
-  const expected = readExpected<MemrayTreeFile>(capture, `${mode}-b${b}.json`);
+/** `memtree tree --json --no-daemon -b B` for the mode, checked against memray's; returns the document. */
+async function checkTree(capturePath: string, capture: string, mode: string, b: number): Promise<TreeDocument> {
   const r = await runMemtree(['tree', '--json', '--no-daemon', '-b', String(b), ...modeFlags(mode), capturePath]);
   expect(r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('memtree: warning:'))).toEqual([]);
   expect(r.code).toBe(0);
   const doc = JSON.parse(r.stdout) as TreeDocument;
+  checkDocument(doc, capture, mode, b);
+  return doc;
+}
+
+/** A tree document against memray's expected tree file `<mode>-b<b>.json` of `capture`. */
+function checkDocument(doc: TreeDocument, capture: string, mode: string, b: number): void {
+  const expected = readExpected<MemrayTreeFile>(capture, `${mode}-b${b}.json`);
   const tieSort = HASH_ORDER.has(capture);
   const want = fromMemray(expected, tieSort);
   if (tieSort && cutFallsOnTie(capture, mode, b)) {
@@ -62,16 +71,6 @@ describe.concurrent('memtree tree --json equals memray 1.20', () => {
     }
   }
 
-  const large = sharedCapture('large_9m.bin');
-  for (const mode of ['peak', 'leaks']) {
-    it.skipIf(large === undefined || !fs.existsSync(path.join(EXPECTED, 'large_9m')))(
-      `large_9m ${mode} -b 200 (from ../shared, not vendored)`,
-      async () => {
-        await checkTree(large!, 'large_9m', mode, 200);
-      },
-    );
-  }
-
   it('native_sqlite.bin (native traces) loads and gives a tree on any machine', async () => {
     const r = await runMemtree(['tree', '--json', '--no-daemon', path.join(CAPTURES, 'native_sqlite.bin')]);
     expect(r.code).toBe(0);
@@ -87,4 +86,59 @@ describe.concurrent('memtree tree --json equals memray 1.20', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/aggregated_simple\.bin: Can't find temporary allocations using a pre-aggregated capture file\./);
   });
+
+  // Where memray refused a mode (<mode>-error.json: its exception), memtree refuses it too.
+  for (const [capture, mode] of expectedErrorModes()) {
+    it(`${capture} ${mode}: memray's error, exit 1`, async () => {
+      const want = readExpected<{ mode: string; exception: string; message: string }>(capture, `${mode}-error.json`);
+      expect(want.mode).toBe(mode);
+      const file = path.join(CAPTURES, `${capture}.bin`);
+      const r = await runMemtree(['tree', '--json', '--no-daemon', ...modeFlags(mode), file]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`Failed to parse allocation records in ${file}: ${want.message}\n`);
+    });
+  }
+});
+
+/** (capture, mode) pairs where memray's ground truth is an error, e.g. ['aggregated_simple', 'temp1']. */
+function expectedErrorModes(): [string, string][] {
+  const out: [string, string][] = [];
+  for (const capture of fs.readdirSync(EXPECTED).sort()) {
+    for (const f of fs.readdirSync(path.join(EXPECTED, capture)).sort()) {
+      const m = /^(.+)-error\.json\.gz$/.exec(f);
+      if (m) out.push([capture, m[1]!]);
+    }
+  }
+  return out;
+}
+
+/**
+ * large_9m (9.5 M records, from ../shared, not vendored): every mode and size against memray.
+ * Reading it takes a second or two, so it is read once in this process for all of them; the
+ * CLI's -b 200 documents (one process per mode) must equal those.
+ */
+describe('large_9m equals memray 1.20 (from ../shared, not vendored)', () => {
+  const large = sharedCapture('large_9m.bin');
+  const skip = large === undefined || !fs.existsSync(path.join(EXPECTED, 'large_9m'));
+  let capture: LoadedCapture;
+  beforeAll(() => {
+    if (!skip) capture = loadCapture(large!);
+  });
+  const modes = [...new Set(expectedTreeModes().filter(([c]) => c === 'large_9m').map(([, m]) => m))];
+  it.skipIf(skip)('has expected files for peak and leaks', () => {
+    expect(modes).toEqual(['leaks', 'peak']);
+  });
+  for (const mode of skip ? ['peak', 'leaks'] : modes) {
+    const snapshot: SnapshotMode = mode === 'leaks' ? { kind: 'leaks' } : { kind: 'peak' };
+    for (const b of SIZES) {
+      it.skipIf(skip)(`large_9m ${mode} -b ${b}`, () => {
+        checkDocument(treeDocument(capture, large!, snapshot, b), 'large_9m', mode, b);
+      });
+    }
+    it.skipIf(skip)(`memtree tree --json large_9m ${mode} -b 200 gives the same document`, async () => {
+      const doc = await checkTree(large!, 'large_9m', mode, 200);
+      expect(doc).toEqual(treeDocument(capture, large!, snapshot, 200));
+    });
+  }
 });

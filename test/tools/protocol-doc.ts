@@ -6,16 +6,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ts from 'typescript';
+import { ROOT } from '../helpers/paths.js';
 import { EXAMPLES, GUIDE } from './protocol-doc-text.js';
 
-/** The package root, from the source (test/tools) or the compiled (dist/test/tools) location. */
-function packageRoot(): string {
-  let dir = import.meta.dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
-  return dir;
-}
-
-const ROOT = packageRoot();
 const SRC = path.join(ROOT, 'protocol/src');
 const FILES = ['daemon.ts', 'capture.ts', 'tree.ts', 'node.ts', 'tree-document.ts', 'errors.ts'];
 

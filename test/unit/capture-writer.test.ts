@@ -2,7 +2,6 @@
 // 14.1, demo311, native), line tables against the reader's decoders, and round trips through
 // loadCapture for every container variant.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -23,26 +22,22 @@ import {
   type StackRecord,
   type WriterOptions,
 } from '../helpers/capture-writer.js';
+import { bytesFile, loadBytes } from '../helpers/load-bytes.js';
+import { FORMAT, tempDir } from '../helpers/paths.js';
 
-const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'format');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'memtree-writer-'));
+const tmp = tempDir('memtree-writer-');
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-let fileNo = 0;
 
 function fixture(name: string): Uint8Array {
-  return new Uint8Array(fs.readFileSync(path.join(FIXTURES, name)));
+  return new Uint8Array(fs.readFileSync(path.join(FORMAT, name)));
 }
 
 function load(bytes: Uint8Array, temporaryThreshold?: number): LoadedCapture {
-  const p = path.join(tmp, `c${fileNo++}.bin`);
-  fs.writeFileSync(p, bytes);
-  return loadCapture(p, { temporaryThreshold });
+  return loadBytes(bytes, { temporaryThreshold });
 }
 
 function decompress(bytes: Uint8Array): Uint8Array {
-  const p = path.join(tmp, `z${fileNo++}.lz4`);
-  fs.writeFileSync(p, bytes);
-  const fd = fs.openSync(p, 'r');
+  const fd = fs.openSync(bytesFile(bytes, '.lz4'), 'r');
   try {
     const src = new Lz4FrameSource(fd, bytes.length);
     const parts: Uint8Array[] = [];
@@ -206,14 +201,14 @@ describe('byte-exact against memray-written fixtures', () => {
 
   it('reproduces demo311.bin from demo311.script.txt', () => {
     const expected = fixture('demo311.bin');
-    const events = scriptEvents(fs.readFileSync(path.join(FIXTURES, 'demo311.script.txt'), 'utf8'));
+    const events = scriptEvents(fs.readFileSync(path.join(FORMAT, 'demo311.script.txt'), 'utf8'));
     const bytes = writeCapture(events, optionsOf(expected).opts);
     expect(hex(bytes)).toBe(hex(expected));
   });
 
   it('reproduces demo311-crashed.bin up to its cut', () => {
     const expected = fixture('demo311-crashed.bin');
-    const events = scriptEvents(fs.readFileSync(path.join(FIXTURES, 'demo311.script.txt'), 'utf8'));
+    const events = scriptEvents(fs.readFileSync(path.join(FORMAT, 'demo311.script.txt'), 'utf8'));
     const bytes = writeCapture(events, { ...optionsOf(expected).opts, trailer: false, pad: false });
     // The fixture is our crashed capture minus the last record's size varint (f4 03), then zeros.
     const cut = bytes.length - 2;
@@ -224,7 +219,7 @@ describe('byte-exact against memray-written fixtures', () => {
 
   it('reproduces native.bin from native.script.txt (native ids, maps, shared accumulators)', () => {
     const expected = fixture('native.bin');
-    const events = scriptEvents(fs.readFileSync(path.join(FIXTURES, 'native.script.txt'), 'utf8'));
+    const events = scriptEvents(fs.readFileSync(path.join(FORMAT, 'native.script.txt'), 'utf8'));
     const bytes = writeCapture(events, optionsOf(expected).opts);
     expect(hex(bytes)).toBe(hex(expected));
   });
@@ -422,7 +417,7 @@ describe('round trips through loadCapture', () => {
 
 describe('the benchmark generator (test/bench/generate-capture.ts)', () => {
   it.each([false, true])('writes exactly N records that read back cleanly (raw: %s)', (raw) => {
-    const out = path.join(tmp, `gen${fileNo++}.bin`);
+    const out = path.join(tmp, `gen-${String(raw)}.bin`);
     const r = generateCapture(out, { records: 60_000, distinctStacks: 2_000, raw, seed: 7 });
     expect(r.records).toBe(60_000);
     expect(fs.statSync(out).size).toBe(r.fileBytes);

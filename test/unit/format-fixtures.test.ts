@@ -8,8 +8,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCapture, openCapture } from '../../daemon/src/capture/load.js';
 import { readAllocationRecords } from '../../daemon/src/capture/records.js';
-
-const DIR = path.join(import.meta.dirname, '../fixtures/format');
+import { FORMAT as DIR } from '../helpers/paths.js';
 
 type FrameTuple = [string, string, number];
 
@@ -69,6 +68,18 @@ function expectedSnapshot(text: string, title: string): ExpectedSnapshot {
 }
 
 const STACK_FIXTURES = ['example', 'example.lz4', 'demo311', 'demo311-crashed', 'linetable311', 'native'];
+const SNAPSHOT_FIXTURES = ['example', 'example.lz4', 'demo311', 'demo311-crashed', 'linetable311', 'native'];
+
+it('every expected-stacks and expected-snapshots file of the fixtures is checked', () => {
+  const withSuffix = (suffix: string) =>
+    fs
+      .readdirSync(DIR)
+      .filter((f) => f.endsWith(suffix))
+      .map((f) => f.slice(0, -suffix.length))
+      .sort();
+  expect(withSuffix('.expected-stacks.txt')).toEqual([...STACK_FIXTURES].sort());
+  expect(withSuffix('.expected-snapshots.txt')).toEqual([...SNAPSHOT_FIXTURES].sort());
+});
 
 describe('capture-format fixtures: stacks of every ALLOCATION record', () => {
   for (const name of STACK_FIXTURES) {
@@ -83,8 +94,6 @@ describe('capture-format fixtures: stacks of every ALLOCATION record', () => {
     });
   }
 });
-
-const SNAPSHOT_FIXTURES = ['example', 'example.lz4', 'demo311', 'demo311-crashed', 'native'];
 
 describe('capture-format fixtures: snapshots', () => {
   for (const name of SNAPSHOT_FIXTURES) {

@@ -112,10 +112,19 @@ describe('handlers', () => {
     expect(await codeOf(tree.root(ctx, { captureId, view }))).toBe(MemtreeErrorCodes.UnknownCapture);
   });
 
-  it('status reports the open captures', () => {
-    const s = daemon.status(ctx);
-    expect(s.pid).toBe(process.pid);
-    expect(s.captures.length).toBeGreaterThan(0);
+  it('status reports the open captures', async () => {
+    // A context of its own: what earlier tests opened does not matter.
+    const own = handlerContext(path.join(tempStateDir(), 'index'));
+    try {
+      expect(daemon.status(own)).toMatchObject({ pid: process.pid, captures: [], clients: 1 });
+      const file = path.join(CAPTURES, 'threads.bin');
+      const { captureId } = await capture.open(own, { path: file });
+      const s = daemon.status(own);
+      expect(s.pid).toBe(process.pid);
+      expect(s.captures).toEqual([{ captureId, path: file, state: 'ready' }]);
+    } finally {
+      own.daemon.captures.closeAll();
+    }
   });
 });
 

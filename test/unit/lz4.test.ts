@@ -1,9 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, fstatSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -16,16 +14,17 @@ import {
 } from '../../daemon/src/capture/lz4.js';
 import { Lz4FrameEncoder, lz4CompressFrame, type Lz4BlockSize, type Lz4CompressOptions } from '../../daemon/src/capture/lz4-encode.js';
 import { Xxh32, xxh32 } from '../../daemon/src/capture/xxh32.js';
+import { CAPTURES, FORMAT, sharedCapture, tempDir } from '../helpers/paths.js';
 
-const FIXTURES = fileURLToPath(new URL('../fixtures/format', import.meta.url));
-const CAPTURES = '/work/shared/captures';
+/** large_9m.bin of the shared corpus next to the repository (not vendored), if there. */
+const LARGE = sharedCapture('large_9m.bin');
 const HAVE_LZ4_CLI = spawnSync('lz4', ['--version'], { stdio: 'ignore' }).status === 0;
 const LZ4_CLI_SKIP = HAVE_LZ4_CLI ? '' : ' (skipped: the `lz4` command-line tool is not on PATH)';
 
 let dir = '';
 let fileNo = 0;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'lz4-test-'));
+  dir = tempDir('lz4-test-');
 });
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
@@ -176,8 +175,8 @@ describe('isLz4Frame', () => {
 
 describe('Lz4FrameSource on real memray files', () => {
   it('decodes example.lz4.bin to the capture of example.bin', () => {
-    const raw = readFileSync(join(FIXTURES, 'example.bin'));
-    const r = decodePath(join(FIXTURES, 'example.lz4.bin'));
+    const raw = readFileSync(join(FORMAT, 'example.bin'));
+    const r = decodePath(join(FORMAT, 'example.lz4.bin'));
     expect(r.error).toBeUndefined();
     // The two fixtures were written by separate runs of the same events, so the header's
     // start_time/end_time (bytes 33-48) and pid (65-68) differ; everything else is identical.
@@ -195,11 +194,11 @@ describe('Lz4FrameSource on real memray files', () => {
   });
 
   it.skipIf(!HAVE_LZ4_CLI)(`decodes example.lz4.bin exactly as the lz4 tool does${LZ4_CLI_SKIP}`, () => {
-    const path = join(FIXTURES, 'example.lz4.bin');
+    const path = join(FORMAT, 'example.lz4.bin');
     expect(decodePath(path).data.equals(execFileSync('lz4', ['-dc', path]))).toBe(true);
   });
 
-  it.skipIf(!existsSync(join(CAPTURES, 'simple.bin')))('decodes captures/simple.bin', () => {
+  it('decodes captures/simple.bin', () => {
     const r = decodePath(join(CAPTURES, 'simple.bin'), { chunkSize: 4096 });
     expect(r.error).toBeUndefined();
     expect(r.data.subarray(0, 7).toString('latin1')).toBe('memray\0');
@@ -207,8 +206,8 @@ describe('Lz4FrameSource on real memray files', () => {
     expect(r.data.length).toBeGreaterThan(0);
   });
 
-  it.skipIf(!existsSync(join(CAPTURES, 'large_9m.bin')))('decodes captures/large_9m.bin (40 MB)', () => {
-    const fd = openSync(join(CAPTURES, 'large_9m.bin'), 'r');
+  it.skipIf(LARGE === undefined)('decodes ../shared/captures/large_9m.bin (40 MB)', () => {
+    const fd = openSync(LARGE!, 'r');
     try {
       const size = fstatSync(fd).size;
       const src = new Lz4FrameSource(fd, size);
@@ -228,7 +227,7 @@ describe('Lz4FrameSource on real memray files', () => {
     }
   });
 
-  it.skipIf(!existsSync(join(CAPTURES, 'bad_truncated.bin')))('reports where captures/bad_truncated.bin is cut', () => {
+  it('reports where captures/bad_truncated.bin is cut', () => {
     const r = decodePath(join(CAPTURES, 'bad_truncated.bin'));
     expect(r.error?.message).toBe('LZ4 data ends early at byte 7489 (file truncated?)');
     expect(r.error?.offset).toBe(7489);
@@ -579,7 +578,7 @@ describe('RawFileSource and readableLimit', () => {
     expect(limitOf(new Uint8Array(300_000))).toBe(0);
     expect(limitOf(Uint8Array.from([0, 0, 1]))).toBe(3);
     expect(limitOf(Uint8Array.from([1, 0, 0]))).toBe(1);
-    if (existsSync(join(CAPTURES, 'crashed_a.bin'))) expect(limitOf(readFileSync(join(CAPTURES, 'crashed_a.bin')))).toBe(24576 - 3209);
+    expect(limitOf(readFileSync(join(CAPTURES, 'crashed_a.bin')))).toBe(24576 - 3209);
   });
 
   it('agrees with a plain backwards scan for any layout', () => {

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { printTree } from '../../client/src/print/print-tree.js';
-import { ModelHarness, loadDoc } from '../helpers/tui-tree.js';
+import { ModelHarness, docFromRecords, loadDoc } from '../helpers/tui-tree.js';
 import { CAPTURES } from '../helpers/paths.js';
 
 const captures = fs
@@ -52,3 +52,19 @@ describe('print mode equals the interactive view, fully expanded', () => {
     });
   }
 });
+
+describe('names from the capture', () => {
+  it('GIVEN control characters in a function and file name THEN print and view both show them as U+FFFD, never raw', async () => {
+    const loaded = docFromRecords([{ size: 1024, stack: [['evil\x1b[2J', 'bad\x07.py', 3], ['main', 'app.py', 1]] }]);
+    const h = await ModelHarness.open(loaded, { treeRows: 100 });
+    const interactive = h.rows().map((r) => r.text.replace(/[▼▶] /, ''));
+    for (const color of [false, true]) {
+      const printed = printTree(loaded.doc, loaded.searchPath, { color });
+      const plain = printed.map((l) => l.replace(/\x1b\[[\d;]*m/g, ''));
+      expect(plain.some((l) => l.includes('evil\uFFFD[2J  bad\uFFFD.py:3'))).toBe(true);
+      for (const l of plain) expect(l).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
+      if (!color) expect(printed.slice(1)).toEqual(interactive);
+    }
+  });
+});
+

@@ -7,19 +7,13 @@
 //   FC_SEED=<seed> FC_PATH=<path> npx vitest run test/unit/snapshot-property.test.ts
 // and hunt longer with FC_RUNS=<runs of the small properties> (default 500) and
 // FC_BIG_RUNS=<runs of the multi-megabyte property> (default 4).
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CaptureError } from '../../daemon/src/capture/errors.js';
-import { loadCapture, type LoadedCapture, type Snapshot } from '../../daemon/src/capture/load.js';
+import type { LoadedCapture, Snapshot } from '../../daemon/src/capture/load.js';
 import { mulberry32 } from '../helpers/line-tables.js';
 import { buildLineTable, writeAggregatedCapture, writeCapture, type CaptureEvent, type WriterOptions } from '../helpers/capture-writer.js';
-
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'memtree-prop-'));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-let fileNo = 0;
+import { loadBytes } from '../helpers/load-bytes.js';
 
 const FC_PARAMS = {
   seed: process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED),
@@ -639,12 +633,6 @@ function readerRows(cap: LoadedCapture, snap: Snapshot): Row[] {
 
 const sortedNames = (m: ReadonlyMap<number, string>): [number, string][] => [...m].sort((a, b) => a[0] - b[0]);
 
-function write(bytes: Uint8Array): string {
-  const p = path.join(tmp, `p${fileNo++ % 64}.bin`);
-  fs.writeFileSync(p, bytes);
-  return p;
-}
-
 /** A raw capture without TRAILER loses its last record if that record ends in a 00 byte (spec 2.3). */
 function survivingEvents(g: Generated): CaptureEvent[] {
   if (g.opts.trailer !== false || g.opts.compress || g.events.length === 0) return g.events;
@@ -658,7 +646,7 @@ function check(prog: Program): void {
   const expected = model({ ...g, events: survivingEvents(g) }, prog.threshold);
   let cap: LoadedCapture;
   try {
-    cap = loadCapture(write(bytes), { temporaryThreshold: prog.threshold });
+    cap = loadBytes(bytes, { temporaryThreshold: prog.threshold });
   } catch (err) {
     // Without any ALLOCATION record a crashed capture may be unreadable (header-only files are, spec 2.3).
     if (expected.records === 0 && err instanceof CaptureError) return;
@@ -684,7 +672,7 @@ function check(prog: Program): void {
 function checkAggregated(prog: Program): void {
   const g = interpret(prog, true);
   const opts = { ...g.opts, trailer: true };
-  const cap = loadCapture(write(writeAggregatedCapture(g.events, opts)));
+  const cap = loadBytes(writeAggregatedCapture(g.events, opts));
   const records = readRecords(g.events);
   const peak = findPeak(records);
   const locOrder = new Map<string, number>();

@@ -149,6 +149,48 @@ describe('TreeController', () => {
     await ctl.idle();
   });
 
+  it('the first-child chain resolves in one round trip, at start and after a filter toggle', async () => {
+    const { doc } = docFromRecords([
+      { size: 2048, stack: [['leaf', 'a.py', 4], ['mid', 'a.py', 3], ['top', 'a.py', 2], ['main', 'runpy.py', 1]] },
+      { size: 1024, stack: [['other', 'b.py', 2], ['side', 'b.py', 1]] },
+    ]);
+    const inner = new DocumentTreeSource(doc);
+    const expands: [number, boolean][] = [];
+    const source: TreeSource = {
+      root: (view, signal) => inner.root(view, signal),
+      expand: (view, nodeId, offset, limit, signal, firstChildChain) => {
+        expands.push([nodeId, firstChildChain === true]);
+        return inner.expand(view, nodeId, offset, limit, signal, firstChildChain);
+      },
+      detail: (...a) => inner.detail(...a),
+    };
+    const ctl = new TreeController(source, initialTreeState(DEFAULT_VIEW), { detailDelayMs: 0 });
+    ctl.start();
+    await ctl.idle();
+    expect(expands).toEqual([[0, true]]);
+    expect(rows(ctl.state, 200).map((r) => r.text)).toEqual([
+      '▼ 📂 3.072kB (100.00 %) <ROOT>',
+      '├── ▼ 📂 2.048kB (66.67 %) top  a.py:2',
+      '│   └── ▼ 📂 2.048kB (66.67 %) mid  a.py:3',
+      '│       └── 📄 2.048kB (66.67 %) leaf  a.py:4',
+      '└── ▶ 📂 1.024kB (33.33 %) side  b.py:1',
+    ]);
+    // WHEN u shows the runpy frame THEN the new chain (one level deeper) comes in one request too
+    ctl.dispatch(key('toggleUninteresting'));
+    await ctl.idle();
+    expect(expands).toEqual([
+      [0, true],
+      [0, true],
+    ]);
+    expect(rows(ctl.state, 200).map((r) => r.text).slice(0, 5)).toEqual([
+      '▼ 📂 3.072kB (100.00 %) <ROOT>',
+      '├── ▼ 📂 2.048kB (66.67 %) main  runpy.py:1',
+      '│   └── ▼ 📂 2.048kB (66.67 %) top  a.py:2',
+      '│       └── ▼ 📂 2.048kB (66.67 %) mid  a.py:3',
+      '│           └── 📄 2.048kB (66.67 %) leaf  a.py:4',
+    ]);
+  });
+
   it('a detail request waits for the cursor to rest (debounce)', async () => {
     const { doc } = docFromRecords([{ size: 10, stack: [['f', 'a.py', 1]] }]);
     const source = new HeldSource(new DocumentTreeSource(doc));

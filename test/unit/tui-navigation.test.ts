@@ -2,6 +2,7 @@
 // ←/→ collapsing and expanding), and paging of nodes with many children.
 import { describe, expect, it } from 'vitest';
 import type { TreeExpandResult, ViewOptions } from '../../protocol/src/tree.js';
+import { TREE_KEYS } from '../../client/src/tui/keys.js';
 import { DocumentTreeSource, type TreeSource } from '../../client/src/tui/tree-source.js';
 import { ModelHarness, docFromRecords, type LoadedDoc } from '../helpers/tui-tree.js';
 
@@ -38,14 +39,16 @@ describe('navigation keys', () => {
   });
 
   it('Enter and Space toggle nodes with children and leave leaves alone', async () => {
+    expect(TREE_KEYS.enter).toBe('toggle');
+    expect(TREE_KEYS.space).toBe('toggle');
     const h = await ModelHarness.open(docFromRecords([chain(2048, 'A'), chain(1024, 'B')]));
-    await h.press('end', 'select');
+    await h.press('end', 'toggle');
     expect(h.texts().at(-1)).toContain('midB');
     await h.press('toggle');
     expect(h.texts().at(-1)).toContain('▶ 📂 1.024kB (33.33 %) topB');
     await h.press('home', 'down', 'down', 'down');
     const before = h.texts();
-    await h.press('toggle', 'select'); // leafA
+    await h.press('toggle', 'toggle'); // leafA
     expect(h.texts()).toEqual(before);
   });
 

@@ -7,10 +7,12 @@ import { displayLine, wrap } from '../../client/src/tui/draw-detail.js';
 import { drawFooter } from '../../client/src/tui/draw-tree.js';
 import { layout } from '../../client/src/tui/layout.js';
 import { nearest256 } from '../../client/src/tui/palette.js';
-import { formatEta, initialProgress, progressLines, reduceProgress } from '../../client/src/tui/progress-model.js';
+import { formatDuration } from '../../client/src/format/duration.js';
+import { sanitize } from '../../client/src/format/label.js';
+import { initialProgress, progressLines, reduceProgress } from '../../client/src/tui/progress-model.js';
 import { highlightPython } from '../../client/src/tui/python-highlight.js';
 import { footer } from '../../client/src/tui/tree-panel.js';
-import { codePointWidth, sanitize, stringWidth, truncateToWidth } from '../../client/src/tui/wcwidth.js';
+import { codePointWidth, stringWidth, truncateToWidth } from '../../client/src/tui/wcwidth.js';
 import { DEFAULT_VIEW } from '../helpers/tui-tree.js';
 
 describe('wcwidth', () => {
@@ -152,6 +154,6 @@ describe('progress view', () => {
     s = reduceProgress(s, { type: 'cancel' });
     expect(reduceProgress(s, { type: 'progress', progress: s.progress! })).toBe(s);
     expect(progressLines(s, 30).at(-1)).toBe('Cancelling…');
-    expect([formatEta(400), formatEta(59_600), formatEta(125_000), formatEta(3_725_000)]).toEqual(['0 s', '1 min 00 s', '2 min 05 s', '1 h 02 min']);
+    expect([formatDuration(400), formatDuration(59_600), formatDuration(125_000), formatDuration(3_725_000)]).toEqual(['0 s', '1 min 00 s', '2 min 05 s', '1 h 02 min']);
   });
 });

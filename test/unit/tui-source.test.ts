@@ -74,6 +74,36 @@ describe('DocumentTreeSource', () => {
     const missing = new DocumentTreeSource(d.doc, { cwd: path.join(tmp, 'nowhere') });
     expect((await missing.detail(show, f.id, signal())).source).toBeNull();
   });
+
+  it('detail reads as the daemon does: relative sys.path entries are not searched, non-UTF-8 files show nothing', async () => {
+    const dir = path.join(tmp, 'rel');
+    fs.mkdirSync(path.join(dir, 'lib'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'lib', 'rel.py'), 'a = 1\nb = 2\nc = 3\nd = 4\n');
+    fs.writeFileSync(path.join(dir, 'latin1.py'), Buffer.from('x = "caf\xe9"\n', 'latin1'));
+    const d = docFromRecords([
+      { size: 5, stack: [['f', 'rel.py', 2]] },
+      { size: 4, stack: [['g', path.join(dir, 'latin1.py'), 1]] },
+    ]);
+    const f = (await firstDescendant(new DocumentTreeSource(d.doc), SHOW_ALL, 1)).id;
+    const g = (await new DocumentTreeSource(d.doc).expand(SHOW_ALL, 0, 1, 1, signal())).nodes[0]!.id;
+    // The traced process's relative entries meant its own working directory, not ours.
+    const relative = new DocumentTreeSource(d.doc, { cwd: path.join(tmp, 'nowhere'), searchPath: [path.relative(process.cwd(), path.join(dir, 'lib'))] });
+    expect((await relative.detail(SHOW_ALL, f, signal())).source).toBeNull();
+    const absolute = new DocumentTreeSource(d.doc, { cwd: path.join(tmp, 'nowhere'), searchPath: [path.join(dir, 'lib')] });
+    expect((await absolute.detail(SHOW_ALL, f, signal(), 1)).source).toEqual({ path: path.join(dir, 'lib', 'rel.py'), firstLine: 1, lines: ['a = 1', 'b = 2', 'c = 3'] });
+    expect((await absolute.detail(SHOW_ALL, g, signal())).source).toBeNull();
+  });
+
+  it('expand with firstChildChain also returns the first page below each first child, down to a leaf', async () => {
+    const src = new DocumentTreeSource(doc);
+    const r = await src.expand(SHOW_ALL, 0, 0, 10, signal(), true);
+    expect(r.nodes.map((n) => n.function)).toEqual(['grandparent']);
+    expect(r.chain?.map((p) => [p.nodeId, p.nodes.map((n) => n.function), p.total, p.offset])).toEqual([
+      [1, ['parent'], 1, 0],
+      [2, ['me'], 1, 0],
+    ]);
+    expect((await src.expand(SHOW_ALL, 0, 0, 10, signal())).chain).toBeUndefined();
+  });
 });
 
 describe('codeWindow (3.10: d = floor(h/2), lines max(L-d,0)+1 .. L+d)', () => {

@@ -5,23 +5,24 @@ import { describe, expect, it } from 'vitest';
 import type { CaptureProgressParams } from '../../protocol/src/capture.js';
 import { gradientColor } from '../../client/src/format/gradient.js';
 import { cellText } from '../../client/src/tui/blessed-canvas.js';
-import { treePaneWidth } from '../../client/src/tui/layout.js';
+import { treePaneWidth, viewportOf } from '../../client/src/tui/layout.js';
 import { nearest256 } from '../../client/src/tui/palette.js';
+import { startTree } from '../../client/src/tui/tree-controller.js';
 import { DocumentTreeSource, type TreeSource } from '../../client/src/tui/tree-source.js';
+import { TuiApp } from '../../client/src/tui/tui-app.js';
 import { stringWidth } from '../../client/src/tui/wcwidth.js';
 import { CAPTURES, ROOT } from '../helpers/paths.js';
 import { emulate } from '../helpers/tui-emulator.js';
-import { HeadlessTui, KEY } from '../helpers/tui-screen.js';
+import { HeadlessTui, KEY, type HeadlessOptions } from '../helpers/tui-screen.js';
 import { DEFAULT_VIEW, docFromRecords, loadDoc, type LoadedDoc } from '../helpers/tui-tree.js';
 
 const SCENARIOS = path.join(ROOT, 'test/fixtures/scenarios');
 const simple = (): LoadedDoc => loadDoc(path.join(CAPTURES, 'simple.bin'));
 
-function start(loaded: LoadedDoc, cols = 120, rows = 30, extra: Partial<ConstructorParameters<typeof HeadlessTui>[2]> = {}): HeadlessTui {
+function start(loaded: LoadedDoc, cols = 120, rows = 30, extra: Partial<HeadlessOptions> = {}): HeadlessTui {
   return new HeadlessTui(cols, rows, {
-    source: new DocumentTreeSource(loaded.doc, { cwd: SCENARIOS }),
+    source: new DocumentTreeSource(loaded.doc, { cwd: SCENARIOS, searchPath: loaded.searchPath }),
     view: DEFAULT_VIEW,
-    searchPath: loaded.searchPath,
     title: 'simple.bin',
     ...extra,
   });
@@ -253,5 +254,39 @@ describe('runTreeTui on a headless terminal', () => {
     expect((sizeCell[0] >> 9) & 0x1ff).toBe(nearest256(color));
     await t256.keys('q');
     await t256.done;
+  });
+
+  it('GIVEN a tree started before the view (memtree tree sends its first requests early) THEN the view shows it as it attaches', async () => {
+    const tree = startTree(new DocumentTreeSource(simple().doc), DEFAULT_VIEW, { terminal: { cols: 80, rows: 24 }, detailDelayMs: 0 });
+    await tree.idle();
+    const errors: unknown[] = [];
+    let changes = 0;
+    const app = new TuiApp({ title: 'simple.bin', onChange: () => changes++, onQuit: () => {}, onSuspend: () => {}, onError: (e) => errors.push(e) });
+    app.resize(120, 30);
+    app.attach(tree);
+    // The tree takes the view's size, and the first screen is there without another request.
+    expect(tree.state.viewport).toEqual(viewportOf(120, 30));
+    expect(tree.pending).toBe(0);
+    expect(changes).toBeGreaterThan(0);
+    expect(app.compose(120, 30).rowText(1).startsWith('▼ 📂 19.139MB (100.00 %) <ROOT>')).toBe(true);
+    app.close();
+    expect(errors).toEqual([]);
+  });
+
+  it('GIVEN a tree whose answer broke it before the view attached THEN the view gets the error when it attaches', async () => {
+    const base = new DocumentTreeSource(simple().doc);
+    const broken: TreeSource = {
+      root: (view) => base.root(view),
+      expand: async () => ({ nodes: null as never, total: 1, offset: 0 }),
+      detail: (...a) => base.detail(...a),
+    };
+    const tree = startTree(broken, DEFAULT_VIEW);
+    await new Promise((r) => setTimeout(r, 20));
+    const errors: unknown[] = [];
+    const app = new TuiApp({ onChange: () => {}, onQuit: () => {}, onSuspend: () => {}, onError: (e) => errors.push(e) });
+    app.attach(tree);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(TypeError);
+    app.close();
   });
 });

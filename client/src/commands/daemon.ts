@@ -6,20 +6,16 @@ import { DaemonShutdownRequest, DaemonStatusRequest } from '../../../protocol/sr
 import { memtreePaths } from '../../../protocol/src/node/paths.js';
 import { parseArgs, UsageError, type OptionSpec } from '../cli/args.js';
 import { connectDaemon, DaemonUnavailableError } from '../daemon/connect.js';
-import { reportError, type CommandIO } from './tree.js';
+import { formatDuration } from '../format/duration.js';
+import { DAEMON_SPECS, daemonLocation, reportError, type CommandIO } from './common.js';
 
 const SPECS: readonly OptionSpec[] = [
-  { long: 'socket', type: 'string', metavar: 'PATH', help: "memtreed's socket" },
-  { long: 'state-dir', type: 'string', metavar: 'DIR', help: 'state directory of memtreed' },
+  ...DAEMON_SPECS,
   { long: 'lines', short: 'n', type: 'int', metavar: 'N', help: 'logs: how many lines (default 50)' },
   { long: 'json', type: 'flag', help: 'status: print JSON' },
 ];
 
 const USAGE = 'usage: memtree daemon {status [--json] | stop | logs [-n N]} [--socket PATH] [--state-dir DIR]';
-
-function ms(n: number): string {
-  return n < 1000 ? `${n} ms` : n < 120_000 ? `${(n / 1000).toFixed(1)} s` : `${(n / 60_000).toFixed(1)} min`;
-}
 
 export async function daemonCommand(argv: readonly string[], io: CommandIO): Promise<number> {
   let sub: string;
@@ -34,7 +30,7 @@ export async function daemonCommand(argv: readonly string[], io: CommandIO): Pro
     io.stderr.write(`${USAGE}\nmemtree daemon: error: ${err.message}\n`);
     return 2;
   }
-  const where = { stateDir: o.get('state-dir') as string | undefined, socket: o.get('socket') as string | undefined };
+  const where = daemonLocation(o);
   if (sub === 'logs') {
     const file = memtreePaths(where, io.env).logFile;
     if (!fs.existsSync(file)) {
@@ -60,8 +56,8 @@ export async function daemonCommand(argv: readonly string[], io: CommandIO): Pro
         return 0;
       }
       const lines = [
-        `memtreed ${client.init.daemonVersion} (protocol ${client.init.protocolVersion}), pid ${s.pid}, up ${ms(s.uptimeMs)}, idle ${ms(s.idleMs)}`,
-        `memory: ${(s.rssBytes / 2 ** 20).toFixed(0)} MiB; clients: ${s.clients}; idle shutdown: ${s.idleTimeoutMs === 0 ? 'never' : `after ${ms(s.idleTimeoutMs)}`}`,
+        `memtreed ${client.init.daemonVersion} (protocol ${client.init.protocolVersion}), pid ${s.pid}, up ${formatDuration(s.uptimeMs)}, idle ${formatDuration(s.idleMs)}`,
+        `memory: ${(s.rssBytes / 2 ** 20).toFixed(0)} MiB; clients: ${s.clients}; idle shutdown: ${s.idleTimeoutMs === 0 ? 'never' : `after ${formatDuration(s.idleTimeoutMs)}`}`,
         `socket: ${s.socket}`,
         `index: ${s.indexDir}`,
         `log: ${s.logFile}`,
@@ -77,7 +73,7 @@ export async function daemonCommand(argv: readonly string[], io: CommandIO): Pro
     }
   } catch (err) {
     if (err instanceof DaemonUnavailableError) {
-      io.stdout.write(sub === 'stop' ? 'memtreed is not running\n' : `memtreed is not running\n`);
+      io.stdout.write('memtreed is not running\n');
       return sub === 'stop' ? 0 : 1;
     }
     const code = reportError(err, io);

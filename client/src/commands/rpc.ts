@@ -5,11 +5,10 @@
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { parseArgs, UsageError, type OptionSpec } from '../cli/args.js';
 import { connectDaemon } from '../daemon/connect.js';
-import { reportError, type CommandIO } from './tree.js';
+import { DAEMON_SPECS, daemonLocation, reportError, type CommandIO } from './common.js';
 
 const SPECS: readonly OptionSpec[] = [
-  { long: 'socket', type: 'string', metavar: 'PATH', help: "memtreed's socket" },
-  { long: 'state-dir', type: 'string', metavar: 'DIR', help: 'state directory of memtreed' },
+  ...DAEMON_SPECS,
   { long: 'no-spawn', type: 'flag', help: 'fail instead of starting memtreed' },
 ];
 
@@ -37,12 +36,7 @@ export async function rpcCommand(argv: readonly string[], io: CommandIO): Promis
     return 2;
   }
   try {
-    const client = await connectDaemon({
-      stateDir: o.get('state-dir') as string | undefined,
-      socket: o.get('socket') as string | undefined,
-      spawn: o.get('no-spawn') !== true,
-      env: io.env,
-    });
+    const client = await connectDaemon({ ...daemonLocation(o), spawn: o.get('no-spawn') !== true, env: io.env });
     try {
       // The method comes from the user: it is not one of ours to type-check.
       const result: unknown = params === undefined ? await client.conn.sendRequest(method) : await client.conn.sendRequest(method, params);

@@ -3,6 +3,7 @@
  */
 import type { SnapshotMode } from '../../../protocol/src/tree-document.js';
 import { formatHelp, parseArgs, UsageError, type OptionSpec } from '../cli/args.js';
+import { DAEMON_SPECS, daemonLocation } from './common.js';
 
 export const TREE_SPECS: readonly OptionSpec[] = [
   { long: 'help', short: 'h', type: 'flag', help: 'show this help message and exit' },
@@ -19,8 +20,7 @@ export const TREE_SPECS: readonly OptionSpec[] = [
   { long: 'print', type: 'flag', help: 'print the tree as text instead of opening the interactive view' },
   { long: 'max-depth', type: 'int', metavar: 'N', help: 'with --print: print at most N levels below the root' },
   { long: 'no-daemon', type: 'flag', help: 'read the capture in this process instead of through memtreed' },
-  { long: 'socket', type: 'string', metavar: 'PATH', help: "memtreed's socket (default: in the runtime dir)" },
-  { long: 'state-dir', type: 'string', metavar: 'DIR', help: 'keep socket, lock, index and logs under DIR' },
+  ...DAEMON_SPECS,
 ];
 
 export const TREE_USAGE =
@@ -89,8 +89,7 @@ export function parseTreeOptions(argv: readonly string[]): TreeOptions {
     print: o.get('print') === true,
     maxDepth: o.get('max-depth') as number | undefined,
     noDaemon: o.get('no-daemon') === true,
-    socket: o.get('socket') as string | undefined,
-    stateDir: o.get('state-dir') as string | undefined,
+    ...daemonLocation(o),
     help,
   };
 }

@@ -4,27 +4,19 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
+import { CancellationToken, CancellationTokenSource } from 'vscode-jsonrpc/node';
 import { CaptureOpenRequest, CaptureProgressNotification, type CaptureOpenResult, type CaptureProgressParams } from '../../../protocol/src/capture.js';
-import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
-import { InsecureDirError } from '../../../protocol/src/node/secure-dir.js';
+import { DEFAULT_FILTER } from '../../../protocol/src/display.js';
 import type { TreeDocument } from '../../../protocol/src/tree-document.js';
 import { TreeExportRequest, type ViewOptions } from '../../../protocol/src/tree.js';
-import { CaptureError, NoSuchFileError } from '../../../daemon/src/capture/errors.js';
+import { NoSuchFileError } from '../../../daemon/src/capture/errors.js';
 import { UsageError } from '../cli/args.js';
-import { connectDaemon, DaemonUnavailableError, type DaemonClient } from '../daemon/connect.js';
+import { connectDaemon, type DaemonClient } from '../daemon/connect.js';
 import { progressBar } from '../daemon/progress-bar.js';
 import { useColor } from '../print/ansi.js';
 import { printTree } from '../print/print-tree.js';
+import { reportError, type CommandIO } from './common.js';
 import { parseTreeOptions, treeHelp, TREE_USAGE, type TreeOptions } from './tree-options.js';
-
-/** Where a command writes; injected so commands can be tested without a process. */
-export interface CommandIO {
-  readonly stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
-  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  readonly env: NodeJS.ProcessEnv;
-}
 
 interface TreeData {
   readonly doc: TreeDocument;
@@ -43,22 +35,31 @@ export async function localTree(opts: TreeOptions): Promise<TreeData> {
   return { doc, searchPath: capture.header.sysPath, warnings: capture.warnings };
 }
 
-/** Opens the capture in memtreed, showing indexing progress on a terminal. */
-export async function openThroughDaemon(client: DaemonClient, opts: TreeOptions, io: CommandIO): Promise<CaptureOpenResult> {
-  const bar = progressBar(io.stderr);
-  const sub = client.conn.onNotification(CaptureProgressNotification.type, (p) => bar.update(p));
+/** Opens the capture in memtreed (indexing it if needed); `onProgress` sees the indexing progress. */
+async function openCapture(
+  client: DaemonClient,
+  opts: TreeOptions,
+  onProgress: (p: CaptureProgressParams) => void,
+  token: CancellationToken = CancellationToken.None,
+): Promise<CaptureOpenResult> {
+  const sub = client.conn.onNotification(CaptureProgressNotification.type, onProgress);
   try {
-    return await client.conn.sendRequest(CaptureOpenRequest.type, { path: opts.capture, cwd: process.cwd(), modes: [opts.mode] });
+    return await client.conn.sendRequest(CaptureOpenRequest.type, { path: opts.capture, cwd: process.cwd(), modes: [opts.mode] }, token);
   } finally {
     sub.dispose();
-    bar.done();
   }
 }
 
 async function daemonTree(opts: TreeOptions, io: CommandIO): Promise<TreeData> {
   const client = await connectDaemon({ stateDir: opts.stateDir, socket: opts.socket, env: io.env });
   try {
-    const open = await openThroughDaemon(client, opts, io);
+    const bar = progressBar(io.stderr);
+    let open: CaptureOpenResult;
+    try {
+      open = await openCapture(client, opts, (p) => bar.update(p));
+    } finally {
+      bar.done();
+    }
     const doc = await client.conn.sendRequest(TreeExportRequest.type, {
       captureId: open.captureId,
       mode: opts.mode,
@@ -70,28 +71,6 @@ async function daemonTree(opts: TreeOptions, io: CommandIO): Promise<TreeData> {
   }
 }
 
-/** Prints an error the way memray's CLI does; returns the exit status, or undefined if unknown. */
-export function reportError(err: unknown, io: CommandIO): number | undefined {
-  if (err instanceof NoSuchFileError || err instanceof CaptureError) {
-    io.stderr.write(`${err.message}\n`);
-    return 1;
-  }
-  if (err instanceof ResponseError) {
-    const known: number[] = [
-      MemtreeErrorCodes.CaptureNotFound,
-      MemtreeErrorCodes.CaptureInvalid,
-      MemtreeErrorCodes.ModeUnavailable,
-    ];
-    io.stderr.write(known.includes(err.code) ? `${err.message}\n` : `memtree: daemon error ${err.code}: ${err.message}\n`);
-    return 1;
-  }
-  if (err instanceof DaemonUnavailableError || err instanceof InsecureDirError) {
-    io.stderr.write(`memtree: ${err.message}\n`);
-    return 1;
-  }
-  return undefined;
-}
-
 /** Resolves after pending socket writes had a turn of the event loop. */
 function flushed(): Promise<void> {
   return new Promise((r) => setImmediate(r));
@@ -99,43 +78,48 @@ function flushed(): Promise<void> {
 
 /** The interactive view (a terminal on both ends): through memtreed, or in-process with --no-daemon. */
 async function interactiveTree(opts: TreeOptions, io: CommandIO): Promise<void> {
-  const view: ViewOptions = { mode: opts.mode, biggestAllocs: opts.biggestAllocs, hideImportSystem: false, hideUninteresting: true };
+  const view: ViewOptions = { mode: opts.mode, biggestAllocs: opts.biggestAllocs, ...DEFAULT_FILTER };
   const title = path.basename(opts.capture);
+  const terminal = { cols: io.stdout.columns ?? 80, rows: io.stdout.rows ?? 24 };
   let warnings: readonly string[] = [];
   if (opts.noDaemon) {
-    const { runTreeTui } = await import('../tui/tree-view.js');
-    const { DocumentTreeSource } = await import('../tui/tree-source.js');
+    const [{ DocumentTreeSource }, { startTree }] = await Promise.all([import('../tui/tree-source.js'), import('../tui/tree-controller.js')]);
     const local = await localTree(opts);
     warnings = local.warnings;
-    await runTreeTui({ source: new DocumentTreeSource(local.doc, { cwd: process.cwd(), searchPath: local.searchPath }), view, title, searchPath: local.searchPath });
+    const tree = startTree(new DocumentTreeSource(local.doc, { cwd: process.cwd(), searchPath: local.searchPath }), view, { terminal });
+    const { runTreeTui } = await import('../tui/tree-view.js');
+    await runTreeTui({ tree, title });
   } else {
     // Talk to the daemon while the view's modules load: the first screen comes sooner.
     const client = await connectDaemon({ stateDir: opts.stateDir, socket: opts.socket, env: io.env });
     try {
       const listeners = new Set<(p: CaptureProgressParams) => void>();
       let last: CaptureProgressParams | undefined;
-      const sub = client.conn.onNotification(CaptureProgressNotification.type, (p) => {
-        last = p;
-        listeners.forEach((l) => l(p));
-      });
       const cancel = new CancellationTokenSource();
-      const open = client.conn.sendRequest(CaptureOpenRequest.type, { path: opts.capture, cwd: process.cwd(), modes: [opts.mode] }, cancel.token);
-      const [{ DaemonTreeSource }, { treeConfig }] = await Promise.all([import('../tui/daemon-source.js'), import('../tui/tree-state.js')]);
-      const source = open.then((o) => {
+      const open = openCapture(
+        client,
+        opts,
+        (p) => {
+          last = p;
+          listeners.forEach((l) => l(p));
+        },
+        cancel.token,
+      );
+      const modules = Promise.all([import('../tui/daemon-source.js'), import('../tui/tree-controller.js')]);
+      // The tree's first requests (root and first-child chain) go out as soon as the capture is
+      // open, before the view's modules load; the view attaches to the tree when it is up.
+      const tree = Promise.all([open, modules]).then(([o, [{ DaemonTreeSource }, { startTree }]]) => {
         warnings = o.warnings;
-        const s = new DaemonTreeSource(client.conn, o.captureId, o.searchPath);
-        s.prefetch(view, treeConfig().pageSize);
-        return s;
+        return startTree(new DaemonTreeSource(client.conn, o.captureId, o.searchPath), view, { terminal });
       });
-      source.catch(() => {}); // reported by runTreeTui below
-      // An indexed capture opens in milliseconds: wait that long so the prefetch requests are
-      // on the wire before the view's (synchronous) terminal setup blocks this thread. A capture
+      tree.catch(() => {}); // reported by runTreeTui below
+      // An indexed capture opens in milliseconds: wait that long so the tree's requests are on
+      // the wire before the view's (synchronous) terminal setup blocks this thread. A capture
       // that needs indexing goes straight to the progress view.
-      await Promise.race([source.then(flushed, flushed), new Promise((r) => setTimeout(r, 60))]);
+      await Promise.race([tree.then(flushed, flushed), new Promise((r) => setTimeout(r, 60))]);
       const { runTreeTui } = await import('../tui/tree-view.js');
       await runTreeTui({
-        source,
-        view,
+        tree,
         title,
         progress: (l) => {
           listeners.add(l);
@@ -144,7 +128,6 @@ async function interactiveTree(opts: TreeOptions, io: CommandIO): Promise<void> 
         },
         onCancel: () => cancel.cancel(),
       });
-      sub.dispose();
     } finally {
       client.close();
     }

@@ -4,14 +4,14 @@
  * protocol major is asked to shut down and replaced by one of ours.
  */
 import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { createMessageConnection, ResponseError, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { DaemonInitializeRequest, DaemonShutdownRequest, type InitializeResult } from '../../../protocol/src/daemon.js';
 import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
+import { packageRoot, packageVersion } from '../../../protocol/src/node/package-info.js';
 import { memtreePaths, type MemtreePaths } from '../../../protocol/src/node/paths.js';
-import { checkSecureDir } from '../../../protocol/src/node/secure-dir.js';
+import { checkPathsSecure } from '../../../protocol/src/node/secure-dir.js';
 import { PROTOCOL_VERSION, daemonIsOutdated } from '../../../protocol/src/version.js';
 
 export interface ConnectOptions {
@@ -20,27 +20,18 @@ export interface ConnectOptions {
   /** Start the daemon when it is not running (default true). */
   readonly spawn?: boolean;
   readonly env?: NodeJS.ProcessEnv;
-  /** Total time to wait for a started daemon (default 10 s). */
-  readonly timeoutMs?: number;
 }
 
 export interface DaemonClient {
   readonly conn: MessageConnection;
   readonly init: InitializeResult;
-  readonly paths: MemtreePaths;
-  /** Whether this call started the daemon. */
-  readonly spawned: boolean;
   close(): void;
 }
 
-export class DaemonUnavailableError extends Error {}
+/** How long a started daemon has to answer. */
+const START_TIMEOUT_MS = 10_000;
 
-/** bin/memtreed.js of this package, from compiled modules or the client bundle alike. */
-function memtreedBin(): string {
-  let dir = import.meta.dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return path.join(dir, 'bin/memtreed.js');
-}
+export class DaemonUnavailableError extends Error {}
 
 function connectSocket(socket: string): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -57,11 +48,11 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Starts `memtreed --foreground` in its own session, detached from this terminal. */
-export function spawnDaemon(paths: MemtreePaths, opts: ConnectOptions): void {
-  const args = [memtreedBin(), '--foreground', '--socket', paths.socket];
+/** Starts this package's `memtreed --foreground` in its own session, detached from this terminal. */
+function spawnDaemon(paths: MemtreePaths, env: NodeJS.ProcessEnv): void {
+  const args = [path.join(packageRoot(), 'bin/memtreed.js'), '--foreground', '--socket', paths.socket];
   if (paths.stateDir !== undefined) args.push('--state-dir', paths.stateDir);
-  const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore', env: opts.env ?? process.env });
+  const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore', env });
   child.unref();
 }
 
@@ -69,7 +60,7 @@ async function handshake(socket: net.Socket): Promise<{ conn: MessageConnection;
   const conn = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
   conn.listen();
   try {
-    const init = await conn.sendRequest(DaemonInitializeRequest.type, { protocolVersion: PROTOCOL_VERSION, clientVersion: PROTOCOL_VERSION });
+    const init = await conn.sendRequest(DaemonInitializeRequest.type, { protocolVersion: PROTOCOL_VERSION, clientVersion: packageVersion() });
     return { conn, init, mismatch: daemonIsOutdated(init.protocolVersion, PROTOCOL_VERSION) };
   } catch (err) {
     if (err instanceof ResponseError && err.code === MemtreeErrorCodes.ProtocolMismatch) return { conn, mismatch: true };
@@ -92,8 +83,8 @@ async function waitGone(socket: string, deadline: number): Promise<void> {
 export async function connectDaemon(opts: ConnectOptions = {}): Promise<DaemonClient> {
   const env = opts.env ?? process.env;
   const paths = memtreePaths({ stateDir: opts.stateDir, socket: opts.socket }, env);
-  if (fs.existsSync(paths.runtimeDir)) checkSecureDir(paths.runtimeDir);
-  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+  checkPathsSecure(paths, false);
+  const deadline = Date.now() + START_TIMEOUT_MS;
   let spawned = false;
   let delay = 10;
   let restarted = false;
@@ -106,11 +97,11 @@ export async function connectDaemon(opts: ConnectOptions = {}): Promise<DaemonCl
       if (code !== 'ECONNREFUSED' && code !== 'ENOENT') throw err;
       if (opts.spawn === false) throw new DaemonUnavailableError(`memtreed is not running (no answer on ${paths.socket})`);
       if (!spawned) {
-        spawnDaemon(paths, opts);
+        spawnDaemon(paths, env);
         spawned = true;
       }
       if (Date.now() > deadline) {
-        throw new DaemonUnavailableError(`memtreed did not start within ${opts.timeoutMs ?? 10_000} ms; see ${paths.logFile}`);
+        throw new DaemonUnavailableError(`memtreed did not start within ${START_TIMEOUT_MS} ms; see ${paths.logFile}`);
       }
       await sleep(delay);
       delay = Math.min(delay * 2, 500);
@@ -119,7 +110,7 @@ export async function connectDaemon(opts: ConnectOptions = {}): Promise<DaemonCl
     const s = socket;
     const { conn, init, mismatch } = await handshake(s);
     if (!mismatch && init !== undefined) {
-      return { conn, init, paths, spawned, close: () => (conn.dispose(), s.destroy()) };
+      return { conn, init, close: () => (conn.dispose(), s.destroy()) };
     }
     // Another protocol major: stop that daemon and start ours (once).
     if (restarted) throw new DaemonUnavailableError('memtreed keeps answering with another protocol version');

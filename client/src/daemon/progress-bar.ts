@@ -3,6 +3,7 @@
  */
 import * as path from 'node:path';
 import type { CaptureProgressParams } from '../../../protocol/src/capture.js';
+import { formatDuration } from '../format/duration.js';
 
 export interface ProgressBar {
   update(p: CaptureProgressParams): void;
@@ -22,7 +23,7 @@ export function progressBar(stream: NodeJS.WritableStream & { isTTY?: boolean; c
       if (p.phase === 'done') return;
       const width = 24;
       const filled = Math.round((p.percent / 100) * width);
-      const eta = p.etaMs === undefined ? '' : `, ETA ${Math.ceil(p.etaMs / 1000)} s`;
+      const eta = p.etaMs === undefined ? '' : `, ETA ${formatDuration(p.etaMs)}`;
       const line = `memtree: ${p.phase === 'writing' ? 'writing the index of' : 'indexing'} ${path.basename(p.path)} ${String(p.percent).padStart(3)}% [${'='.repeat(filled)}${' '.repeat(width - filled)}] ${count(p.records)} records${eta}`;
       stream.write(`\r\x1b[2K${line.slice(0, (stream.columns ?? 80) - 1)}`);
       drawn = true;

@@ -2,7 +2,9 @@
 // view styles the segments; the plain string is always their concatenation, which is what
 // acceptance tests compare against memray's labels.
 
+import type { NodeFacts } from '../../../protocol/src/tree-document.js';
 import { elidedGradientIndex, gradientIndex } from './gradient.js';
+import { formatPosition } from './module-name.js';
 import { formatPercent, sizeFmt } from './size.js';
 
 /** 📂 when the row has displayed children (always for the root), 📄 otherwise. */
@@ -77,6 +79,40 @@ export function nodeLabelSegments(input: NodeLabelInput): LabelSegments {
     position: input.position,
     text: '',
   };
+}
+
+/**
+ * Replaces control characters (C0, DEL, C1) with U+FFFD: names and source lines come from
+ * the capture and must never move a terminal's cursor or start an escape sequence.
+ */
+export function sanitize(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\uFFFD');
+}
+
+/** How a tree row shows its node (tree-reporter.md 3.3). */
+export interface TreeRowLabelInput {
+  /** The root: 📂 always, no position. */
+  readonly isRoot: boolean;
+  /** Whether the node has displayed children (📂) or not (📄). */
+  readonly hasChildren: boolean;
+  /** Root total that percentages and colours are relative to. */
+  readonly total: number;
+  /** Shortens a file name to a module name (the capture's sys.path). */
+  readonly moduleName: (file: string) => string;
+}
+
+/**
+ * Segments of a node's tree row, printed (`--print`) or interactive alike, with the names
+ * from the capture sanitized.
+ */
+export function treeRowLabel(n: Pick<NodeFacts, 'function' | 'file' | 'line' | 'bytes'>, o: TreeRowLabelInput): LabelSegments {
+  return nodeLabelSegments({
+    icon: o.isRoot || o.hasChildren ? 'folder' : 'file',
+    bytes: n.bytes,
+    total: o.total,
+    fn: sanitize(n.function),
+    position: o.isRoot ? '' : sanitize(formatPosition(n.file, n.line, o.moduleName)),
+  });
 }
 
 /** Plain node label, e.g. `📂 1.024kB (100.00 %) grandparent  fun.py:4`. */

@@ -10,12 +10,22 @@ export function useColor(isTTY: boolean, env: NodeJS.ProcessEnv = process.env): 
   return isTTY;
 }
 
-function rgb(hex: string): string {
-  const n = Number.parseInt(hex.slice(1), 16);
-  return `${(n >> 16) & 255};${(n >> 8) & 255};${n & 255}`;
+/** '#rrggbb' → [r, g, b]. */
+export function rgb(hex: string): [number, number, number] {
+  const n = Number.parseInt(hex.slice(1, 7), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 }
 
+/** SGR that sets a 24-bit foreground colour ('#rrggbb'). */
+export function fgOn(hex: string): string {
+  const [r, g, b] = rgb(hex);
+  return `\x1b[38;2;${r};${g};${b}m`;
+}
+
+/** SGR back to the default foreground. */
+export const FG_OFF = '\x1b[39m';
+
 export const ansi = {
-  fg: (hex: string, s: string): string => `\x1b[38;2;${rgb(hex)}m${s}\x1b[39m`,
+  fg: (hex: string, s: string): string => `${fgOn(hex)}${s}${FG_OFF}`,
   bold: (s: string): string => `\x1b[1m${s}\x1b[22m`,
 };

@@ -6,9 +6,10 @@
 import { DEFAULT_FILTER, displayedChildren, type ViewFilter } from '../../../protocol/src/display.js';
 import type { ElidedInfo, SnapshotMode, TreeDocument, TreeDocumentNode } from '../../../protocol/src/tree-document.js';
 import { gradientColor } from '../format/gradient.js';
-import { elidedLabelExcludedSegments, joinLabel, nodeLabelSegments, type LabelSegments } from '../format/label.js';
-import { filenameToModuleName, formatPosition } from '../format/module-name.js';
+import { elidedLabelExcludedSegments, joinLabel, treeRowLabel, type LabelSegments } from '../format/label.js';
+import { filenameToModuleName } from '../format/module-name.js';
 import { formatPercent, sizeFmt } from '../format/size.js';
+import { PALETTE } from '../tui/palette.js';
 import { ansi } from './ansi.js';
 
 export interface PrintOptions {
@@ -37,7 +38,7 @@ function styled(s: LabelSegments, color: boolean): string {
   let out = s.icon;
   if (s.sizeText !== '') out += s.colorIndex === null ? s.sizeText : ansi.fg(gradientColor(s.colorIndex), s.sizeText);
   if (s.fn !== '') out += ansi.bold(s.fn);
-  if (s.position !== '') out += '  ' + ansi.fg('#4797a8', s.position);
+  if (s.position !== '') out += '  ' + ansi.fg(PALETTE.position, s.position);
   return out + s.text;
 }
 
@@ -69,7 +70,7 @@ export function summaryLine(input: SummaryInput): string {
 }
 
 /** The summary line printed above the tree. */
-export function headerLine(doc: TreeDocument): string {
+function headerLine(doc: TreeDocument): string {
   return summaryLine({
     mode: doc.mode,
     biggestAllocs: doc.biggestAllocs,
@@ -87,16 +88,7 @@ export function printTree(doc: TreeDocument, searchPath: readonly string[], opts
   const kids = (n: TreeDocumentNode): TreeDocumentNode[] => displayedChildren(n.children, (c) => c.children, filter);
   const lines: string[] = [headerLine(doc)];
   const label = (n: TreeDocumentNode, shownKids: number, isRoot: boolean): string =>
-    styled(
-      nodeLabelSegments({
-        icon: isRoot || shownKids > 0 ? 'folder' : 'file',
-        bytes: n.bytes,
-        total,
-        fn: n.function,
-        position: isRoot ? '' : formatPosition(n.file, n.line, moduleName),
-      }),
-      opts.color,
-    );
+    styled(treeRowLabel(n, { isRoot, hasChildren: shownKids > 0, total, moduleName }), opts.color);
   const walk = (n: TreeDocumentNode, prefix: string, depth: number): void => {
     const shown = kids(n);
     const extra = depth === 0 && doc.elided.locations > 0 ? 1 : 0;

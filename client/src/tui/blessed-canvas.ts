@@ -12,8 +12,9 @@
  *   attribute foreground left at "default" so nothing leaks into the next cell.
  */
 import type blessed from 'neo-blessed';
+import { FG_OFF, fgOn } from '../print/ansi.js';
 import type { Cell, Grid } from './cells.js';
-import { nearest256, rgb } from './palette.js';
+import { nearest256 } from './palette.js';
 
 /** How colours are sent: exact 24-bit, or the nearest of the 256-colour palette. */
 export type ColorMode = 'truecolor' | '256';
@@ -47,8 +48,7 @@ function encodeStyle(s: Cell['style'], mode: ColorMode): Encoded {
     let prefix = '';
     if (mode === 'truecolor' && s.fg !== undefined) {
       fg = DEFAULT_COLOR;
-      const [r, g, b] = rgb(s.fg);
-      prefix = `\x1b[38;2;${r};${g};${b}m`;
+      prefix = fgOn(s.fg);
     }
     e = { attr: (flags << 18) | (fg << 9) | bg, prefix };
     cache.set(s, e);
@@ -59,7 +59,7 @@ function encodeStyle(s: Cell['style'], mode: ColorMode): Encoded {
 /** The characters to write for one cell (`wide`: a two-cell grapheme), given its encoded style. */
 function cellChars(cell: Cell, e: Encoded, wide: boolean): string {
   if (cell.ch === '') return CUF1;
-  const ch = e.prefix === '' ? cell.ch : `${e.prefix}${cell.ch}\x1b[39m`;
+  const ch = e.prefix === '' ? cell.ch : `${e.prefix}${cell.ch}${FG_OFF}`;
   return wide ? ch + CUB1 : ch;
 }
 

@@ -3,7 +3,7 @@
  * neo-blessed's screen buffer. A wide grapheme takes its cell plus an empty continuation cell
  * (ch ''), so every cell is exactly one terminal column and nothing after an emoji shifts.
  */
-import { graphemes } from './wcwidth.js';
+import { graphemes, isPrintableAscii } from './wcwidth.js';
 
 /** How a cell looks; colours are '#rrggbb', absent means the terminal's default. */
 export interface Style {
@@ -23,8 +23,6 @@ export interface Cell {
 const PLAIN: Style = {};
 
 /** A width x height frame of cells, all blank at first. */
-const ASCII = /^[\x20-\x7e]*$/;
-
 export class Grid {
   readonly cells: Cell[][];
 
@@ -51,7 +49,7 @@ export class Grid {
     if (y < 0 || y >= this.height || text === '') return x;
     const limit = Math.min(this.width, x + Math.max(0, maxWidth));
     let cx = x;
-    if (ASCII.test(text)) {
+    if (isPrintableAscii(text)) {
       // Most of a screen is ASCII: one cell per character, no grapheme objects to collect.
       for (let i = 0; i < text.length && cx < limit; i++, cx++) if (cx >= 0) this.set(cx, y, text[i]!, style);
       return cx;

@@ -27,75 +27,23 @@ async function send<R>(signal: AbortSignal | undefined, call: (t: CancellationTo
 }
 
 export class DaemonTreeSource implements TreeSource {
-  /** Answers fetched ahead of the view's own requests, used once each. */
-  private readonly ahead = new Map<string, Promise<unknown>>();
-
   constructor(
     private readonly conn: MessageConnection,
     private readonly captureId: string,
     readonly searchPath: readonly string[],
-    /** The client's working directory, for relative source paths. */
-    private readonly cwd: string = process.cwd(),
   ) {}
 
-  /**
-   * Starts fetching what the first screen shows: the root and the first-child chain (memray
-   * opens it at start), while the view's code is still loading. The view's own identical
-   * requests then find the answers waiting.
-   */
-  prefetch(view: ViewOptions, pageSize: number): void {
-    const v = JSON.stringify(view);
-    this.fetchAhead(`root|${v}`, () => this.conn.sendRequest(TreeRootRequest.type, { captureId: this.captureId, view }));
-    // One round trip for the whole chain; each page then answers the view's own request.
-    const chain = this.conn.sendRequest(TreeExpandRequest.type, {
-      captureId: this.captureId,
-      view,
-      nodeId: 0,
-      offset: 0,
-      limit: pageSize,
-      firstChildChain: true,
-    });
-    this.fetchAhead(`expand|${v}|0|0|${pageSize}`, () => chain.then(({ chain: _, ...page }) => page));
-    chain.then(
-      (r) => {
-        for (const { nodeId, ...page } of r.chain ?? []) this.ahead.set(`expand|${v}|${nodeId}|0|${pageSize}`, Promise.resolve(page));
-      },
-      () => {
-        // A failed prefetch only means the view asks again itself.
-      },
-    );
-  }
-
-  private fetchAhead(key: string, request: () => Promise<unknown>): Promise<unknown> {
-    const p = request();
-    p.catch(() => {}); // consumed (or dropped) later; never an unhandled rejection
-    this.ahead.set(key, p);
-    return p;
-  }
-
-  private takeAhead<T>(key: string): Promise<T> | undefined {
-    const p = this.ahead.get(key);
-    if (p !== undefined) this.ahead.delete(key);
-    return p as Promise<T> | undefined;
-  }
-
   root(view: ViewOptions, signal?: AbortSignal): Promise<TreeRootResult> {
-    return (
-      this.takeAhead<TreeRootResult>(`root|${JSON.stringify(view)}`) ??
-      send(signal, (t) => this.conn.sendRequest(TreeRootRequest.type, { captureId: this.captureId, view }, t))
-    );
+    return send(signal, (t) => this.conn.sendRequest(TreeRootRequest.type, { captureId: this.captureId, view }, t));
   }
 
-  expand(view: ViewOptions, nodeId: number, offset: number, limit: number, signal: AbortSignal): Promise<TreeExpandResult> {
-    return (
-      this.takeAhead<TreeExpandResult>(`expand|${JSON.stringify(view)}|${nodeId}|${offset}|${limit}`) ??
-      send(signal, (t) => this.conn.sendRequest(TreeExpandRequest.type, { captureId: this.captureId, view, nodeId, offset, limit }, t))
-    );
+  expand(view: ViewOptions, nodeId: number, offset: number, limit: number, signal: AbortSignal, firstChildChain?: boolean): Promise<TreeExpandResult> {
+    const params = { captureId: this.captureId, view, nodeId, offset, limit, ...(firstChildChain === true ? { firstChildChain } : {}) };
+    return send(signal, (t) => this.conn.sendRequest(TreeExpandRequest.type, params, t));
   }
 
   detail(view: ViewOptions, nodeId: number, signal: AbortSignal, context?: number): Promise<NodeDetailResult> {
-    return send(signal, (t) =>
-      this.conn.sendRequest(NodeDetailRequest.type, { captureId: this.captureId, view, nodeId, context, cwd: this.cwd }, t),
-    );
+    // The daemon reads relative source paths against the client's working directory.
+    return send(signal, (t) => this.conn.sendRequest(NodeDetailRequest.type, { captureId: this.captureId, view, nodeId, context, cwd: process.cwd() }, t));
   }
 }

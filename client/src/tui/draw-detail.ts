@@ -8,7 +8,8 @@ import type { Layout, Rect } from './layout.js';
 import { PALETTE, STYLES } from './palette.js';
 import { highlightPython, type TokenKind } from './python-highlight.js';
 import type { CodeWindow, PanelData } from './tree-panel.js';
-import { graphemes, sanitize } from './wcwidth.js';
+import { sanitize } from '../format/label.js';
+import { graphemes } from './wcwidth.js';
 
 const TOKEN_FG: Record<TokenKind, string | undefined> = {
   plain: undefined,

@@ -13,7 +13,7 @@ import type { Row } from './tree-rows.js';
 import { stringWidth } from './wcwidth.js';
 
 /** Draws one tree row at (rect.x, y), cut at the rect's right edge. */
-export function drawRow(grid: Grid, rect: Rect, y: number, row: Row): void {
+function drawRow(grid: Grid, rect: Rect, y: number, row: Row): void {
   const end = rect.x + rect.width;
   const put = (x: number, text: string, style: Style): number => (x >= end ? x : grid.text(x, y, text, style, end - x));
   let x = rect.x;

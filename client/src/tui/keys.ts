@@ -11,7 +11,7 @@ export const TREE_KEYS: Readonly<Record<string, KeyAction>> = {
   left: 'left',
   right: 'right',
   // neo-blessed reports Enter as 'enter' (and also 'return' for the same press: ignored here).
-  enter: 'select',
+  enter: 'toggle',
   space: 'toggle',
   home: 'home',
   end: 'end',

@@ -3,9 +3,10 @@
  * detail column on the right (40 % of the width, at most 100 columns: code pane above the
  * labels), footer row. Pure numbers, shared by the model's viewport and the drawing.
  */
+import type { Viewport } from './tree-state.js';
 
 /** Width of the detail column for a terminal `cols` wide (memray: 120 → 48, 200 → 80, 350 → 100). */
-export function detailWidth(cols: number): number {
+function detailWidth(cols: number): number {
   return Math.min(100, Math.floor(cols * 0.4));
 }
 
@@ -43,9 +44,10 @@ export interface Rect {
 export function layout(cols: number, rows: number): Layout {
   const bodyTop = 1;
   const bodyHeight = Math.max(0, rows - 2);
-  const dw = detailWidth(cols);
-  const tree = { x: 0, y: bodyTop, width: cols - dw, height: bodyHeight };
-  const detail = { x: cols - dw, y: bodyTop, width: dw, height: bodyHeight };
+  const tw = treePaneWidth(cols);
+  const dw = cols - tw;
+  const tree = { x: 0, y: bodyTop, width: tw, height: bodyHeight };
+  const detail = { x: tw, y: bodyTop, width: dw, height: bodyHeight };
   // Border column, one column of padding on each side (as memray's panel has).
   const innerX = detail.x + 2;
   const innerW = Math.max(0, dw - 3);
@@ -54,4 +56,10 @@ export function layout(cols: number, rows: number): Layout {
   const code = { x: innerX, y: bodyTop, width: innerW, height: codeH };
   const labels = { x: innerX, y: bodyTop + codeH + 1, width: innerW, height: Math.max(0, bodyHeight - codeH - 1) };
   return { cols, rows, headerRow: 0, footerRow: rows - 1, tree, detail, code, labels };
+}
+
+/** The model's viewport on a `cols` x `rows` terminal: the tree pane's and the code pane's heights. */
+export function viewportOf(cols: number, rows: number): Viewport {
+  const l = layout(cols, rows);
+  return { treeRows: l.tree.height, codeRows: l.code.height };
 }

@@ -4,6 +4,7 @@
  * colour. Foregrounds that carry meaning work on light and dark backgrounds alike; the only
  * backgrounds are the cursor and the code pane's marked line, each with an explicit foreground.
  */
+import { rgb } from '../print/ansi.js';
 import type { Style } from './cells.js';
 
 /** Colours of the view, by role. */
@@ -42,12 +43,6 @@ export const STYLES = {
   cursor: { fg: PALETTE.cursorFg, bg: PALETTE.cursorBg, bold: true } as Style,
   cursorPosition: { fg: PALETTE.cursorPosition, bg: PALETTE.cursorBg, bold: true } as Style,
 } as const;
-
-/** '#rrggbb' → [r, g, b]. */
-export function rgb(hex: string): [number, number, number] {
-  const n = Number.parseInt(hex.slice(1, 7), 16);
-  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
-}
 
 const CUBE = [0, 95, 135, 175, 215, 255];
 

@@ -3,6 +3,7 @@
  * records and time left, fed by `capture/progress` notifications; `q` cancels.
  */
 import type { CaptureProgressParams } from '../../../protocol/src/capture.js';
+import { formatDuration } from '../format/duration.js';
 
 /** What the progress view shows. */
 export interface ProgressState {
@@ -30,14 +31,6 @@ export function reduceProgress(s: ProgressState, a: ProgressAction): ProgressSta
   return a.type === 'cancel' ? { ...s, cancelled: true } : { ...s, progress: a.progress };
 }
 
-/** "4 s", "2 min 05 s", "1 h 02 min". */
-export function formatEta(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
-  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
-}
-
 const PHASES: Record<CaptureProgressParams['phase'], string> = {
   reading: 'Reading allocation records',
   writing: 'Writing the index',
@@ -45,7 +38,7 @@ const PHASES: Record<CaptureProgressParams['phase'], string> = {
 };
 
 /** A bar of `width` cells filled to `percent`. */
-export function progressBar(percent: number, width: number): string {
+function barText(percent: number, width: number): string {
   const w = Math.max(0, width);
   const filled = Math.round((Math.max(0, Math.min(100, percent)) / 100) * w);
   return '█'.repeat(filled) + '░'.repeat(w - filled);
@@ -59,9 +52,9 @@ export function progressLines(s: ProgressState, width: number): string[] {
     lines.push('Starting…');
   } else {
     const pct = `${Math.floor(p.percent)} %`.padStart(5);
-    lines.push(`${PHASES[p.phase]}…`, `${progressBar(p.percent, Math.max(10, Math.min(50, width - 8)))} ${pct}`);
+    lines.push(`${PHASES[p.phase]}…`, `${barText(p.percent, Math.max(10, Math.min(50, width - 8)))} ${pct}`);
     const facts = [`${p.records.toLocaleString('en-US')} records`];
-    if (p.etaMs !== undefined) facts.push(`about ${formatEta(p.etaMs)} left`);
+    if (p.etaMs !== undefined) facts.push(`about ${formatDuration(p.etaMs)} left`);
     lines.push(facts.join(' · '));
   }
   lines.push('', s.cancelled ? 'Cancelling…' : 'q Cancel');

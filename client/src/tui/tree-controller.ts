@@ -4,19 +4,28 @@
  * requests are dropped even if the source ignored the signal (cancellation is cooperative,
  * house-style 6), so a late answer can never overwrite newer state.
  */
+import type { ViewOptions } from '../../../protocol/src/tree.js';
+import { moduleNamer } from '../print/print-tree.js';
+import { viewportOf } from './layout.js';
 import { reduce, type TreeAction } from './tree-model.js';
 import { needs, type Need } from './tree-needs.js';
 import type { TreeSource } from './tree-source.js';
-import type { TreeState } from './tree-state.js';
+import { initialTreeState, treeConfig, type TreeState } from './tree-state.js';
 
-/** How a TreeController runs. */
-export interface TreeControllerOptions {
-  /** Delay before a node's source lines are requested; a newer cursor move cancels it (memray: ~100 ms). */
-  readonly detailDelayMs?: number;
+/** What a TreeController tells its view. */
+export interface TreeListener {
   /** Called after every state change (the view renders once per call). */
   readonly onChange?: (state: TreeState) => void;
   /** An exception while applying an answer (a bug, not a failed request); default: rethrown. */
   readonly onError?: (err: unknown) => void;
+}
+
+/** How a TreeController runs. */
+export interface TreeControllerOptions extends TreeListener {
+  /** Delay before a node's source lines are requested; a newer cursor move cancels it (memray: ~100 ms). */
+  readonly detailDelayMs?: number;
+  /** The listener comes later, through listen(): until then errors are kept for it, not rethrown. */
+  readonly listenLater?: boolean;
 }
 
 function message(err: unknown): string {
@@ -30,6 +39,9 @@ export class TreeController {
   private readonly delayed = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly idleWaiters: (() => void)[] = [];
   private closed = false;
+  private listener: TreeListener;
+  /** Errors kept for a listener still to come (listenLater). */
+  private unheard: unknown[] | undefined;
 
   constructor(
     private readonly source: TreeSource,
@@ -37,6 +49,20 @@ export class TreeController {
     private readonly options: TreeControllerOptions = {},
   ) {
     this.current = initial;
+    this.listener = options;
+    if (options.listenLater === true) this.unheard = [];
+  }
+
+  /**
+   * Tells `listener` about changes and errors from now on: a view attaching to a controller
+   * that started before it (the first requests go out while the view's code loads). Errors
+   * kept until then are reported to it at once.
+   */
+  listen(listener: TreeListener): void {
+    this.listener = listener;
+    const kept = this.unheard ?? [];
+    this.unheard = undefined;
+    for (const err of kept) this.fail(err);
   }
 
   /** The current state. */
@@ -56,7 +82,7 @@ export class TreeController {
     if (next === this.current) return;
     this.current = next;
     this.sync();
-    this.options.onChange?.(next);
+    this.listener.onChange?.(next);
   }
 
   /** Resolves once no request is in flight or waiting (for tests and scripted use). */
@@ -129,7 +155,7 @@ export class TreeController {
           return this.source.root(view, ac.signal).then((result) => ({ type: 'rootLoaded', generation: need.generation, result }));
         case 'expand':
           return this.source
-            .expand(view, need.nodeId, need.offset, need.limit, ac.signal)
+            .expand(view, need.nodeId, need.offset, need.limit, ac.signal, need.firstChildChain)
             .then((result) => ({ type: 'childrenLoaded', generation: need.generation, nodeId: need.nodeId, result }));
         case 'detail':
           return this.source
@@ -144,16 +170,40 @@ export class TreeController {
       answer = Promise.reject(err); // a source that throws synchronously is one that rejects
     }
     // Exceptions of `done` itself (applying the answer) are bugs: they go to onError.
-    answer
-      .then(done, fail)
-      .catch((err: unknown) => {
-        if (this.options.onError === undefined) throw err;
-        this.options.onError(err);
-      });
+    answer.then(done, fail).catch((err: unknown) => this.fail(err));
+  }
+
+  private fail(err: unknown): void {
+    if (this.unheard !== undefined) this.unheard.push(err);
+    else if (this.listener.onError !== undefined) this.listener.onError(err);
+    else throw err;
   }
 
   private wakeIdle(): void {
     if (this.inFlight.size > 0 || this.delayed.size > 0) return;
     for (const w of this.idleWaiters.splice(0)) w();
   }
+}
+
+/** How startTree sets a tree up. */
+export interface StartTreeOptions {
+  /** The terminal's size, for the first viewport (default 80x24; the view resizes the tree when it attaches). */
+  readonly terminal?: { readonly cols: number; readonly rows: number };
+  readonly detailDelayMs?: number;
+}
+
+/**
+ * A controller for `source` in memray's start-up state with its first requests (the root and
+ * the first-child chain) already sent, for a view to attach to with listen(). Module names
+ * come from the source's sys.path.
+ */
+export function startTree(source: TreeSource, view: ViewOptions, opts: StartTreeOptions = {}): TreeController {
+  const config = treeConfig({ moduleName: moduleNamer(source.searchPath ?? []) });
+  const { cols, rows } = opts.terminal ?? { cols: 80, rows: 24 };
+  const controller = new TreeController(source, initialTreeState(view, config, viewportOf(cols, rows)), {
+    detailDelayMs: opts.detailDelayMs,
+    listenLater: true,
+  });
+  controller.start();
+  return controller;
 }

@@ -4,7 +4,7 @@
  * (tree-reporter.md 3.9, 4.1-4.6) except where the brief differs: ←/→ collapse and expand.
  */
 import type { NodeDetailResult } from '../../../protocol/src/node.js';
-import type { TreeExpandResult, TreeRootResult, ViewOptions } from '../../../protocol/src/tree.js';
+import type { ChildrenPage, TreeExpandResult, TreeRootResult, ViewOptions } from '../../../protocol/src/tree.js';
 import { flatRows, rowIndex, type FlatRow } from './tree-rows.js';
 import {
   ROOT_ID,
@@ -14,6 +14,7 @@ import {
   isExpandable,
   moreKey,
   nodeKey,
+  rootOf,
   type TreeState,
   type Viewport,
 } from './tree-state.js';
@@ -28,7 +29,6 @@ export type KeyAction =
   | 'left'
   | 'right'
   | 'toggle'
-  | 'select'
   | 'home'
   | 'end'
   | 'pageUp'
@@ -63,7 +63,7 @@ function apply(s: TreeState, a: TreeAction): TreeState {
     case 'rootLoaded': {
       if (a.generation !== s.generation) return s;
       const { root, elided, peakMemory } = a.result;
-      return { ...s, data: { ...s.data, root, elided, peakMemory, nodes: new Map(s.data.nodes).set(ROOT_ID, root) } };
+      return { ...s, data: { ...s.data, elided, peakMemory, nodes: new Map(s.data.nodes).set(ROOT_ID, root) } };
     }
     case 'childrenLoaded':
       return a.generation === s.generation ? onChildren(s, a.nodeId, a.result) : s;
@@ -76,27 +76,36 @@ function apply(s: TreeState, a: TreeAction): TreeState {
   }
 }
 
-/** Appends a page of children; continues a toggle walk waiting for them. */
+/**
+ * Appends a page of children, and the first-child chain's pages below it when the source sent
+ * them; continues a toggle walk waiting for any of them.
+ */
 function onChildren(s: TreeState, nodeId: number, r: TreeExpandResult): TreeState {
+  let next = addPage(s, nodeId, r);
+  if (next === s) return s; // a duplicate or out-of-order page: the need is still open
+  const added = new Set([nodeId]);
+  for (const { nodeId: id, ...page } of r.chain ?? []) {
+    const after = addPage(next, id, page);
+    if (after !== next) added.add(id);
+    next = after;
+  }
+  return next.chain !== null && added.has(next.chain.at) ? runChain(next) : next;
+}
+
+/** The state with one more page of a node's children, or `s` when the page does not follow the loaded ones. */
+function addPage(s: TreeState, nodeId: number, r: ChildrenPage): TreeState {
   const page = s.data.children.get(nodeId);
   const loaded = page?.ids.length ?? 0;
-  if (r.offset !== loaded) return s; // a duplicate or out-of-order page: the need is still open
+  if (r.offset !== loaded) return s;
   const nodes = new Map(s.data.nodes);
-  const parents = new Map(s.data.parents);
-  for (const n of r.nodes) {
-    nodes.set(n.id, n);
-    parents.set(n.id, nodeId);
-  }
+  for (const n of r.nodes) nodes.set(n.id, n);
   const ids = [...(page?.ids ?? []), ...r.nodes.map((n) => n.id)];
   // A source that reports more children than it delivers would otherwise be asked forever.
   const total = r.nodes.length === 0 ? ids.length : Math.max(r.total, ids.length);
-  const self = nodes.get(nodeId);
-  if (self !== undefined && self.childCount !== total) nodes.set(nodeId, { ...self, childCount: total });
   const children = new Map(s.data.children).set(nodeId, { ids, total });
-  let next: TreeState = { ...s, data: { ...s.data, nodes, parents, children } };
+  const next: TreeState = { ...s, data: { ...s.data, nodes, children } };
   // The cursor sat on the "more" row that these children replace: keep it on the same line.
-  if (s.cursor === moreKey(nodeId) && r.nodes.length > 0) next = { ...next, cursor: nodeKey(r.nodes[0]!.id) };
-  return next.chain?.at === nodeId ? runChain(next) : next;
+  return s.cursor === moreKey(nodeId) && r.nodes.length > 0 ? { ...next, cursor: nodeKey(r.nodes[0]!.id) } : next;
 }
 
 function toggled(set: ReadonlySet<number>, id: number): Set<number> {
@@ -139,7 +148,7 @@ function rebuild(s: TreeState, view: ViewOptions): TreeState {
     ...s,
     view,
     generation: s.generation + 1,
-    data: emptyData(s.data.root, s.data.elided, s.data.peakMemory),
+    data: emptyData(rootOf(s.data), s.data.elided, s.data.peakMemory),
     expanded: new Set([ROOT_ID]),
     chain: { kind: 'first', at: ROOT_ID },
     cursor: nodeKey(ROOT_ID),
@@ -178,7 +187,6 @@ function onKey(s: TreeState, key: KeyAction): TreeState {
     case 'pageDown':
       return moveTo(s, at + page);
     case 'toggle':
-    case 'select':
       return isNodeRow(row) && isExpandable(s, row.id) ? { ...s, expanded: toggled(s.expanded, row.id) } : s;
     case 'right':
       if (!isNodeRow(row) || !isExpandable(s, row.id)) return s;
@@ -187,9 +195,10 @@ function onKey(s: TreeState, key: KeyAction): TreeState {
     case 'left': {
       if (row === undefined) return s;
       if (isNodeRow(row) && isExpandable(s, row.id) && s.expanded.has(row.id)) return { ...s, expanded: toggled(s.expanded, row.id) };
-      if (row.kind === 'root') return s;
-      const parent = row.kind === 'node' ? (s.data.parents.get(row.id) ?? ROOT_ID) : row.kind === 'more' ? row.id : ROOT_ID;
-      return { ...s, cursor: nodeKey(parent) };
+      // The parent of a row (a "more" row's too) is the nearest shallower row above it.
+      let parent = at - 1;
+      while (parent >= 0 && all[parent]!.depth >= row.depth) parent--;
+      return parent < 0 ? s : moveTo(s, parent);
     }
     case 'expandLinear':
       if (!isNodeRow(row)) return s;

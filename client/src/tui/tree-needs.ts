@@ -4,7 +4,7 @@
  * in one place: a request is stale exactly when the current state stops needing it.
  */
 import { flatRows, rowIndex } from './tree-rows.js';
-import { DEFAULT_CONTEXT, ROOT_ID, detailNeedKey, expandNeedKey, rootNeedKey, type TreeState } from './tree-state.js';
+import { DEFAULT_CONTEXT, ROOT_ID, detailNeedKey, expandNeedKey, rootNeedKey, rootOf, type TreeState } from './tree-state.js';
 
 /** One request the state is waiting for; `key` identifies it across states. */
 export type Need =
@@ -16,11 +16,16 @@ export type Need =
       readonly nodeId: number;
       readonly offset: number;
       readonly limit: number;
+      /**
+       * The first-child chain (3.9) waits on this node's children: ask for the chain's pages
+       * below it too (tree/expand `firstChildChain`), so it resolves in one round trip.
+       */
+      readonly firstChildChain: boolean;
     }
   | { readonly kind: 'detail'; readonly key: string; readonly nodeId: number; readonly context: number };
 
 /** Source lines wanted on each side of the frame's line for a code pane `rows` high (3.10: d = floor(h/2)). */
-export function contextFor(rows: number): number {
+function contextFor(rows: number): number {
   return Math.max(DEFAULT_CONTEXT, Math.floor(rows / 2) + 1);
 }
 
@@ -28,19 +33,21 @@ export function contextFor(rows: number): number {
 export function needs(s: TreeState): Need[] {
   const out: Need[] = [];
   const { generation: g, data, config } = s;
+  const rootKnown = rootOf(data) !== null;
   const skip = (key: string): boolean => s.failures.has(key);
-  if (data.root === null && !skip(rootNeedKey(g))) out.push({ kind: 'root', key: rootNeedKey(g), generation: g });
+  if (!rootKnown && !skip(rootNeedKey(g))) out.push({ kind: 'root', key: rootNeedKey(g), generation: g });
   const wanted = new Set<number>();
   const expand = (nodeId: number): void => {
     const offset = data.children.get(nodeId)?.ids.length ?? 0;
     const key = expandNeedKey(g, nodeId, offset);
     if (wanted.has(nodeId) || skip(key)) return;
     wanted.add(nodeId);
-    out.push({ kind: 'expand', key, generation: g, nodeId, offset, limit: config.pageSize });
+    const firstChildChain = offset === 0 && s.chain?.kind === 'first' && s.chain.at === nodeId;
+    out.push({ kind: 'expand', key, generation: g, nodeId, offset, limit: config.pageSize, firstChildChain });
   };
   // A toggle walk waits on these children (before the root itself is known, too).
   if (s.chain !== null && !data.children.has(s.chain.at)) expand(s.chain.at);
-  if (data.root === null && s.expanded.has(ROOT_ID)) expand(ROOT_ID);
+  if (!rootKnown && s.expanded.has(ROOT_ID)) expand(ROOT_ID);
   // Every "more" row: first pages always (an open node shows "loading"), later pages only
   // when the row comes near the viewport, so a node with 100 000 children costs one page.
   const rows = flatRows(s);

@@ -3,12 +3,12 @@
  * state. Unlike memray at start-up (whose panel shows zeros until the cursor moves: a quirk
  * the spec lets a port drop), the panel always describes the cursor row.
  */
+import { sanitize } from '../format/label.js';
 import { formatPosition } from '../format/module-name.js';
 import { sizeFmt } from '../format/size.js';
 import { summaryLine } from '../print/print-tree.js';
 import { flatRows, rowIndex } from './tree-rows.js';
-import { ROOT_ID, expandNeedKey, type TreeState } from './tree-state.js';
-import { sanitize } from './wcwidth.js';
+import { ROOT_ID, moreInfo, rootOf, type TreeState } from './tree-state.js';
 
 /** Source lines as the code pane shows them. */
 export interface CodeWindow {
@@ -30,7 +30,7 @@ export interface PanelData {
 }
 
 /** memray's ❓ explanation, with memtree's note that these bytes are outside the total. */
-export function elidedExplanation(cutoff: number): string[] {
+function elidedExplanation(cutoff: number): string[] {
   return [
     `Only the top ${cutoff} allocation locations are shown in the tree. Allocation locations which individually contributed too little to meet the threshold are summarized here.`,
     'You can adjust this threshold to include more allocation locations by rerunning this reporter with a larger --biggest-allocs value.',
@@ -54,8 +54,9 @@ export function codeWindow(firstLine: number, lines: readonly string[], line: nu
 export function panel(s: TreeState): PanelData {
   const row = flatRows(s)[rowIndex(s, s.cursor)];
   const { data } = s;
+  const root = rootOf(data);
   const none: PanelData = { labels: [], code: null, loading: false };
-  if (row === undefined || data.root === null) return none;
+  if (row === undefined || root === null) return none;
   if (row.kind === 'elided') {
     const e = data.elided;
     // The numbers first (memray puts them last): on small terminals the explanation is what
@@ -63,13 +64,12 @@ export function panel(s: TreeState): PanelData {
     return { ...none, labels: [`💾 Allocations: ${e.allocations}`, `📦 Size: ${sizeFmt(e.bytes)}`, ...elidedExplanation(s.view.biggestAllocs)] };
   }
   if (row.kind === 'more') {
-    const page = data.children.get(row.id);
-    const failed = s.failures.get(expandNeedKey(s.generation, row.id, page?.ids.length ?? 0));
-    if (failed !== undefined) return { ...none, labels: [`⚠ Could not load these children: ${sanitize(failed)}`] };
-    const left = page === undefined ? undefined : page.total - page.ids.length;
-    return { ...none, labels: [left === undefined ? 'Loading children…' : `${left.toLocaleString('en-US')} more children load as the cursor gets near.`] };
+    const m = moreInfo(s, row.id);
+    if (m.kind === 'failed') return { ...none, labels: [`⚠ Could not load these children: ${sanitize(m.message)}`] };
+    if (m.kind === 'loading') return { ...none, labels: ['Loading children…'] };
+    return { ...none, labels: [`${m.left.toLocaleString('en-US')} more children load as the cursor gets near.`] };
   }
-  const n = row.kind === 'root' ? data.root : data.nodes.get(row.id)!;
+  const n = row.kind === 'root' ? root : data.nodes.get(row.id)!;
   const totals = [`💾 Allocations: ${n.allocations}`, `📦 Size: ${sizeFmt(n.bytes)}`];
   if (row.id === ROOT_ID) return { ...none, labels: totals };
   const labels = [
@@ -102,7 +102,7 @@ export function footer(s: Pick<TreeState, 'view'>): FooterItem[] {
 
 /** The line above the tree: peak memory and how much of it the tree shows ('' until the root arrived). */
 export function header(s: TreeState): string {
-  const root = s.data.root;
+  const root = rootOf(s.data);
   if (root === null) return '';
   return summaryLine({
     mode: s.view.mode,

@@ -2,21 +2,21 @@
  * The visible rows of the tree (tree-reporter.md 3.2, 3.3, 3.7): guides, arrows and labels,
  * children largest first, the ❓ row last under the root. Pure functions of the state.
  */
-import { elidedLabelExcludedSegments, joinLabel, nodeLabelSegments, type LabelSegments } from '../format/label.js';
-import { formatPosition } from '../format/module-name.js';
+import { elidedLabelExcludedSegments, joinLabel, sanitize, treeRowLabel, type LabelSegments } from '../format/label.js';
 import {
   ELIDED_KEY,
   ROOT_ID,
   displayedCount,
-  expandNeedKey,
   isExpandable,
+  moreInfo,
   moreKey,
   nodeKey,
+  rootOf,
   type RowKey,
   type TreeData,
   type TreeState,
 } from './tree-state.js';
-import { sanitize, truncateToWidth } from './wcwidth.js';
+import { truncateToWidth } from './wcwidth.js';
 
 /** The structure of a row, independent of width and cursor. */
 export interface FlatRow {
@@ -43,6 +43,8 @@ export interface Row extends FlatRow {
 }
 
 const cache = new WeakMap<TreeData, WeakMap<ReadonlySet<number>, FlatRow[]>>();
+/** Row key → index, per rows array (built on the first lookup: keys are looked up several times per key press). */
+const indexes = new WeakMap<readonly FlatRow[], Map<RowKey, number>>();
 
 /** All visible rows, top to bottom (memoised: the same data and expanded set give the same array). */
 export function flatRows(s: TreeState): readonly FlatRow[] {
@@ -58,7 +60,7 @@ export function flatRows(s: TreeState): readonly FlatRow[] {
 
 function flatten(s: TreeState): FlatRow[] {
   const { data, expanded } = s;
-  if (data.root === null) return [];
+  if (rootOf(data) === null) return [];
   const out: FlatRow[] = [{ key: nodeKey(ROOT_ID), kind: 'root', id: ROOT_ID, depth: 0, guides: '' }];
   if (!expanded.has(ROOT_ID)) return out;
   // Explicit stack instead of recursion: trees are up to 402 levels deep and pages can be long.
@@ -96,36 +98,35 @@ function flatten(s: TreeState): FlatRow[] {
 /** Index of a row key among the visible rows, or -1. */
 export function rowIndex(s: TreeState, key: RowKey): number {
   const rows = flatRows(s);
-  // The cursor is usually near the top or was just there: a linear scan is fine for the
-  // sizes paging allows, and avoids keeping a second index per (data, expanded) pair.
-  for (let i = 0; i < rows.length; i++) if (rows[i]!.key === key) return i;
-  return -1;
+  let index = indexes.get(rows);
+  if (index === undefined) {
+    index = new Map(rows.map((r, i) => [r.key, i]));
+    indexes.set(rows, index);
+  }
+  return index.get(key) ?? -1;
 }
 
 function moreText(s: TreeState, parent: number): string {
-  const page = s.data.children.get(parent);
-  const loaded = page?.ids.length ?? 0;
-  const failed = s.failures.get(expandNeedKey(s.generation, parent, loaded));
-  if (failed !== undefined) return `⚠ could not load children: ${failed}`;
-  if (page === undefined) return '⋯ loading';
-  return `⋯ ${(page.total - loaded).toLocaleString('en-US')} more`;
+  const m = moreInfo(s, parent);
+  if (m.kind === 'failed') return `⚠ could not load children: ${sanitize(m.message)}`;
+  if (m.kind === 'loading') return '⋯ loading';
+  return `⋯ ${m.left.toLocaleString('en-US')} more`;
 }
 
 const MORE_LABEL = { kind: 'empty', icon: '', sizeText: '', colorIndex: null, fn: '', position: '' } as const;
 
 /** Label segments of a flat row. */
-export function rowLabel(s: TreeState, r: FlatRow): LabelSegments {
+function rowLabel(s: TreeState, r: FlatRow): LabelSegments {
   const { data, config } = s;
-  const total = data.root?.bytes ?? 0;
   if (r.kind === 'elided') return elidedLabelExcludedSegments(data.elided);
   if (r.kind === 'more') return { ...MORE_LABEL, text: moreText(s, r.id) };
-  const n = r.kind === 'root' ? data.root! : data.nodes.get(r.id)!;
-  return nodeLabelSegments({
-    icon: r.kind === 'root' || displayedCount(s, r.id) > 0 ? 'folder' : 'file',
-    bytes: n.bytes,
-    total,
-    fn: sanitize(n.function),
-    position: r.kind === 'root' ? '' : sanitize(formatPosition(n.file, n.line, config.moduleName)),
+  const root = rootOf(data)!;
+  const isRoot = r.kind === 'root';
+  return treeRowLabel(isRoot ? root : data.nodes.get(r.id)!, {
+    isRoot,
+    hasChildren: displayedCount(s, r.id) > 0,
+    total: root.bytes,
+    moduleName: config.moduleName,
   });
 }
 

@@ -5,19 +5,22 @@
 import { displayedChildren, type ViewFilter } from '../../../protocol/src/display.js';
 import type { NodeDetailResult } from '../../../protocol/src/node.js';
 import type { TreeDocument, TreeDocumentNode } from '../../../protocol/src/tree-document.js';
-import type { TreeExpandResult, TreeRootResult, ViewNode, ViewOptions } from '../../../protocol/src/tree.js';
-import { SourceFiles, type SourceLookup } from './source-file.js';
+import type { ChainPage, ChildrenPage, TreeExpandResult, TreeRootResult, ViewNode, ViewOptions } from '../../../protocol/src/tree.js';
+import { sourceWindow } from '../../../daemon/src/source/read-source.js';
 import { DEFAULT_CONTEXT } from './tree-state.js';
-
 
 /** The async data the tree model needs; every call carries the full view options. */
 export interface TreeSource {
-  /** The traced process's sys.path for module names, when the source knows it (the daemon's capture/open). */
+  /** The traced process's sys.path, for module names (as `memtree tree --print`) and source files. */
   readonly searchPath?: readonly string[];
   /** The root node (its bytes count only the shown records), what `-b` cut, and the peak. */
   root(view: ViewOptions, signal?: AbortSignal): Promise<TreeRootResult>;
-  /** Up to `limit` displayed children of `nodeId` from `offset`, largest first. */
-  expand(view: ViewOptions, nodeId: number, offset: number, limit: number, signal: AbortSignal): Promise<TreeExpandResult>;
+  /**
+   * Up to `limit` displayed children of `nodeId` from `offset`, largest first. With
+   * `firstChildChain`, also the first page below each first displayed child down to a leaf
+   * (tree/expand's `chain`); a source may leave that out: the model then asks level by level.
+   */
+  expand(view: ViewOptions, nodeId: number, offset: number, limit: number, signal: AbortSignal, firstChildChain?: boolean): Promise<TreeExpandResult>;
   /** A node with the source lines around its frame (`context` lines each side, default 10). */
   detail(view: ViewOptions, nodeId: number, signal: AbortSignal, context?: number): Promise<NodeDetailResult>;
 }
@@ -36,17 +39,27 @@ function filterKey(f: ViewFilter): string {
   return `${f.hideImportSystem ? 'i' : '-'}${f.hideUninteresting ? 'u' : '-'}`;
 }
 
+/** Where a DocumentTreeSource finds source files (as node/detail's `cwd` and the capture's sys.path). */
+export interface DocumentSourceOptions {
+  /** Directory relative file names are tried against first (default: process.cwd()). */
+  readonly cwd?: string;
+  /** The traced process's sys.path: module names, and further directories for relative file names. */
+  readonly searchPath?: readonly string[];
+}
+
 /** TreeSource over an in-memory TreeDocument: filters, ids, paging and source lines as the daemon does them. */
 export class DocumentTreeSource implements TreeSource {
+  readonly searchPath: readonly string[];
+  private readonly cwd: string;
   private readonly byId: IndexedNode[] = [];
   private readonly shown = new Map<string, Map<number, IndexedNode[]>>();
-  private readonly files: SourceFiles;
 
   constructor(
     private readonly doc: TreeDocument,
-    lookup: SourceLookup = {},
+    opts: DocumentSourceOptions = {},
   ) {
-    this.files = new SourceFiles(lookup);
+    this.cwd = opts.cwd ?? process.cwd();
+    this.searchPath = opts.searchPath ?? [];
     this.index(doc.root);
   }
 
@@ -111,18 +124,31 @@ export class DocumentTreeSource implements TreeSource {
     return { root: this.viewNode(this.byId[0]!, view), elided: { ...this.doc.elided }, peakMemory: this.doc.capture.peakMemory };
   }
 
-  async expand(view: ViewOptions, nodeId: number, offset: number, limit: number, signal: AbortSignal): Promise<TreeExpandResult> {
-    signal.throwIfAborted();
+  private page(view: ViewOptions, nodeId: number, offset: number, limit: number): ChildrenPage {
     const kids = this.displayed(this.node(nodeId), view);
     const start = Math.max(0, Math.min(offset, kids.length));
     return { nodes: kids.slice(start, start + Math.max(0, limit)).map((k) => this.viewNode(k, view)), total: kids.length, offset: start };
   }
 
+  async expand(view: ViewOptions, nodeId: number, offset: number, limit: number, signal: AbortSignal, firstChildChain = false): Promise<TreeExpandResult> {
+    signal.throwIfAborted();
+    const first = this.page(view, nodeId, offset, limit);
+    if (!firstChildChain) return first;
+    // As the daemon: down the first displayed children to a leaf.
+    const chain: ChainPage[] = [];
+    for (let next = first.nodes[0]; next !== undefined && next.childCount > 0; ) {
+      const page = this.page(view, next.id, 0, limit);
+      chain.push({ ...page, nodeId: next.id });
+      next = page.nodes[0];
+    }
+    return { ...first, chain };
+  }
+
   async detail(view: ViewOptions, nodeId: number, signal: AbortSignal, context = DEFAULT_CONTEXT): Promise<NodeDetailResult> {
     signal.throwIfAborted();
     const n = this.node(nodeId);
-    const source = nodeId === 0 ? null : await this.files.window(n.doc.file, n.doc.line, context, signal);
-    signal.throwIfAborted();
+    // The daemon's reader: the same lookup (path, cwd, absolute sys.path entries) and checks.
+    const source = nodeId === 0 ? null : sourceWindow(n.doc.file, n.doc.line, context, this.cwd, this.searchPath);
     return { node: this.viewNode(n, view), source };
   }
 }

@@ -41,14 +41,10 @@ export interface Chain {
 
 /** Everything received from the source for the current view (replaced as a whole on change). */
 export interface TreeData {
-  /** null until `root` answered. */
-  readonly root: ViewNode | null;
   readonly elided: ElidedInfo;
   readonly peakMemory: number;
-  /** Nodes loaded under the current filters, root included once known. */
+  /** Nodes loaded under the current filters, the root (ROOT_ID) once `root` answered. */
   readonly nodes: ReadonlyMap<number, ViewNode>;
-  /** Displayed parent of every loaded non-root node. */
-  readonly parents: ReadonlyMap<number, number>;
   readonly children: ReadonlyMap<number, ChildPage>;
 }
 
@@ -98,16 +94,15 @@ export interface TreeState {
 
 const NO_ELIDED: ElidedInfo = { locations: 0, allocations: 0, bytes: 0 };
 
-/** Tree data before anything arrived. */
+/** Tree data before anything arrived (or, after a filter toggle, with only the root kept). */
 export function emptyData(root: ViewNode | null = null, elided: ElidedInfo = NO_ELIDED, peakMemory = 0): TreeData {
-  return {
-    root,
-    elided,
-    peakMemory,
-    nodes: root === null ? new Map() : new Map([[ROOT_ID, root]]),
-    parents: new Map(),
-    children: new Map(),
-  };
+  return { elided, peakMemory, nodes: root === null ? new Map() : new Map([[ROOT_ID, root]]), children: new Map() };
+}
+
+/** The root node; null until `root` answered. */
+export function rootOf(data: TreeData): ViewNode | null {
+  // `has`, not `?? null`: an answer without a root is a broken source, which must show as one.
+  return data.nodes.has(ROOT_ID) ? data.nodes.get(ROOT_ID)! : null;
 }
 
 /** Defaults for TreeConfig fields not given. */
@@ -149,3 +144,19 @@ export const rootNeedKey = (generation: number): string => `g${generation}:root`
 export const expandNeedKey = (generation: number, id: number, offset: number): string => `g${generation}:expand:${id}@${offset}`;
 /** Need key of a node's detail (filter independent, hence no generation). */
 export const detailNeedKey = (id: number, context: number): string => `detail:${id}~${context}`;
+
+/** What a parent's "more" row stands for: a failed page, the first page on its way, or children left to load. */
+export type MoreInfo =
+  | { readonly kind: 'failed'; readonly message: string }
+  | { readonly kind: 'loading' }
+  | { readonly kind: 'more'; readonly left: number };
+
+/** The state of a parent's not yet loaded children (its "more" row). */
+export function moreInfo(s: TreeState, parentId: number): MoreInfo {
+  const page = s.data.children.get(parentId);
+  const loaded = page?.ids.length ?? 0;
+  const failed = s.failures.get(expandNeedKey(s.generation, parentId, loaded));
+  if (failed !== undefined) return { kind: 'failed', message: failed };
+  if (page === undefined) return { kind: 'loading' };
+  return { kind: 'more', left: page.total - loaded };
+}

@@ -8,24 +8,22 @@
 import type blessed from 'neo-blessed';
 import * as widgets from './blessed-lite.js';
 import type { CaptureProgressParams } from '../../../protocol/src/capture.js';
-import type { ViewOptions } from '../../../protocol/src/tree.js';
 import { detectColorMode, paintGrid, type ColorMode } from './blessed-canvas.js';
-import type { TreeSource } from './tree-source.js';
+import type { TreeController } from './tree-controller.js';
 import { TuiApp } from './tui-app.js';
 
 /** What runTreeTui shows and where. */
 export interface RunTreeTuiOptions {
-  /** The data; a promise while the daemon indexes the capture (a progress view shows meanwhile). */
-  readonly source: TreeSource | Promise<TreeSource>;
-  /** Mode, -b and the starting filters (memray: import system shown, uninteresting hidden). */
-  readonly view: ViewOptions;
+  /**
+   * The tree (tree-controller.ts startTree: its first requests may be under way already); a
+   * promise while the daemon indexes the capture (a progress view shows meanwhile).
+   */
+  readonly tree: TreeController | Promise<TreeController>;
   /** Shown at the top right, e.g. the capture's file name (the terminal's own title is left alone). */
   readonly title?: string;
-  /** The capture's sys.path (`capture/open`'s searchPath), for module names. */
-  readonly searchPath?: readonly string[];
   /** Subscribes to indexing progress; returns the unsubscribe function. */
   readonly progress?: (listener: (p: CaptureProgressParams) => void) => () => void;
-  /** Called when the user quits while `source` is still pending: cancel the indexing there. */
+  /** Called when the user quits while `tree` is still pending: cancel the indexing there. */
   readonly onCancel?: () => void;
   /** Defaults to process.stdin / process.stdout. */
   readonly input?: NodeJS.ReadableStream;
@@ -39,10 +37,6 @@ export interface RunTreeTuiOptions {
    * after `fg`; with other inputs (tests, embedding) it does nothing.
    */
   readonly suspend?: (resume: () => void) => void;
-  /** Delay before source lines are read for the cursor's node (default 100 ms). */
-  readonly detailDelayMs?: number;
-  /** Closes the view from outside (resolves like a quit). */
-  readonly signal?: AbortSignal;
   /** Receives the screen once created (headless tests inspect screen.lines). */
   readonly onScreen?: (screen: blessed.Screen, app: TuiApp) => void;
 }
@@ -141,10 +135,7 @@ export async function runTreeTui(opts: RunTreeTuiOptions): Promise<void> {
         else if (input === process.stdin && process.platform !== 'win32') suspendProcess(screen.program, redraw);
       };
       const app = new TuiApp({
-        view: opts.view,
         title: opts.title,
-        searchPath: opts.searchPath,
-        detailDelayMs: opts.detailDelayMs,
         onChange: scheduleRender,
         onQuit: (cancelled) => {
           if (cancelled) opts.onCancel?.();
@@ -170,17 +161,15 @@ export async function runTreeTui(opts: RunTreeTuiOptions): Promise<void> {
         'resize',
         guard(() => app.resize(screen.width, screen.height)),
       );
-      if (opts.signal !== undefined) {
-        const onAbort = (): void => finish();
-        if (opts.signal.aborted) onAbort();
-        opts.signal.addEventListener('abort', onAbort, { once: true });
-        cleanups.push(() => opts.signal?.removeEventListener('abort', onAbort));
-      }
       if (opts.progress !== undefined) cleanups.push(opts.progress(guard((p: CaptureProgressParams) => app.onProgress(p))));
       opts.onScreen?.(screen, app);
       app.resize(screen.width, screen.height);
-      Promise.resolve(opts.source).then(
-        guard((source: TreeSource) => app.attach(source)),
+      const attach = guard((tree: TreeController) => app.attach(tree));
+      Promise.resolve(opts.tree).then(
+        (tree) => {
+          if (settled) tree.close(); // the view ended first: its requests are not wanted
+          else attach(tree);
+        },
         (err: unknown) => finish(err),
       );
       render();

@@ -3,28 +3,21 @@
  * then the tree; keys in, frames (Grids) out. tree-view.ts connects it to neo-blessed.
  */
 import type { CaptureProgressParams } from '../../../protocol/src/capture.js';
-import type { ViewOptions } from '../../../protocol/src/tree.js';
-import { moduleNamer } from '../print/print-tree.js';
 import { Grid } from './cells.js';
 import { drawDetail } from './draw-detail.js';
 import { drawFooter, drawHeader, drawTree } from './draw-tree.js';
 import { PROGRESS_KEYS, TREE_KEYS, lookupKey } from './keys.js';
-import { layout } from './layout.js';
+import { layout, viewportOf } from './layout.js';
 import { STYLES } from './palette.js';
 import { initialProgress, progressLines, reduceProgress, type ProgressState } from './progress-model.js';
-import { TreeController } from './tree-controller.js';
-import { initialTreeState, rowWindow, treeConfig } from './tree-model.js';
+import type { TreeController } from './tree-controller.js';
+import { rowWindow } from './tree-model.js';
 import { footer, header, panel, status } from './tree-panel.js';
-import type { TreeSource } from './tree-source.js';
 import { stringWidth } from './wcwidth.js';
 
 /** What a TuiApp shows and whom it tells. */
 export interface TuiAppOptions {
-  readonly view: ViewOptions;
   readonly title?: string;
-  /** The capture's sys.path, for module names (as `memtree tree --print`). */
-  readonly searchPath?: readonly string[];
-  readonly detailDelayMs?: number;
   /** Something visible changed: render a frame. */
   readonly onChange: () => void;
   /** The user quit (q, ctrl+c); `cancelled` when that was during indexing. */
@@ -46,7 +39,7 @@ export class TuiApp {
     this.progress = initialProgress(opts.title ?? 'the capture');
   }
 
-  /** The tree controller once the source is attached (tests look at its state). */
+  /** The tree controller once attached (tests look at its state). */
   get tree(): TreeController | undefined {
     return this.controller;
   }
@@ -58,21 +51,21 @@ export class TuiApp {
     this.opts.onChange();
   }
 
-  /** The data is ready: switch to the tree. */
-  attach(source: TreeSource): void {
-    if (this.controller !== undefined || this.closed) return;
-    const l = layout(this.size.cols, this.size.rows);
-    const config = treeConfig({ moduleName: moduleNamer(source.searchPath ?? this.opts.searchPath ?? []) });
-    const state = initialTreeState(this.opts.view, config, { treeRows: l.tree.height, codeRows: l.code.height });
-    this.controller = new TreeController(source, state, {
-      detailDelayMs: this.opts.detailDelayMs,
+  /** The data is ready: switch to the tree, whose controller may have started before this view. */
+  attach(tree: TreeController): void {
+    if (this.controller !== undefined || this.closed) {
+      tree.close();
+      return;
+    }
+    this.controller = tree;
+    tree.listen({
       onError: this.opts.onError,
       onChange: (s) => {
         if (s.quit) this.quit();
         else this.opts.onChange();
       },
     });
-    this.controller.start();
+    this.resize(this.size.cols, this.size.rows);
     this.opts.onChange();
   }
 
@@ -96,8 +89,7 @@ export class TuiApp {
   /** The terminal's size changed (also called once at start). */
   resize(cols: number, rows: number): void {
     this.size = { cols, rows };
-    const l = layout(cols, rows);
-    this.controller?.dispatch({ type: 'resize', viewport: { treeRows: l.tree.height, codeRows: l.code.height } });
+    this.controller?.dispatch({ type: 'resize', viewport: viewportOf(cols, rows) });
   }
 
   /** Stops all requests; no more callbacks. */

@@ -51,8 +51,13 @@ export function codePointWidth(cp: number): 0 | 1 | 2 {
 
 const ASCII_PRINTABLE = /^[\x20-\x7e]*$/;
 
+/** Whether `text` is printable ASCII only: one cell per character, the common fast path. */
+export function isPrintableAscii(text: string): boolean {
+  return ASCII_PRINTABLE.test(text);
+}
+
 /** Cells a grapheme takes: its widest code point, or 2 for an emoji with VS16 (U+FE0F). */
-export function graphemeWidth(g: string): number {
+function graphemeWidth(g: string): number {
   let w = 0;
   for (const ch of g) {
     const cp = ch.codePointAt(0)!;
@@ -118,12 +123,4 @@ export function truncateToWidth(text: string, width: number): string {
     out += g;
   }
   return out;
-}
-
-/**
- * Replaces control characters (C0, DEL, C1) with U+FFFD: names and source lines come from
- * the capture and must never move the terminal's cursor or start an escape sequence.
- */
-export function sanitize(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\uFFFD');
 }

@@ -163,79 +163,87 @@ export function openCapture(path: string): OpenCapture {
   }
 }
 
+/** memray's reason for refusing the temporary mode of an aggregated capture. */
+export const AGGREGATED_HAS_NO_TEMPORARY = "Can't find temporary allocations using a pre-aggregated capture file.";
+
 /** Reads `path` completely and returns its snapshots. Throws CaptureError / NoSuchFileError. */
 export function loadCapture(path: string, opts: LoadOptions = {}): LoadedCapture {
   const open = openCapture(path);
   try {
-    const { compressed, header, state, buffer: sb } = open;
-    const warnings: string[] = [];
-    const base = { path, fileSize: open.fileSize, compressed, header, state };
+    return readCapture(open, opts);
+  } finally {
+    open.close();
+  }
+}
 
-    if (header.fileFormat === FILE_FORMAT_AGGREGATED) {
-      if (opts.temporaryThreshold !== undefined && opts.temporaryThreshold >= 0) {
-        throw new CaptureError(path, "Can't find temporary allocations using a pre-aggregated capture file.");
-      }
-      const { outcome, allocations } = readAggregatedRecords(sb, header, state, opts.onProgress);
-      if (outcome.end === 'error' && allocations.length === 0) {
-        const e = outcome.error!;
-        if (e.inFile) throw new CaptureError(path, e.message);
-        throw new CaptureError(path, `no valid record after the header: ${e.message}`, e.offset, compressed);
-      }
-      const stop = describeStop(outcome, compressed, allocations.length);
-      if (stop !== undefined) warnings.push(stop);
-      const names = state.threadNamesAt(Infinity);
-      return {
-        ...base,
-        totalAllocations: allocations.length,
-        peakMemory: allocations.reduce((s, a) => s + a.peakBytes, 0),
-        peak: { records: aggregatedSnapshot(allocations, 'peak'), threadNames: names },
-        leaks: { records: aggregatedSnapshot(allocations, 'leaks'), threadNames: names },
-        bytesRead: outcome.bytes,
-        warnings,
-      };
+/** Reads the records of an open capture and returns its snapshots (the caller closes it). */
+export function readCapture(open: OpenCapture, opts: LoadOptions = {}): LoadedCapture {
+  const { path, compressed, header, state, buffer: sb } = open;
+  const warnings: string[] = [];
+  const base = { path, fileSize: open.fileSize, compressed, header, state };
+
+  if (header.fileFormat === FILE_FORMAT_AGGREGATED) {
+    if (opts.temporaryThreshold !== undefined && opts.temporaryThreshold >= 0) {
+      throw new CaptureError(path, AGGREGATED_HAS_NO_TEMPORARY);
     }
-    if (header.fileFormat !== FILE_FORMAT_ALL) {
-      throw new CaptureError(path, `unknown file format ${header.fileFormat} in the header`, 16);
-    }
-    const builder = new SnapshotBuilder({ temporaryThreshold: opts.temporaryThreshold });
-    const outcome = readAllocationRecords(sb, header, state, builder, opts.onProgress);
-    if (outcome.end === 'error' && outcome.allocationRecords === 0) {
+    const { outcome, allocations } = readAggregatedRecords(sb, header, state, opts.onProgress);
+    if (outcome.end === 'error' && allocations.length === 0) {
       const e = outcome.error!;
       if (e.inFile) throw new CaptureError(path, e.message);
       throw new CaptureError(path, `no valid record after the header: ${e.message}`, e.offset, compressed);
     }
-    const stop = describeStop(outcome, compressed, outcome.allocationRecords);
+    const stop = describeStop(outcome, compressed, allocations.length);
     if (stop !== undefined) warnings.push(stop);
-    if (outcome.end === 'trailer') {
-      const extra = dataAfterTrailer(sb);
-      if (extra !== undefined) {
-        const where = compressed ? ' of the decompressed data' : '';
-        warnings.push(
-          `the capture looks damaged: a TRAILER record at byte ${outcome.bytes}${where} is followed by more data (at byte ${extra}); ` +
-            `reading stopped at the TRAILER; the tree uses the ${outcome.allocationRecords} allocation records before it`,
-        );
-      }
-    }
-    warnings.push(...damageWarnings(state, compressed));
-    if (builder.reallocatedLive > 0) {
-      warnings.push(
-        `the capture looks damaged: ${builder.reallocatedLive} allocations were recorded at addresses that were still allocated ` +
-          `(first at allocation record ${builder.firstReallocatedLive}); the tree may be wrong`,
-      );
-    }
-    const result = builder.finish();
-    const lastNames = state.threadNamesAt(result.records - 1);
+    const names = state.threadNamesAt(Infinity);
     return {
       ...base,
-      totalAllocations: result.records,
-      peakMemory: result.peakBytes,
-      peak: { records: result.peak, threadNames: state.threadNamesAt(result.peakIndex) },
-      leaks: { records: result.leaks, threadNames: lastNames },
-      temporary: result.temporary === undefined ? undefined : { records: result.temporary, threadNames: lastNames },
+      totalAllocations: allocations.length,
+      peakMemory: allocations.reduce((s, a) => s + a.peakBytes, 0),
+      peak: { records: aggregatedSnapshot(allocations, 'peak'), threadNames: names },
+      leaks: { records: aggregatedSnapshot(allocations, 'leaks'), threadNames: names },
       bytesRead: outcome.bytes,
       warnings,
     };
-  } finally {
-    open.close();
   }
+  if (header.fileFormat !== FILE_FORMAT_ALL) {
+    throw new CaptureError(path, `unknown file format ${header.fileFormat} in the header`, 16);
+  }
+  const builder = new SnapshotBuilder({ temporaryThreshold: opts.temporaryThreshold });
+  const outcome = readAllocationRecords(sb, header, state, builder, opts.onProgress);
+  if (outcome.end === 'error' && outcome.allocationRecords === 0) {
+    const e = outcome.error!;
+    if (e.inFile) throw new CaptureError(path, e.message);
+    throw new CaptureError(path, `no valid record after the header: ${e.message}`, e.offset, compressed);
+  }
+  const stop = describeStop(outcome, compressed, outcome.allocationRecords);
+  if (stop !== undefined) warnings.push(stop);
+  if (outcome.end === 'trailer') {
+    const extra = dataAfterTrailer(sb);
+    if (extra !== undefined) {
+      const where = compressed ? ' of the decompressed data' : '';
+      warnings.push(
+        `the capture looks damaged: a TRAILER record at byte ${outcome.bytes}${where} is followed by more data (at byte ${extra}); ` +
+          `reading stopped at the TRAILER; the tree uses the ${outcome.allocationRecords} allocation records before it`,
+      );
+    }
+  }
+  warnings.push(...damageWarnings(state, compressed));
+  if (builder.reallocatedLive > 0) {
+    warnings.push(
+      `the capture looks damaged: ${builder.reallocatedLive} allocations were recorded at addresses that were still allocated ` +
+        `(first at allocation record ${builder.firstReallocatedLive}); the tree may be wrong`,
+    );
+  }
+  const result = builder.finish();
+  const lastNames = state.threadNamesAt(result.records - 1);
+  return {
+    ...base,
+    totalAllocations: result.records,
+    peakMemory: result.peakBytes,
+    peak: { records: result.peak, threadNames: state.threadNamesAt(result.peakIndex) },
+    leaks: { records: result.leaks, threadNames: lastNames },
+    temporary: result.temporary === undefined ? undefined : { records: result.temporary, threadNames: lastNames },
+    bytesRead: outcome.bytes,
+    warnings,
+  };
 }

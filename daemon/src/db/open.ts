@@ -1,6 +1,7 @@
 /**
  * Opening index databases (better-sqlite3): WAL, foreign keys, NORMAL sync, migrations.
  */
+import * as fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { INDEX_MIGRATIONS, migrate, type Migration } from './migrate.js';
 
@@ -39,4 +40,9 @@ export function openReadable(file: string): ReadableDB {
     db.close();
     throw err;
   }
+}
+
+/** Deletes a database file with its WAL and shared-memory files (missing ones are fine). */
+export function removeDatabase(file: string): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
 }

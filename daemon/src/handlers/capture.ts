@@ -1,6 +1,7 @@
 /**
  * capture/open, capture/list, capture/forget.
  */
+import * as fs from 'node:fs';
 import { ResponseError } from 'vscode-jsonrpc';
 import type { CaptureListResult, CaptureOpenResult } from '../../../protocol/src/capture.js';
 import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
@@ -45,12 +46,15 @@ export async function open(ctx: ConnectionContext, params: unknown, token?: Canc
   const { index, indexed, indexMs } = await cancellable(
     ctx.daemon.captures.openCapture(str(p, 'path'), cwd, modes, progressSink(ctx), token, bool(p, 'force', false)),
   );
-  if (indexed) ctx.sendProgress({ captureId: index.captureId, path: index.path, phase: 'done', bytes: index.info.totalAllocations, totalBytes: 0, records: index.info.totalAllocations, percent: 100 });
+  if (indexed) {
+    const size = fs.statSync(index.path, { throwIfNoEntry: false })?.size ?? 0;
+    ctx.sendProgress({ captureId: index.captureId, path: index.path, phase: 'done', bytes: size, totalBytes: size, records: index.info.totalAllocations, percent: 100 });
+  }
   return { captureId: index.captureId, info: index.info, indexed, indexMs, warnings: index.warnings, searchPath: index.searchPath };
 }
 
 export function list(ctx: ConnectionContext): CaptureListResult {
-  const running = new Set(ctx.daemon.jobs.list().map((j) => j.key.split(':')[1]));
+  const running = new Set(ctx.daemon.jobs.list().map((j) => j.captureId));
   return {
     captures: ctx.daemon.captures.list().map((c) => ({ ...c, state: running.has(c.captureId) ? 'indexing' : 'ready' })),
   };

@@ -34,7 +34,7 @@ export function status(ctx: ConnectionContext): StatusResult {
   const d = ctx.daemon;
   const now = Date.now();
   const jobs = d.jobs.list();
-  const indexing = new Set(jobs.filter((j) => j.kind === 'index').map((j) => j.key.slice('index:'.length)));
+  const busy = new Set(jobs.map((j) => j.captureId));
   return {
     pid: process.pid,
     uptimeMs: now - d.startedAt,
@@ -45,9 +45,9 @@ export function status(ctx: ConnectionContext): StatusResult {
     indexDir: d.captures.indexDir,
     logFile: d.logFile,
     idleTimeoutMs: d.idleTimeoutMs,
-    captures: d.captures.openCaptures().map((c) => ({ captureId: c.captureId, path: c.path, state: indexing.has(c.captureId) ? 'indexing' : 'ready' })),
+    captures: d.captures.openCaptures().map((c) => ({ captureId: c.captureId, path: c.path, state: busy.has(c.captureId) ? 'indexing' : 'ready' })),
     jobs: jobs.map((j) => ({
-      captureId: j.key.split(':')[1] ?? j.key,
+      captureId: j.captureId,
       phase: j.progress?.phase ?? 'starting',
       percent: j.progress === undefined || j.progress.totalBytes === 0 ? 0 : Math.min(99, (100 * j.progress.bytes) / j.progress.totalBytes),
     })),

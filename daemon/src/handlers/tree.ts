@@ -38,19 +38,18 @@ export async function expand(ctx: ConnectionContext, params: unknown, token?: Ca
   const nodeId = int(p, 'nodeId', 0);
   const offset = optInt(p, 'offset', 0, 0);
   const limit = optInt(p, 'limit', 200, 0, 10000);
-  const page = (id: number, from: number): TreeExpandResult => {
-    const parent = nodeRow(index.db, tree.id, id);
-    if (parent === undefined) throw unknownNode(id);
-    const total = [parent.cc0, parent.cc1, parent.cc2, parent.cc3][filter]!;
+  const page = (id: number, from: number, total: number): TreeExpandResult => {
     const rows = childRows(index.db, tree.id, filter, id, limit, from);
     return { nodes: rows.map((r) => viewNode(r, filter)), total, offset: from };
   };
-  const first = page(nodeId, offset);
+  const parent = nodeRow(index.db, tree.id, nodeId);
+  if (parent === undefined) throw unknownNode(nodeId);
+  const first = page(nodeId, offset, viewNode(parent, filter).childCount);
   if (p.firstChildChain !== true) return first;
   const chain: ChainPage[] = [];
   // Down the first displayed children to a leaf (bounded by memray's depth cap of ~400).
   for (let next = first.nodes[0]; next !== undefined && next.childCount > 0; ) {
-    const pg = page(next.id, 0);
+    const pg = page(next.id, 0, next.childCount);
     chain.push({ ...pg, nodeId: next.id });
     next = pg.nodes[0];
   }

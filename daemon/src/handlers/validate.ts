@@ -3,6 +3,7 @@
  * (-32602) with a message saying which field is wrong, never a crash.
  */
 import { ErrorCodes, ResponseError } from 'vscode-jsonrpc';
+import { DEFAULT_FILTER } from '../../../protocol/src/display.js';
 import type { SnapshotMode } from '../../../protocol/src/tree-document.js';
 import type { ViewOptions } from '../../../protocol/src/tree.js';
 
@@ -56,7 +57,7 @@ export function view(v: unknown): ViewOptions {
   return {
     mode: mode(o.mode, 'view.mode'),
     biggestAllocs: int(o, 'biggestAllocs'),
-    hideImportSystem: bool(o, 'hideImportSystem', false),
-    hideUninteresting: bool(o, 'hideUninteresting', true),
+    hideImportSystem: bool(o, 'hideImportSystem', DEFAULT_FILTER.hideImportSystem),
+    hideUninteresting: bool(o, 'hideUninteresting', DEFAULT_FILTER.hideUninteresting),
   };
 }

@@ -6,41 +6,26 @@
 import * as path from 'node:path';
 import type { LoadedCapture, Snapshot } from '../capture/load.js';
 import type { WritableDB } from '../db/open.js';
-import { hybridTreeResolver, nativeStackResolver } from '../native/hybrid-resolver.js';
+import { nativeStackResolver } from '../native/hybrid-resolver.js';
 import { Symbolizer } from '../native/symbolizer.js';
-import { buildTree, pythonStackResolver, type Resolution } from '../tree/build-tree.js';
-import type { TreeFrame } from '../tree/frame-classifier.js';
+import { buildTree, classifiedResolution, pythonStackResolver, sizeOrder, type FrameStackResolver, type Resolution } from '../tree/build-tree.js';
 import { SqliteSymbolCache } from './symbol-store.js';
 import { persistTree } from './tree-store.js';
-import { StackWriter, writeMode, type ChainResolver, type ModeKey } from './write-index.js';
-
-/** Tree frames carrying the index's location ids (written as needed). */
-function indexedResolution(base: Resolution, stacks: StackWriter): Resolution {
-  const frames: TreeFrame[] = [];
-  const memo = new Map<TreeFrame, TreeFrame>();
-  const map = (f: TreeFrame): TreeFrame => {
-    let g = memo.get(f);
-    if (g === undefined) {
-      g = { ...f, location: stacks.location(f) };
-      frames[g.location] = g;
-      memo.set(f, g);
-    }
-    return g;
-  };
-  return { resolve: (stackId, nativeId, tid, generation) => base.resolve(stackId, nativeId, tid, generation).map(map), frames };
-}
+import { StackWriter, writeMode, type ModeKey } from './write-index.js';
 
 /** One loaded capture being written into one index database (inside the caller's transaction). */
 export class CaptureIndexWriter {
   private readonly stacks: StackWriter;
   private readonly cache: SqliteSymbolCache | undefined;
   private readonly symbolizer: Symbolizer | undefined;
-  private readonly chains: ChainResolver | undefined;
+  private readonly chains: FrameStackResolver | undefined;
   private readonly resolution: Resolution;
+  /** Size order of each snapshot, sorted once for its records and its trees. */
+  private readonly orders = new WeakMap<Snapshot, Int32Array>();
 
   constructor(
     private readonly db: WritableDB,
-    private readonly capture: LoadedCapture,
+    capture: LoadedCapture,
     indexFile: string,
   ) {
     this.stacks = new StackWriter(db, capture.state);
@@ -49,25 +34,28 @@ export class CaptureIndexWriter {
       this.symbolizer = new Symbolizer({ cache: this.cache });
       this.chains = nativeStackResolver(capture, this.symbolizer);
     }
-    const base = this.symbolizer === undefined ? pythonStackResolver(capture) : hybridTreeResolver(capture, this.symbolizer);
-    this.resolution = indexedResolution(base, this.stacks);
+    // Tree frames numbered by the index's own location ids: stored trees refer to its rows.
+    const classifier = this.stacks.classifier;
+    this.resolution = this.chains === undefined ? pythonStackResolver(capture, classifier) : classifiedResolution(this.chains, classifier);
   }
 
   /** Stores a mode's records (its biggest, by rank) and totals. */
   mode(key: ModeKey, snap: Snapshot): void {
-    writeMode(this.db, this.stacks, key, snap, this.chains);
+    writeMode(this.db, this.stacks, key, snap, this.orderOf(snap), this.chains);
   }
 
   /** Builds the tree of (mode, biggest) from the snapshot in memory and stores it. */
   tree(key: ModeKey, snap: Snapshot, biggest: number): void {
-    persistTree(this.db, key, biggest, buildTree(snap, biggest, this.resolution));
+    persistTree(this.db, key, biggest, buildTree(snap, biggest, this.resolution, this.orderOf(snap)));
   }
 
-  /** The snapshot of a mode key in this capture. */
-  snapshot(key: ModeKey): Snapshot {
-    if (key === 'peak') return this.capture.peak;
-    if (key === 'leaks') return this.capture.leaks;
-    return this.capture.temporary!;
+  private orderOf(snap: Snapshot): Int32Array {
+    let order = this.orders.get(snap);
+    if (order === undefined) {
+      order = sizeOrder(snap);
+      this.orders.set(snap, order);
+    }
+    return order;
   }
 
   /** Flushes newly resolved symbols to the shared cache. */

@@ -9,9 +9,11 @@ import type { Logger } from 'pino';
 import { ResponseError } from 'vscode-jsonrpc';
 import { MemtreeErrorCodes, type CaptureErrorData } from '../../../protocol/src/errors.js';
 import type { CaptureInfo, SnapshotMode } from '../../../protocol/src/tree-document.js';
+import { CaptureError, NoSuchFileError } from '../capture/errors.js';
+import { AGGREGATED_HAS_NO_TEMPORARY } from '../capture/load.js';
 import { SCHEMA_VERSION } from '../db/migrate.js';
-import { openReadable, type ReadableDB } from '../db/open.js';
-import { fingerprint, pathKey } from './fingerprint.js';
+import { openReadable, removeDatabase, type ReadableDB } from '../db/open.js';
+import { captureIdOf, pathKey } from './fingerprint.js';
 import { Jobs, type CancelSignal } from './jobs.js';
 import { findTree, hasMode, metaValue } from './queries.js';
 import type { TaskFailure, TaskOutcome, TaskProgress } from './tasks.js';
@@ -25,26 +27,34 @@ export interface OpenIndex {
   readonly info: CaptureInfo;
   readonly warnings: readonly string[];
   readonly searchPath: readonly string[];
-  readonly aggregated: boolean;
-  readonly indexMs: number;
 }
 
 export type ProgressSink = (p: TaskProgress & { captureId: string; path: string }) => void;
 
-/** Maps a task failure to the JSON-RPC error a client gets. */
-export function failureError(f: TaskFailure): ResponseError<CaptureErrorData | undefined> {
+/** Index files are named `<path key>-<capture id>.sqlite`: all versions of one path share the prefix. */
+const INDEX_NAME = /^([0-9a-f]{12})-([0-9a-f]{24})\.sqlite$/;
+
+function indexName(absPath: string, captureId: string): string {
+  return `${pathKey(absPath)}-${captureId}.sqlite`;
+}
+
+/**
+ * Maps a task failure to the JSON-RPC error a client gets. Messages name the file as the
+ * client gave it (`shownAs`), as memray's CLI does; the task itself only knows the absolute path.
+ */
+function failureError(f: TaskFailure, shownAs = f.path): ResponseError<CaptureErrorData | undefined> {
   if (f.kind === 'not-found') {
-    return new ResponseError(MemtreeErrorCodes.CaptureNotFound, f.message, { path: f.path!, reason: 'No such file' });
+    return new ResponseError(MemtreeErrorCodes.CaptureNotFound, new NoSuchFileError(shownAs!).message, { path: f.path!, reason: 'No such file' });
   }
   if (f.kind === 'capture') {
-    const code = /pre-aggregated/.test(f.reason ?? '') ? MemtreeErrorCodes.ModeUnavailable : MemtreeErrorCodes.CaptureInvalid;
-    return new ResponseError(code, f.message, { path: f.path!, reason: f.reason!, offset: f.offset });
+    const message = new CaptureError(shownAs!, f.reason!, f.offset, f.decompressed).message;
+    return new ResponseError(MemtreeErrorCodes.CaptureInvalid, message, { path: f.path!, reason: f.reason!, offset: f.offset });
   }
   return new ResponseError(-32603, `internal error: ${f.message.split('\n')[0]}`, undefined);
 }
 
-function check(outcome: TaskOutcome): number {
-  if (!outcome.ok) throw failureError(outcome.failure);
+function check(outcome: TaskOutcome, shownAs?: string): number {
+  if (!outcome.ok) throw failureError(outcome.failure, shownAs);
   return outcome.indexMs;
 }
 
@@ -59,9 +69,6 @@ export class Captures {
     fs.mkdirSync(indexDir, { recursive: true, mode: 0o700 });
   }
 
-  private indexFile(absPath: string, captureId: string): string {
-    return path.join(this.indexDir, `${pathKey(absPath)}-${captureId}.sqlite`);
-  }
 
   /** Opens an index file if it is complete and sound; otherwise deletes it and returns undefined. */
   private tryOpen(captureId: string, file: string): OpenIndex | undefined {
@@ -84,32 +91,26 @@ export class Captures {
         info: metaValue<CaptureInfo>(db, 'info')!,
         warnings: metaValue<string[]>(db, 'warnings') ?? [],
         searchPath: metaValue<string[]>(db, 'searchPath') ?? [],
-        aggregated: metaValue<boolean>(db, 'aggregated') ?? false,
-        indexMs: metaValue<number>(db, 'indexMs') ?? 0,
       };
       this.open.set(captureId, idx);
       return idx;
     } catch (err) {
       this.log.warn({ err, file }, 'discarding index');
       db?.close();
-      this.deleteFiles(file);
+      removeDatabase(file);
       return undefined;
     }
   }
 
-  private deleteFiles(file: string): void {
-    for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
-  }
-
   /** Deletes indexes of older versions of the file at `absPath`. */
   private removeStale(absPath: string, captureId: string): void {
-    const prefix = `${pathKey(absPath)}-`;
+    const key = pathKey(absPath);
     for (const f of fs.readdirSync(this.indexDir)) {
-      if (!f.startsWith(prefix) || !f.endsWith('.sqlite') || f === `${prefix}${captureId}.sqlite`) continue;
-      const id = f.slice(prefix.length, -'.sqlite'.length);
-      this.close(id);
+      const m = INDEX_NAME.exec(f);
+      if (m === null || m[1] !== key || m[2] === captureId) continue;
+      this.close(m[2]!);
       this.log.info({ file: f }, 'removing the index of a changed capture');
-      this.deleteFiles(path.join(this.indexDir, f));
+      removeDatabase(path.join(this.indexDir, f));
     }
   }
 
@@ -132,37 +133,26 @@ export class Captures {
     if (st === undefined || !st.isFile()) {
       throw new ResponseError(MemtreeErrorCodes.CaptureNotFound, `No such file: ${p}`, { path: p, reason: 'No such file' });
     }
-    const fp = fingerprint(abs);
-    this.removeStale(abs, fp.captureId);
-    const file = this.indexFile(abs, fp.captureId);
-    if (force) {
-      this.close(fp.captureId);
-      this.deleteFiles(file);
-    }
-    let index = this.tryOpen(fp.captureId, file);
+    const captureId = captureIdOf(abs);
+    this.removeStale(abs, captureId);
+    const file = path.join(this.indexDir, indexName(abs, captureId));
+    if (force) this.discard(captureId, file);
+    let index = this.tryOpen(captureId, file);
     let indexed = false;
     let indexMs = 0;
     if (index === undefined) {
       const temp = modes.find((m) => m.kind === 'temporary');
       const outcome = await this.jobs.run(
-        `index:${fp.captureId}`,
-        {
-          kind: 'index',
-          path: abs,
-          captureId: fp.captureId,
-          fingerprint: fp.digest,
-          indexFile: file,
-          temporaryThreshold: temp?.kind === 'temporary' ? temp.threshold : undefined,
-        },
-        (pr) => progress({ ...pr, captureId: fp.captureId, path: abs }),
+        { kind: 'index', captureId, path: abs, indexFile: file, temporaryThreshold: temp?.kind === 'temporary' ? temp.threshold : undefined },
+        (pr) => progress({ ...pr, captureId, path: abs }),
         token,
       );
-      indexMs = check(outcome);
+      indexMs = check(outcome, p);
       indexed = true;
-      index = this.tryOpen(fp.captureId, file);
+      index = this.tryOpen(captureId, file);
       if (index === undefined) throw new ResponseError(-32603, `the index of ${p} could not be opened after indexing`);
     }
-    for (const m of modes) await this.ensureMode(index, m, progress, token);
+    for (const m of modes) await this.ensureMode(index, m, progress, token, p);
     return { index, indexed, indexMs };
   }
 
@@ -175,25 +165,25 @@ export class Captures {
     return idx;
   }
 
-  /** Makes sure the index has `mode` (temporary modes are computed on first use). */
-  async ensureMode(index: OpenIndex, mode: SnapshotMode, progress: ProgressSink, token?: CancelSignal): Promise<void> {
+  /** Makes sure the index has `mode` (temporary modes are computed on first use); errors name the file as `shownAs`. */
+  async ensureMode(index: OpenIndex, mode: SnapshotMode, progress: ProgressSink, token?: CancelSignal, shownAs = index.path): Promise<void> {
     const key = modeKey(mode);
     if (hasMode(index.db, key)) return;
     if (mode.kind !== 'temporary') throw new ResponseError(-32603, `index of ${index.path} lacks mode ${key}`);
-    if (index.aggregated) {
-      const reason = "Can't find temporary allocations using a pre-aggregated capture file.";
-      throw new ResponseError(MemtreeErrorCodes.ModeUnavailable, `Failed to parse allocation records in ${index.path}: ${reason}`, {
+    if (index.info.fileFormat === 'aggregated') {
+      const reason = AGGREGATED_HAS_NO_TEMPORARY;
+      throw new ResponseError(MemtreeErrorCodes.ModeUnavailable, new CaptureError(shownAs, reason).message, {
         path: index.path,
         reason,
       });
     }
     check(
       await this.jobs.run(
-        `temp:${index.captureId}:${mode.threshold}`,
-        { kind: 'temporary', path: index.path, indexFile: index.file, threshold: mode.threshold },
+        { kind: 'temporary', captureId: index.captureId, path: index.path, indexFile: index.file, threshold: mode.threshold },
         (pr) => progress({ ...pr, captureId: index.captureId, path: index.path }),
         token,
       ),
+      shownAs,
     );
   }
 
@@ -203,37 +193,52 @@ export class Captures {
     const key = modeKey(mode);
     let t = findTree(index.db, key, biggest);
     if (t === undefined) {
-      check(await this.jobs.run(`tree:${index.captureId}:${key}:${biggest}`, { kind: 'tree', indexFile: index.file, mode: key, biggest }, undefined, token));
+      check(await this.jobs.run({ kind: 'tree', captureId: index.captureId, indexFile: index.file, mode, biggest }, undefined, token));
       t = findTree(index.db, key, biggest);
       if (t === undefined) throw new ResponseError(-32603, `tree (${key}, ${biggest}) missing after building it`);
     }
     return t;
   }
 
+  /**
+   * The complete indexes in the index directory. Indexes not open stay closed: only their
+   * `path` is read, on a short-lived connection (a listing should not hold every file open).
+   */
   list(): { captureId: string; path: string; indexBytes: number }[] {
     const out: { captureId: string; path: string; indexBytes: number }[] = [];
     for (const f of fs.readdirSync(this.indexDir)) {
-      const m = /^[0-9a-f]{12}-([0-9a-f]{24})\.sqlite$/.exec(f);
+      const m = INDEX_NAME.exec(f);
       if (m === null) continue;
-      const idx = this.tryOpen(m[1]!, path.join(this.indexDir, f));
-      if (idx !== undefined) out.push({ captureId: idx.captureId, path: idx.path, indexBytes: fs.statSync(idx.file).size });
+      const captureId = m[2]!;
+      const file = path.join(this.indexDir, f);
+      const capturePath = this.open.get(captureId)?.path ?? this.peekPath(file);
+      if (capturePath !== undefined) out.push({ captureId, path: capturePath, indexBytes: fs.statSync(file).size });
     }
     return out;
   }
 
-  /** Closes and deletes a capture's index. */
-  forget(captureId: string): void {
-    const idx = this.get(captureId);
-    this.close(captureId);
-    this.deleteFiles(idx.file);
+  /** The capture path of a complete index file that is not open, or undefined. */
+  private peekPath(file: string): string | undefined {
+    let db: ReadableDB | undefined;
+    try {
+      db = openReadable(file);
+      return metaValue<number>(db, 'complete') === 1 ? metaValue<string>(db, 'path') : undefined;
+    } catch {
+      return undefined; // unreadable: the next capture/open of it rebuilds it
+    } finally {
+      db?.close();
+    }
   }
 
-  /** Drops a corrupt index so the next open rebuilds it. */
-  discard(captureId: string): void {
-    const idx = this.open.get(captureId);
-    if (idx === undefined) return;
+  /** Closes and deletes a capture's index. */
+  forget(captureId: string): void {
+    this.discard(captureId, this.get(captureId).file);
+  }
+
+  /** Closes a capture's index, if open, and deletes its file (the next open rebuilds it). */
+  discard(captureId: string, file = this.open.get(captureId)?.file): void {
     this.close(captureId);
-    this.deleteFiles(idx.file);
+    if (file !== undefined) removeDatabase(file);
   }
 
   close(captureId: string): void {

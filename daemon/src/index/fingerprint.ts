@@ -8,15 +8,8 @@ import * as fs from 'node:fs';
 
 const BLOCK = 64 * 1024;
 
-export interface Fingerprint {
-  /** Hex digest of everything below. */
-  readonly digest: string;
-  /** Capture id: a prefix of the digest. */
-  readonly captureId: string;
-  readonly size: number;
-}
-
-export function fingerprint(file: string): Fingerprint {
+/** The capture id of `file`: a prefix of the hash of its identity and its first and last blocks. */
+export function captureIdOf(file: string): string {
   const fd = fs.openSync(file, 'r');
   try {
     const st = fs.fstatSync(fd, { bigint: true });
@@ -26,8 +19,7 @@ export function fingerprint(file: string): Fingerprint {
     const buf = Buffer.alloc(Math.min(BLOCK, size));
     h.update(buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0)));
     if (size > BLOCK) h.update(buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, size - buf.length)));
-    const digest = h.digest('hex');
-    return { digest, captureId: digest.slice(0, 24), size };
+    return h.digest('hex').slice(0, 24);
   } finally {
     fs.closeSync(fd);
   }

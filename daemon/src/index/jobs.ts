@@ -5,7 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { cleanUpStoppedTask, runTask, type Task, type TaskOutcome, type TaskProgress } from './tasks.js';
+import { cleanUpStoppedTask, runTask, taskKey, type Task, type TaskOutcome, type TaskProgress } from './tasks.js';
 
 /** Thrown to a waiter whose cancellation token fired. */
 export class JobCancelledError extends Error {}
@@ -34,8 +34,9 @@ interface Job {
 export interface JobInfo {
   readonly key: string;
   readonly kind: Task['kind'];
+  /** The capture the job works on. */
+  readonly captureId: string;
   readonly progress?: TaskProgress;
-  readonly startedMs: number;
 }
 
 export class Jobs {
@@ -49,15 +50,16 @@ export class Jobs {
 
   /** Jobs running now. */
   list(): JobInfo[] {
-    return [...this.running.values()].map((j) => ({ key: j.key, kind: j.task.kind, progress: j.progress, startedMs: j.started }));
+    return [...this.running.values()].map((j) => ({ key: j.key, kind: j.task.kind, captureId: j.task.captureId, progress: j.progress }));
   }
 
   get size(): number {
     return this.running.size;
   }
 
-  /** Runs `task` under `key` (or joins the job already running under it). */
-  run(key: string, task: Task, onProgress?: (p: TaskProgress) => void, token?: CancelSignal): Promise<TaskOutcome> {
+  /** Runs `task` (or joins the job already running for the same work, see taskKey). */
+  run(task: Task, onProgress?: (p: TaskProgress) => void, token?: CancelSignal): Promise<TaskOutcome> {
+    const key = taskKey(task);
     let job = this.running.get(key);
     if (job === undefined) {
       job = { key, task, waiters: new Set(), started: Date.now() };

@@ -4,6 +4,7 @@
 import type { ElidedInfo, NodeFacts, TreeDocumentNode } from '../../../protocol/src/tree-document.js';
 import type { ViewNode } from '../../../protocol/src/tree.js';
 import type { ReadableDB } from '../db/open.js';
+import type { TreeFrame } from '../tree/frame-classifier.js';
 
 const NODE_COLUMNS = `n.id, n.bytes, n.allocations, n.thread, n.cc0, n.cc1, n.cc2, n.cc3,
   coalesce(l.function, '<ROOT>') AS function, coalesce(l.file, '') AS file, coalesce(l.line, 0) AS line,
@@ -44,6 +45,7 @@ function prepare(db: ReadableDB) {
     ),
     mode: db.prepare('SELECT record_count FROM modes WHERE mode = ?'),
     meta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+    locations: db.prepare('SELECT id, function, file, line, internal, import_system, interesting FROM locations').raw(),
   };
 }
 
@@ -74,6 +76,15 @@ function facts(r: NodeRow): NodeFacts {
 
 export function viewNode(r: NodeRow, filter: number): ViewNode {
   return { id: r.id, ...facts(r), childCount: [r.cc0, r.cc1, r.cc2, r.cc3][filter]! };
+}
+
+/** The index's locations as tree frames, by location id. Read completely: callers may write next. */
+export function storedLocations(db: ReadableDB): TreeFrame[] {
+  const frames: TreeFrame[] = [];
+  for (const [id, fn, file, line, internal, imp, interesting] of stmts(db).locations.all() as [number, string, string, number, number, number, number][]) {
+    frames[id] = { function: fn, file, line, location: id, internal: internal === 1, importSystem: imp === 1, interesting: interesting === 1 };
+  }
+  return frames;
 }
 
 export function metaValue<T>(db: ReadableDB, key: string): T | undefined {

@@ -54,9 +54,4 @@ export class SqliteSymbolCache implements SymbolCache {
       this.db.close();
     }
   }
-
-  /** Entries written by this job (for logs and benchmarks). */
-  get added(): number {
-    return this.pending.length;
-  }
 }

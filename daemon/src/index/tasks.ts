@@ -5,23 +5,33 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { SnapshotMode } from '../../../protocol/src/tree-document.js';
 import { CaptureError, NoSuchFileError } from '../capture/errors.js';
-import { loadCapture, openCapture, type LoadedCapture } from '../capture/load.js';
-import { openWritable, type WritableDB } from '../db/open.js';
-import { captureInfo } from '../tree/tree-document.js';
+import { FILE_FORMAT_AGGREGATED } from '../capture/header.js';
+import { openCapture, readCapture, type LoadedCapture, type Snapshot } from '../capture/load.js';
+import { openWritable, removeDatabase, type WritableDB } from '../db/open.js';
+import { captureInfo, snapshotFor } from '../tree/tree-document.js';
 import { CaptureIndexWriter } from './capture-writer.js';
+import { metaValue } from './queries.js';
 import { buildAndPersistTree, needsCapture } from './tree-store.js';
-import { loadedModes, markComplete, writeMeta, type ModeKey } from './write-index.js';
+import { loadedModes, markComplete, modeKey, writeMeta } from './write-index.js';
 
 export const DEFAULT_BIGGEST = 200;
 
 export type Task =
   /** Read the capture and write a complete index file. */
-  | { kind: 'index'; path: string; captureId: string; fingerprint: string; indexFile: string; temporaryThreshold?: number }
+  | { kind: 'index'; captureId: string; path: string; indexFile: string; temporaryThreshold?: number }
   /** Add temporary allocations with `threshold` to an existing index. */
-  | { kind: 'temporary'; path: string; indexFile: string; threshold: number }
+  | { kind: 'temporary'; captureId: string; path: string; indexFile: string; threshold: number }
   /** Build and store the tree of (mode, biggest). */
-  | { kind: 'tree'; indexFile: string; mode: ModeKey; biggest: number };
+  | { kind: 'tree'; captureId: string; indexFile: string; mode: SnapshotMode; biggest: number };
+
+/** The job key of a task: requests for the same work share one job. */
+export function taskKey(t: Task): string {
+  if (t.kind === 'index') return `index:${t.captureId}`;
+  if (t.kind === 'temporary') return `temporary:${t.captureId}:${t.threshold}`;
+  return `tree:${t.captureId}:${modeKey(t.mode)}:${t.biggest}`;
+}
 
 export interface TaskProgress {
   readonly phase: 'reading' | 'writing';
@@ -37,6 +47,8 @@ export interface TaskFailure {
   readonly path?: string;
   readonly reason?: string;
   readonly offset?: number;
+  /** Whether `offset` counts decompressed bytes. */
+  readonly decompressed?: boolean;
 }
 
 export type TaskOutcome = { ok: true; indexMs: number } | { ok: false; failure: TaskFailure };
@@ -44,22 +56,26 @@ export type TaskOutcome = { ok: true; indexMs: number } | { ok: false; failure: 
 function failure(err: unknown): TaskFailure {
   if (err instanceof NoSuchFileError) return { kind: 'not-found', message: err.message, path: err.path };
   if (err instanceof CaptureError) {
-    return { kind: 'capture', message: err.message, path: err.path, reason: err.reason, offset: err.offset };
+    return { kind: 'capture', message: err.message, path: err.path, reason: err.reason, offset: err.offset, decompressed: err.decompressed };
   }
   const e = err instanceof Error ? err : new Error(String(err));
   return { kind: 'internal', message: e.stack ?? e.message };
 }
 
-function load(taskPath: string, threshold: number | undefined, onProgress: (p: TaskProgress) => void): LoadedCapture {
-  const totalBytes = fs.statSync(taskPath).size;
-  return loadCapture(taskPath, {
-    temporaryThreshold: threshold,
-    onProgress: (_decompressed, bytes, records) => onProgress({ phase: 'reading', bytes, totalBytes, records }),
-  });
-}
-
-function removeDbFiles(file: string): void {
-  for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+/**
+ * Reads the capture at `capturePath`. Aggregated captures have no temporary mode: the
+ * threshold is dropped for them (asking for that mode gives its own error, see Captures).
+ */
+function load(capturePath: string, threshold: number | undefined, onProgress: (p: TaskProgress) => void): LoadedCapture {
+  const open = openCapture(capturePath);
+  try {
+    return readCapture(open, {
+      temporaryThreshold: open.header.fileFormat === FILE_FORMAT_AGGREGATED ? undefined : threshold,
+      onProgress: (_decompressed, bytes, records) => onProgress({ phase: 'reading', bytes, totalBytes: open.fileSize, records }),
+    });
+  } finally {
+    open.close();
+  }
 }
 
 /**
@@ -67,23 +83,16 @@ function removeDbFiles(file: string): void {
  * other tasks write inside one transaction of the real index, which SQLite rolls back.)
  */
 export function cleanUpStoppedTask(task: Task): void {
-  if (task.kind === 'index') removeDbFiles(`${task.indexFile}.partial`);
+  if (task.kind === 'index') removeDatabase(`${task.indexFile}.partial`);
 }
 
-function writeIndex(db: WritableDB, task: Extract<Task, { kind: 'index' }>, c: LoadedCapture, indexMs: number): void {
+function writeIndex(db: WritableDB, task: Extract<Task, { kind: 'index' }>, c: LoadedCapture): void {
   writeMeta(db, {
-    captureId: task.captureId,
     path: task.path,
-    fingerprint: task.fingerprint,
     info: captureInfo(c, task.path),
     warnings: c.warnings,
     searchPath: c.header.sysPath,
-    mainTid: c.header.mainTid,
     skippedFramesOnMainTid: c.header.skippedFramesOnMainTid,
-    nativeTraces: c.header.nativeTraces,
-    stacksResolved: c.header.nativeTraces,
-    aggregated: c.header.fileFormat === 1,
-    indexMs,
   });
   const w = new CaptureIndexWriter(db, c, task.indexFile);
   try {
@@ -97,73 +106,62 @@ function writeIndex(db: WritableDB, task: Extract<Task, { kind: 'index' }>, c: L
   markComplete(db);
 }
 
-/** Reads the capture again (another temporary threshold, or a tree bigger than the stored records) and writes with `fn`. */
+/** Reads the capture again for `mode` (a new temporary threshold, or a tree bigger than the stored records) and writes with `fn`. */
 function withCapture(
   db: WritableDB,
   indexFile: string,
-  threshold: number | undefined,
+  mode: SnapshotMode,
   onProgress: (p: TaskProgress) => void,
-  fn: (w: CaptureIndexWriter) => void,
+  fn: (w: CaptureIndexWriter, snap: Snapshot) => void,
 ): void {
-  const capturePath = JSON.parse((db.prepare("SELECT value FROM meta WHERE key = 'path'").get() as { value: string }).value) as string;
-  const c = load(capturePath, threshold, onProgress);
+  const c = load(metaValue<string>(db, 'path')!, mode.kind === 'temporary' ? mode.threshold : undefined, onProgress);
   onProgress({ phase: 'writing', bytes: c.fileSize, totalBytes: c.fileSize, records: c.totalAllocations });
   const w = new CaptureIndexWriter(db, c, indexFile);
   try {
-    db.transaction(() => fn(w))();
+    db.transaction(() => fn(w, snapshotFor(c, mode)))();
   } finally {
     w.close();
   }
+}
+
+/** Writes a complete index: under another name, renamed when complete, so a daemon killed mid-way leaves only a .partial file, never opened as an index. */
+function indexCapture(task: Extract<Task, { kind: 'index' }>, onProgress: (p: TaskProgress) => void): void {
+  const c = load(task.path, task.temporaryThreshold, onProgress);
+  onProgress({ phase: 'writing', bytes: c.fileSize, totalBytes: c.fileSize, records: c.totalAllocations });
+  const partial = `${task.indexFile}.partial`;
+  removeDatabase(partial);
+  fs.mkdirSync(path.dirname(partial), { recursive: true });
+  const db = openWritable(partial);
+  try {
+    db.transaction(() => writeIndex(db, task, c))();
+  } finally {
+    // The last connection's close checkpoints the WAL into the file and removes it: the
+    // renamed file is complete on its own.
+    db.close();
+  }
+  removeDatabase(task.indexFile);
+  fs.renameSync(partial, task.indexFile);
 }
 
 /** Runs a task to completion. Never throws: failures come back as data. */
 export function runTask(task: Task, onProgress: (p: TaskProgress) => void = () => {}): TaskOutcome {
   const t0 = performance.now();
   try {
-    if (task.kind === 'index') {
-      // Aggregated captures have no temporary mode: index what they have; asking for the
-      // temporary mode later gives its own clear error.
-      const probe = openCapture(task.path);
-      const aggregated = probe.header.fileFormat === 1;
-      probe.close();
-      const threshold = aggregated ? undefined : task.temporaryThreshold;
-      const c = load(task.path, threshold, onProgress);
-      onProgress({ phase: 'writing', bytes: c.fileSize, totalBytes: c.fileSize, records: c.totalAllocations });
-      // Written under another name and renamed when complete: a daemon killed mid-way leaves
-      // only a .partial file, which is never opened as an index.
-      const partial = `${task.indexFile}.partial`;
-      removeDbFiles(partial);
-      fs.mkdirSync(path.dirname(partial), { recursive: true });
-      const db = openWritable(partial);
-      try {
-        db.transaction(() => writeIndex(db, { ...task, temporaryThreshold: threshold }, c, Math.round(performance.now() - t0)))();
-        db.pragma('wal_checkpoint(TRUNCATE)');
-        db.pragma('journal_mode = DELETE');
-      } finally {
-        db.close();
-      }
-      removeDbFiles(task.indexFile);
-      fs.renameSync(partial, task.indexFile);
-      removeDbFiles(partial);
-    } else if (task.kind === 'temporary') {
+    if (task.kind === 'index') indexCapture(task, onProgress);
+    else {
       const db = openWritable(task.indexFile);
       try {
-        const key = `temp:${task.threshold}`;
-        withCapture(db, task.indexFile, task.threshold, onProgress, (w) => {
-          w.mode(key, w.snapshot(key));
-          w.tree(key, w.snapshot(key), DEFAULT_BIGGEST);
-        });
-      } finally {
-        db.close();
-      }
-    } else {
-      const db = openWritable(task.indexFile);
-      try {
-        if (!needsCapture(db, task.mode, task.biggest)) db.transaction(() => buildAndPersistTree(db, task.mode, task.biggest))();
-        else {
+        if (task.kind === 'temporary') {
+          const mode: SnapshotMode = { kind: 'temporary', threshold: task.threshold };
+          withCapture(db, task.indexFile, mode, onProgress, (w, snap) => {
+            w.mode(modeKey(mode), snap);
+            w.tree(modeKey(mode), snap, DEFAULT_BIGGEST);
+          });
+        } else if (!needsCapture(db, modeKey(task.mode), task.biggest)) {
+          db.transaction(() => buildAndPersistTree(db, modeKey(task.mode), task.biggest))();
+        } else {
           // More records than the index stores: build this tree from the capture itself.
-          const threshold = task.mode.startsWith('temp:') ? Number(task.mode.slice(5)) : undefined;
-          withCapture(db, task.indexFile, threshold, onProgress, (w) => w.tree(task.mode, w.snapshot(task.mode), task.biggest));
+          withCapture(db, task.indexFile, task.mode, onProgress, (w, snap) => w.tree(modeKey(task.mode), snap, task.biggest));
         }
       } finally {
         db.close();

@@ -2,22 +2,19 @@
  * Builds the tree of a (mode, -b) pair and stores it as nodes with their displayed parents and
  * child counts under each filter combination.
  */
+import type { ViewFilter } from '../../../protocol/src/display.js';
+import type { CaptureInfo } from '../../../protocol/src/tree-document.js';
 import type { Snapshot } from '../capture/load.js';
 import type { ReadableDB, WritableDB } from '../db/open.js';
 import { newRecords } from '../snapshot/snapshot-builder.js';
 import { buildTree, keptCount, type BuiltTree, type ElidedSummary, type Resolution, type StackResolver } from '../tree/build-tree.js';
 import type { TreeFrame } from '../tree/frame-classifier.js';
+import { metaValue, storedLocations } from './queries.js';
 import type { ModeKey } from './write-index.js';
 
 /** Filter combination index: bit 1 = hide import system, bit 0 = hide uninteresting. */
-export function filterIndex(f: { hideImportSystem: boolean; hideUninteresting: boolean }): number {
+export function filterIndex(f: ViewFilter): number {
   return (f.hideImportSystem ? 2 : 0) | (f.hideUninteresting ? 1 : 0);
-}
-
-function metaValue<T>(db: ReadableDB, key: string): T {
-  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
-  if (row === undefined) throw new Error(`index has no ${key}`);
-  return JSON.parse(row.value) as T;
 }
 
 export interface ModeRow {
@@ -44,19 +41,14 @@ export function needsCapture(db: ReadableDB, mode: ModeKey, biggest: number): bo
 
 /** A resolver over the stored stacks: rows are read as records need them, each row once. */
 function storedResolution(db: ReadableDB): Resolution {
-  const frames: TreeFrame[] = [];
-  for (const [id, fn, file, line, internal, imp, interesting] of db
-    .prepare('SELECT id, function, file, line, internal, import_system, interesting FROM locations')
-    .raw()
-    .all() as [number, string, string, number, number, number, number][]) {
-    frames[id] = { function: fn, file, line, location: id, internal: internal === 1, importSystem: imp === 1, interesting: interesting === 1 };
-  }
+  const frames = storedLocations(db);
   const row = db.prepare('SELECT parent, location FROM stacks WHERE id = ?').raw();
   const parentOf = new Map<number, number>();
   const locationOf = new Map<number, number>();
-  const mainTid = metaValue<number>(db, 'mainTid');
-  // Resolved (hybrid) stacks were trimmed by memray's hybrid rules when they were stored.
-  const skipped = metaValue<boolean>(db, 'stacksResolved') ? 0 : metaValue<number>(db, 'skippedFramesOnMainTid');
+  const info = metaValue<CaptureInfo>(db, 'info')!;
+  const mainTid = info.mainThreadId;
+  // Native captures store resolved (hybrid) stacks, trimmed by memray's hybrid rules already.
+  const skipped = info.nativeTraces ? 0 : metaValue<number>(db, 'skippedFramesOnMainTid')!;
   const resolve: StackResolver = (stackId, _nativeId, tid) => {
     const out: TreeFrame[] = [];
     for (let s = stackId; s !== 0; ) {

@@ -3,11 +3,13 @@
  * rank in memray's size order) with their stacks and locations, the mode's totals, and thread
  * names. Runs inside one transaction together with the trees and the `complete` flag.
  */
+import type { CaptureInfo, SnapshotMode } from '../../../protocol/src/tree-document.js';
 import type { CaptureState, Frame } from '../capture/capture-state.js';
 import type { LoadedCapture, Snapshot } from '../capture/load.js';
 import type { WritableDB } from '../db/open.js';
-import { sizeOrder } from '../tree/build-tree.js';
-import { isCpythonInternal, isImportSystem, isInteresting } from '../tree/frame-filters.js';
+import type { FrameStackResolver } from '../tree/build-tree.js';
+import { FrameClassifier } from '../tree/frame-classifier.js';
+import { storedLocations } from './queries.js';
 
 /** Key of a mode in the index: 'peak', 'leaks' or 'temp:N'. */
 export type ModeKey = string;
@@ -19,7 +21,7 @@ export type ModeKey = string;
  */
 export const STORED_RECORDS = Number(process.env.MEMTREE_TEST_STORED_RECORDS) || 100_000; // tests lower it
 
-export function modeKey(mode: { kind: 'peak' } | { kind: 'leaks' } | { kind: 'temporary'; threshold: number }): ModeKey {
+export function modeKey(mode: SnapshotMode): ModeKey {
   return mode.kind === 'temporary' ? `temp:${mode.threshold}` : mode.kind;
 }
 
@@ -29,27 +31,27 @@ export function modeKey(mode: { kind: 'peak' } | { kind: 'leaks' } | { kind: 'te
  * they are read completely before the first insert (a write while a cursor is open fails).
  */
 export class StackWriter {
-  private readonly locationIds = new Map<string, number>();
+  /** Numbers and classifies locations; a new one is written as it is numbered. */
+  readonly classifier: FrameClassifier;
   /** Python stacks (capture stack ids) already written. */
   private readonly written = new Set<number>();
   /** "parent:location" -> id of resolved chains (negative ids). */
   private readonly chains = new Map<string, number>();
-  private readonly insertLocation;
   private readonly insertStack;
   private nextChain: number;
-  private nextLocation: number;
 
   constructor(
     db: WritableDB,
     private readonly state: CaptureState,
   ) {
-    this.insertLocation = db.prepare(
+    const insertLocation = db.prepare(
       'INSERT INTO locations (id, function, file, line, internal, import_system, interesting) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
+    this.classifier = new FrameClassifier((f) =>
+      insertLocation.run(f.location, f.function, f.file, f.line, f.internal ? 1 : 0, f.importSystem ? 1 : 0, f.interesting ? 1 : 0),
+    );
     this.insertStack = db.prepare('INSERT INTO stacks (id, parent, location) VALUES (?, ?, ?)');
-    for (const [id, fn, file, line] of db.prepare('SELECT id, function, file, line FROM locations').raw().all() as [number, string, string, number][]) {
-      this.locationIds.set(`${fn}\0${file}\0${line}`, id);
-    }
+    for (const f of storedLocations(db)) if (f !== undefined) this.classifier.adopt(f);
     let minChain = 0;
     for (const [id, parent, location] of db.prepare('SELECT id, parent, location FROM stacks').raw().all() as [number, number, number][]) {
       if (id > 0) this.written.add(id);
@@ -59,21 +61,11 @@ export class StackWriter {
       }
     }
     this.nextChain = minChain - 1;
-    this.nextLocation = this.locationIds.size;
   }
 
   /** The location id of a frame, written if new. */
   location(f: Frame): number {
-    const key = `${f.function}\0${f.file}\0${f.line}`;
-    let id = this.locationIds.get(key);
-    if (id === undefined) {
-      id = this.nextLocation++;
-      this.locationIds.set(key, id);
-      const imp = isImportSystem(f.function, f.file);
-      const interesting = !imp && isInteresting(f.function, f.file);
-      this.insertLocation.run(id, f.function, f.file, f.line, isCpythonInternal(f.function, f.file) ? 1 : 0, imp ? 1 : 0, interesting ? 1 : 0);
-    }
-    return id;
+    return this.classifier.classify(f).location;
   }
 
   /** Writes capture stack `stackId` (0 = empty stack) and its unwritten ancestors; returns its id. */
@@ -103,16 +95,12 @@ export class StackWriter {
   }
 }
 
-/** A record's resolved stack (innermost first), for captures whose trees use more than Python frames. */
-export type ChainResolver = (stackId: number, nativeId: number, tid: number, generation: number) => readonly Frame[];
-
 /**
  * Writes one mode: its totals, its biggest STORED_RECORDS records by rank with their stacks
  * (resolved by `resolve` when given), and the thread names of the stored records.
  */
-export function writeMode(db: WritableDB, stacks: StackWriter, key: ModeKey, snap: Snapshot, resolve?: ChainResolver): void {
+export function writeMode(db: WritableDB, stacks: StackWriter, key: ModeKey, snap: Snapshot, order: Int32Array, resolve?: FrameStackResolver): void {
   const r = snap.records;
-  const order = sizeOrder(snap);
   const stored = Math.min(order.length, STORED_RECORDS);
   let totalBytes = 0;
   let totalAllocations = 0;
@@ -143,19 +131,13 @@ export function writeMode(db: WritableDB, stacks: StackWriter, key: ModeKey, sna
 
 /** Capture facts kept in `meta` (JSON values). */
 export interface IndexMeta {
-  readonly captureId: string;
+  /** The capture's absolute path (tasks that read the capture again open it from here). */
   readonly path: string;
-  readonly fingerprint: string;
-  readonly info: unknown;
+  readonly info: CaptureInfo;
   readonly warnings: readonly string[];
   readonly searchPath: readonly string[];
-  readonly mainTid: number;
+  /** memray's count of runner frames dropped from main-thread Python stacks. */
   readonly skippedFramesOnMainTid: number;
-  readonly nativeTraces: boolean;
-  /** Stacks are stored resolved (hybrid, already trimmed): no main-thread trimming on read. */
-  readonly stacksResolved: boolean;
-  readonly aggregated: boolean;
-  readonly indexMs: number;
 }
 
 export function writeMeta(db: WritableDB, meta: IndexMeta): void {
@@ -174,6 +156,6 @@ export function loadedModes(c: LoadedCapture, temporaryThreshold?: number): [Mod
     ['peak', c.peak],
     ['leaks', c.leaks],
   ];
-  if (c.temporary !== undefined && temporaryThreshold !== undefined) out.push([`temp:${temporaryThreshold}`, c.temporary]);
+  if (c.temporary !== undefined && temporaryThreshold !== undefined) out.push([modeKey({ kind: 'temporary', threshold: temporaryThreshold }), c.temporary]);
   return out;
 }

@@ -5,17 +5,13 @@
  */
 import type { Frame } from '../capture/capture-state.js';
 import type { LoadedCapture } from '../capture/load.js';
-import type { Resolution } from '../tree/build-tree.js';
-import { FrameClassifier, type TreeFrame } from '../tree/frame-classifier.js';
+import { classifiedResolution, type FrameStackResolver, type Resolution } from '../tree/build-tree.js';
 import { hybridStack } from './hybrid-stack.js';
 import { CaptureSymbols } from './memory-maps.js';
 import type { Symbolizer } from './symbolizer.js';
 
 /** What the resolvers read from a capture. */
 export type NativeCapture = Pick<LoadedCapture, 'state' | 'header'>;
-
-/** A record's stack from its Python stack id, native stack id, thread and generation; innermost first. */
-export type NativeStackFn = (stackId: number, nativeId: number, tid: number, generation: number) => readonly Frame[];
 
 /** memray's `native_stack_trace()`: the symbolized native stack of a native id in a generation. */
 export function nativeTraceResolver(capture: NativeCapture, symbolizer: Symbolizer): (nativeId: number, generation: number) => Frame[] {
@@ -24,7 +20,7 @@ export function nativeTraceResolver(capture: NativeCapture, symbolizer: Symboliz
 }
 
 /** memray's `hybrid_stack_trace()` for a record, trimmed for the main thread as memray trims it. */
-export function nativeStackResolver(capture: NativeCapture, symbolizer: Symbolizer): NativeStackFn {
+export function nativeStackResolver(capture: NativeCapture, symbolizer: Symbolizer): FrameStackResolver {
   const { state, header } = capture;
   const native = nativeTraceResolver(capture, symbolizer);
   const symbolOf = (f: Frame): string => f.function;
@@ -41,24 +37,7 @@ export function nativeStackResolver(capture: NativeCapture, symbolizer: Symboliz
   };
 }
 
-/**
- * A `buildTree` resolver over hybrid stacks (symbolized in each record's memory-map
- * generation), with memray's frame classification cached per distinct frame.
- */
+/** A `buildTree` resolver over hybrid stacks (symbolized in each record's memory-map generation). */
 export function hybridTreeResolver(capture: NativeCapture, symbolizer: Symbolizer): Resolution {
-  const stackOf = nativeStackResolver(capture, symbolizer);
-  const classifier = new FrameClassifier();
-  const byFrame = new Map<Frame, TreeFrame>();
-  const classify = (f: Frame): TreeFrame => {
-    let tf = byFrame.get(f);
-    if (tf === undefined) {
-      tf = classifier.classify(f);
-      byFrame.set(f, tf);
-    }
-    return tf;
-  };
-  return {
-    resolve: (stackId, nativeId, tid, generation) => stackOf(stackId, nativeId, tid, generation).map(classify),
-    frames: classifier.frames,
-  };
+  return classifiedResolution(nativeStackResolver(capture, symbolizer));
 }

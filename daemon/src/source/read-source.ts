@@ -35,6 +35,7 @@ function readLines(file: string): string[] | undefined {
     return undefined; // unreadable or not UTF-8: show nothing rather than mojibake
   }
   const lines = text.split(/\r\n|\r|\n/);
+  if (lines[lines.length - 1] === '') lines.pop(); // the newline ends the last line; no empty line after it
   if (cache.size > 256) cache.clear();
   cache.set(file, { mtimeMs: st.mtimeMs, lines });
   return lines;

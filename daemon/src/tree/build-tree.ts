@@ -8,6 +8,7 @@
  * The trie lives in typed arrays (no object per node): `-b 1000000` over a capture with a
  * million distinct stacks gives millions of nodes.
  */
+import type { Frame } from '../capture/capture-state.js';
 import type { LoadedCapture, Snapshot } from '../capture/load.js';
 import { IntPairInterner } from '../capture/int-tables.js';
 import { FrameClassifier, type TreeFrame } from './frame-classifier.js';
@@ -51,10 +52,29 @@ export interface BuiltTree {
   children(node: number): number[];
 }
 
+/** A record's resolved stack (innermost first) from its stack id, native id, thread and generation. */
+export type FrameStackResolver = (stackId: number, nativeId: number, tid: number, generation: number) => readonly Frame[];
+
+/** Tree frames for the stacks of `stackOf` (e.g. hybrid stacks), classified once per distinct frame. */
+export function classifiedResolution(stackOf: FrameStackResolver, classifier = new FrameClassifier()): Resolution {
+  const byFrame = new Map<Frame, TreeFrame>();
+  const classify = (f: Frame): TreeFrame => {
+    let tf = byFrame.get(f);
+    if (tf === undefined) {
+      tf = classifier.classify(f);
+      byFrame.set(f, tf);
+    }
+    return tf;
+  };
+  return {
+    resolve: (stackId, nativeId, tid, generation) => stackOf(stackId, nativeId, tid, generation).map(classify),
+    frames: classifier.frames,
+  };
+}
+
 /** The Python-stack resolver (memray's `stack_trace()`), with per-frame classification cached. */
-export function pythonStackResolver(capture: LoadedCapture): Resolution {
+export function pythonStackResolver(capture: LoadedCapture, classifier = new FrameClassifier()): Resolution {
   const { state, header } = capture;
-  const classifier = new FrameClassifier();
   const byFrame: (TreeFrame | undefined)[] = [];
   const frameOf = (frameId: number): TreeFrame => (byFrame[frameId] ??= classifier.classify(state.frame(frameId)));
   const resolve: StackResolver = (stackId, _nativeId, tid) => {

@@ -18,13 +18,26 @@ export interface TreeFrame {
   readonly interesting: boolean;
 }
 
+function keyOf(f: Frame): string {
+  return `${f.function}\0${f.file}\0${f.line}`;
+}
+
 export class FrameClassifier {
   private readonly byKey = new Map<string, TreeFrame>();
   /** Tree frames by location id. */
   readonly frames: TreeFrame[] = [];
 
+  /** @param onNew called once per new location (the index writer stores its row). */
+  constructor(private readonly onNew?: (tf: TreeFrame) => void) {}
+
+  /** Takes a location numbered earlier (a row of an existing index); ids are dense from 0. */
+  adopt(tf: TreeFrame): void {
+    this.byKey.set(keyOf(tf), tf);
+    this.frames[tf.location] = tf;
+  }
+
   classify(f: Frame): TreeFrame {
-    const key = `${f.function}\0${f.file}\0${f.line}`;
+    const key = keyOf(f);
     let tf = this.byKey.get(key);
     if (tf === undefined) {
       const importSystem = isImportSystem(f.function, f.file);
@@ -39,6 +52,7 @@ export class FrameClassifier {
       };
       this.byKey.set(key, tf);
       this.frames.push(tf);
+      this.onNew?.(tf);
     }
     return tf;
   }

@@ -1,0 +1,51 @@
+/**
+ * What every command shares: where it writes, how it reports the errors users can act on, and
+ * the options that say where memtreed is.
+ */
+import { ResponseError } from 'vscode-jsonrpc/node';
+import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
+import { InsecureDirError } from '../../../protocol/src/node/secure-dir.js';
+import { CaptureError, NoSuchFileError } from '../../../daemon/src/capture/errors.js';
+import type { OptionSpec } from '../cli/args.js';
+import { DaemonUnavailableError } from '../daemon/connect.js';
+
+/** Where a command writes; injected so commands can be tested without a process. */
+export interface CommandIO {
+  readonly stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** --socket and --state-dir: which memtreed a command talks to. */
+export const DAEMON_SPECS: readonly OptionSpec[] = [
+  { long: 'socket', type: 'string', metavar: 'PATH', help: "memtreed's socket (default: in the runtime dir)" },
+  { long: 'state-dir', type: 'string', metavar: 'DIR', help: 'keep socket, lock, index and logs under DIR' },
+];
+
+/** The DAEMON_SPECS options as parsed (connectDaemon's and memtreePaths' `stateDir` and `socket`). */
+export function daemonLocation(o: ReadonlyMap<string, string | number | boolean>): { stateDir: string | undefined; socket: string | undefined } {
+  return { stateDir: o.get('state-dir') as string | undefined, socket: o.get('socket') as string | undefined };
+}
+
+/** Prints an error the way memray's CLI does; returns the exit status, or undefined if unknown. */
+export function reportError(err: unknown, io: CommandIO): number | undefined {
+  if (err instanceof NoSuchFileError || err instanceof CaptureError) {
+    io.stderr.write(`${err.message}\n`);
+    return 1;
+  }
+  if (err instanceof ResponseError) {
+    const known: number[] = [
+      MemtreeErrorCodes.CaptureNotFound,
+      MemtreeErrorCodes.CaptureInvalid,
+      MemtreeErrorCodes.ModeUnavailable,
+    ];
+    io.stderr.write(known.includes(err.code) ? `${err.message}\n` : `memtree: daemon error ${err.code}: ${err.message}\n`);
+    return 1;
+  }
+  if (err instanceof DaemonUnavailableError || err instanceof InsecureDirError) {
+    io.stderr.write(`memtree: ${err.message}\n`);
+    return 1;
+  }
+  return undefined;
+}

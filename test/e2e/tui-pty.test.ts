@@ -11,7 +11,8 @@ import { truncateToWidth } from '../../client/src/tui/wcwidth.js';
 import { layout } from '../../client/src/tui/layout.js';
 import { DaemonInstance } from '../helpers/daemon-instance.js';
 import { CAPTURES, MEMTREE_BIN, SCENARIOS, SCREENS, tempDir } from '../helpers/paths.js';
-import { KEYS, PtySession } from '../helpers/pty-session.js';
+import { KEY } from '../helpers/keys.js';
+import { PtySession } from '../helpers/pty-session.js';
 
 const COLS = 160;
 const ROWS = 48;
@@ -42,12 +43,12 @@ function memrayRows(file: string): string[] {
 }
 
 const STEPS: [name: string, key: string][] = [
-  ['01-down', KEYS.down],
-  ['02-down', KEYS.down],
+  ['01-down', KEY.down],
+  ['02-down', KEY.down],
   ['03-e', 'e'],
   ['04-i', 'i'],
   ['05-u', 'u'],
-  ['06-down', KEYS.down],
+  ['06-down', KEY.down],
   ['07-e', 'e'],
 ];
 
@@ -88,7 +89,7 @@ describe('memtree tree in a terminal', () => {
 
   for (const [how, key] of [
     ['q', 'q'],
-    ['ctrl+C', KEYS.ctrlC],
+    ['ctrl+C', KEY.ctrlC],
   ] as const) {
     it(`the terminal modes are restored after quitting with ${how} (stty shows canonical mode and echo again)`, async () => {
       const s = PtySession.command('/bin/sh', ['-c', '"$NODE" "$MEMTREE_BIN" tree --state-dir "$STATE_DIR" "$CAPTURE"; echo "STATUS=$?"; stty -a; echo DONE'], {
@@ -132,7 +133,7 @@ describe('memtree tree in a terminal', () => {
     const t = PtySession.memtree(['tree', '--state-dir', daemon.stateDir, file], { cols: 80, rows: 24 });
     try {
       await t.waitFor((l) => l.some((x) => x.includes('<ROOT>')), 20_000, 'the first screen');
-      t.write(KEYS.down + KEYS.down);
+      t.write(KEY.down + KEY.down);
       let screen = await t.settle();
       expect(screen.some((l) => /📄 3.000MB \(99.97 %\) a_very_long_func\S*│/u.test(l))).toBe(true);
       const check = (lines: string[], cols: number): void => {

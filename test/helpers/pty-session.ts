@@ -7,17 +7,6 @@ import xterm from '@xterm/headless';
 import unicode11 from '@xterm/addon-unicode11';
 import { MEMTREE_BIN } from './paths.js';
 
-export const KEYS = {
-  down: '\x1b[B',
-  up: '\x1b[A',
-  right: '\x1b[C',
-  left: '\x1b[D',
-  enter: '\r',
-  end: '\x1b[F',
-  home: '\x1b[H',
-  ctrlC: '\x03',
-} as const;
-
 export class PtySession {
   readonly term: xterm.Terminal;
   raw = '';

@@ -11,21 +11,7 @@ import type { TreeSource } from '../../client/src/tui/tree-source.js';
 import { runTreeTui, type RunTreeTuiOptions } from '../../client/src/tui/tree-view.js';
 import type { TuiApp } from '../../client/src/tui/tui-app.js';
 
-/** Terminal byte sequences of the keys the view knows. */
-export const KEY = {
-  up: '\x1b[A',
-  down: '\x1b[B',
-  right: '\x1b[C',
-  left: '\x1b[D',
-  home: '\x1b[H',
-  end: '\x1b[F',
-  pageUp: '\x1b[5~',
-  pageDown: '\x1b[6~',
-  enter: '\r',
-  space: ' ',
-  ctrlC: '\x03',
-  ctrlZ: '\x1a',
-} as const;
+export { KEY } from './keys.js';
 
 type Output = PassThrough & { columns: number; rows: number; isTTY: boolean };
 

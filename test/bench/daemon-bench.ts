@@ -55,7 +55,8 @@ export function benchDaemon(large: { file: string; label: string }): void {
     console.log(`  first --temporary-allocations (one more pass): ${(temp / 1000).toFixed(2)} s wall`);
     const indexBytes = fs
       .readdirSync(path.join(dir, 'index'))
-      .filter((f) => f.endsWith('.sqlite'))
+      // The index and its write-ahead log (what a later job wrote may not be checkpointed yet).
+      .filter((f) => f.endsWith('.sqlite') || f.endsWith('.sqlite-wal'))
       .reduce((s, f) => s + fs.statSync(path.join(dir, 'index', f)).size, 0);
     const raw = uncompressedSize(large.file);
     console.log(`  index: ${(indexBytes / 1e6).toFixed(2)} MB = ${((100 * indexBytes) / raw).toFixed(2)} % of the ${(raw / 1e6).toFixed(1)} MB uncompressed capture`);

@@ -23,6 +23,8 @@ export namespace MemtreeErrorCodes {
   export const ProtocolMismatch = -31008 as const;
   /** The daemon is shutting down. */
   export const ShuttingDown = -31009 as const;
+  /** A regular expression of a view or search does not compile; `data` is a PatternErrorData. @since 1.2 */
+  export const InvalidPattern = -31020 as const;
   /** The request was cancelled by the client (LSP's code). */
   export const RequestCancelled = -32800 as const;
 }
@@ -37,4 +39,16 @@ export interface CaptureErrorData {
   readonly reason: string;
   /** Byte offset of the problem, when known. */
   readonly offset?: number;
+}
+
+/** `data` of InvalidPattern errors. @since 1.2 */
+export interface PatternErrorData {
+  /** Which parameter held the expression ("focus", "ignore", "showFrom", "hide", "query"). */
+  readonly field: string;
+  /** The expression as given. */
+  readonly pattern: string;
+  /** 0-based index of the character where it goes wrong (the pattern's length: it ends too early). */
+  readonly position: number;
+  /** What is wrong, without the position. */
+  readonly reason: string;
 }

@@ -5,5 +5,6 @@ export * from './daemon.js';
 export * from './capture.js';
 export * from './tree.js';
 export * from './node.js';
+export * from './threads.js';
 export * from './tree-document.js';
 export * from './display.js';

@@ -82,6 +82,26 @@ export interface ElidedInfo {
   readonly bytes: number;
 }
 
+/** The view a document shows (its record filters and display toggles). @since 1.2 */
+export interface DocumentView {
+  /** Thread labels kept (empty: every thread). */
+  readonly threads: readonly string[];
+  /** focus expression, or null. */
+  readonly focus: string | null;
+  /** ignore expression, or null. */
+  readonly ignore: string | null;
+  /** showFrom expression, or null. */
+  readonly showFrom: string | null;
+  /** hide expression, or null. */
+  readonly hide: string | null;
+  /** Whether the tree is the inverted (callers) tree. */
+  readonly inverted: boolean;
+  /** Whether import-system frames are hidden (memray's `i`; inverted: each stack is cut at its outermost import-system frame). */
+  readonly hideImportSystem: boolean;
+  /** Whether uninteresting frames are spliced out (memray's `u`). */
+  readonly hideUninteresting: boolean;
+}
+
 /** The whole document. */
 export interface TreeDocument {
   /** Facts about the capture. */
@@ -94,4 +114,6 @@ export interface TreeDocument {
   readonly root: TreeDocumentNode;
   /** What `biggestAllocs` cut. */
   readonly elided: ElidedInfo;
+  /** The view the tree shows (absent from daemons older than protocol 1.2). @since 1.2 */
+  readonly view?: DocumentView;
 }

@@ -13,17 +13,40 @@ export interface ViewFilter {
   readonly hideUninteresting: boolean;
 }
 
+/**
+ * Filters on the snapshot's records (docs/views.md), applied before the tree is built, always
+ * in this order whatever the order they were given in: threads, focus, ignore, showFrom, hide.
+ * A frame matches an expression when it is found (a search) in its function or file name.
+ * Expressions are JavaScript regular expressions without flags; Python's `(?P<name>...)` and
+ * `(?P=name)` are accepted too (docs/views.md, "Regular expressions"). A bad one is an
+ * InvalidPattern error naming the position. @since 1.2
+ */
+export interface RecordFilters {
+  /** Keep only records of these thread labels, as nodes show them ("0x2 (worker-alpha)", "0x1"); absent or empty: every thread. */
+  readonly threads?: readonly string[];
+  /** Keep only records with at least one matching frame (pprof's -focus). */
+  readonly focus?: string;
+  /** Drop records with any matching frame (pprof's -ignore). */
+  readonly ignore?: string;
+  /** Drop the frames outer to each record's outermost matching frame; drop records without one (pprof's -show_from). */
+  readonly showFrom?: string;
+  /** Remove matching frames from every stack; the records stay under their other frames (pprof's -hide). */
+  readonly hide?: string;
+  /** The callers view: the root's children are the allocating frames, a node's children its callers. */
+  readonly inverted?: boolean;
+}
+
 /** What the tree shows and how. */
-export interface ViewOptions extends ViewFilter {
+export interface ViewOptions extends ViewFilter, RecordFilters {
   /** Which snapshot. */
   readonly mode: SnapshotMode;
-  /** How many of the biggest snapshot records (allocation locations) the tree uses (memray's -b). */
+  /** How many of the biggest snapshot records (allocation locations) the tree uses (memray's -b), after the record filters. */
   readonly biggestAllocs: number;
 }
 
 /** A node as a view shows it. */
 export interface ViewNode extends NodeFacts {
-  /** Id within this (capture, mode, biggestAllocs) tree; stable across filters. 0 is the root. */
+  /** Id within the tree of this view's (mode, biggestAllocs, record filters); stable across the two display toggles. 0 is the root. */
   readonly id: number;
   /** Number of displayed children under the request's filters (0: a leaf, shown 📄). */
   readonly childCount: number;
@@ -103,10 +126,54 @@ export interface TreeExportParams {
   readonly mode: SnapshotMode;
   /** How many of the biggest snapshot records the tree uses (memray's -b). */
   readonly biggestAllocs: number;
+  /**
+   * The view to export: its record filters and display toggles apply, and it wins over `mode`
+   * and `biggestAllocs`. Without it, the whole tree of (mode, biggestAllocs), nothing hidden. @since 1.2
+   */
+  readonly view?: ViewOptions;
 }
 
 /** The whole tree as the `memtree tree --json` document (docs/json-output.md). */
 export namespace TreeExportRequest {
   export const method = 'tree/export' as const;
   export const type = new RequestType<TreeExportParams, TreeDocument, void>(method);
+}
+
+export interface TreeSearchParams {
+  /** Capture id from capture/open. */
+  readonly captureId: string;
+  /** The view searched: only its displayed nodes can match. */
+  readonly view: ViewOptions;
+  /** What to look for in function and file names. */
+  readonly query: string;
+  /** Whether `query` is a regular expression (as in RecordFilters, case-sensitive); else plain text, case-insensitive. */
+  readonly regex?: boolean;
+  /** Index of the first match to return (default 0). */
+  readonly offset?: number;
+  /** Maximum matches to return (default 100, at most 10000). */
+  readonly limit?: number;
+}
+
+/** One displayed node whose function or file name matches. */
+export interface SearchMatch {
+  /** The node as the view shows it. */
+  readonly node: ViewNode;
+  /** Ids of the displayed nodes from the root (0) down to the node itself: expand each to reveal it. */
+  readonly path: readonly number[];
+}
+
+/** A page of the matches, in display order (preorder, largest child first). */
+export interface TreeSearchResult {
+  /** The matches from `offset`. */
+  readonly matches: readonly SearchMatch[];
+  /** Total matches in the view. */
+  readonly total: number;
+  /** The offset the matches start at. */
+  readonly offset: number;
+}
+
+/** Finds the displayed nodes of a view whose function or file name matches. @since 1.2 */
+export namespace TreeSearchRequest {
+  export const method = 'tree/search' as const;
+  export const type = new RequestType<TreeSearchParams, TreeSearchResult, void>(method);
 }

@@ -184,4 +184,8 @@ export const EXAMPLES: Record<string, string> = {
 ← {"jsonrpc": "2.0", "id": 9, "result": {"capture": {…}, "mode": {"kind": "temporary", "threshold": 1}, "biggestAllocs": 10, "root": {"function": "<ROOT>", …, "children": […]}, "elided": {"locations": 4, "allocations": 12, "bytes": 3120}}}`,
   'node/detail': `→ {"jsonrpc": "2.0", "id": 10, "method": "node/detail", "params": {${ID}, ${VIEW}, "nodeId": 5, "context": 2, "cwd": "/opt/scenarios"}}
 ← {"jsonrpc": "2.0", "id": 10, "result": {"node": {"id": 5, "function": "<module>", "file": "simple.py", "line": 54, "bytes": 19100010, "allocations": 11, "thread": "0x1", "interesting": true, "importSystem": false, "childCount": 2}, "source": {"path": "/opt/scenarios/simple.py", "firstLine": 52, "lines": ["", "if __name__ == \\"__main__\\":", "    main()", "    main()"]}}}`,
+  'tree/search': `→ {"jsonrpc": "2.0", "id": 11, "method": "tree/search", "params": {${ID}, ${VIEW}, "query": "^main$", "regex": true, "limit": 1}}
+← {"jsonrpc": "2.0", "id": 11, "result": {"matches": [{"node": {"id": 6, "function": "main", "file": "simple.py", "line": 48, "bytes": 19100010, "allocations": 11, "thread": "0x1", "interesting": true, "importSystem": false, "childCount": 3}, "path": [0, 1, 5, 6]}], "total": 2, "offset": 0}}`,
+  'capture/threads': `→ {"jsonrpc": "2.0", "id": 12, "method": "capture/threads", "params": {${ID}, "mode": {"kind": "peak"}}}
+← {"jsonrpc": "2.0", "id": 12, "result": {"threads": [{"label": "0x1", "bytes": 8000000, "allocations": 31, "records": 31}, {"label": "0x2 (worker-alpha)", "bytes": 1000000, "allocations": 3, "records": 3}]}}`,
 };

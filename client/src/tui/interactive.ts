@@ -1,0 +1,80 @@
+/**
+ * The entry of `memtree tree`'s interactive view (a terminal on both ends): through memtreed,
+ * or in-process with --no-daemon. commands/tree.ts decides that the view is wanted; this file
+ * owns everything from there to the exit status.
+ */
+import * as path from 'node:path';
+import { CancellationTokenSource } from 'vscode-jsonrpc/node';
+import type { CaptureProgressParams } from '../../../protocol/src/capture.js';
+import { DEFAULT_FILTER } from '../../../protocol/src/display.js';
+import type { ViewOptions } from '../../../protocol/src/tree.js';
+import { connectDaemon } from '../daemon/connect.js';
+import type { CommandIO } from '../commands/common.js';
+import { localTree, openCapture } from '../commands/tree.js';
+import type { TreeOptions } from '../commands/tree-options.js';
+
+/** Resolves after pending socket writes had a turn of the event loop. */
+function flushed(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
+/** The interactive view (a terminal on both ends): through memtreed, or in-process with --no-daemon. */
+export async function interactiveTree(opts: TreeOptions, io: CommandIO): Promise<number> {
+  const view: ViewOptions = { mode: opts.mode, biggestAllocs: opts.biggestAllocs, ...DEFAULT_FILTER };
+  const title = path.basename(opts.capture);
+  const terminal = { cols: io.stdout.columns ?? 80, rows: io.stdout.rows ?? 24 };
+  let warnings: readonly string[] = [];
+  if (opts.noDaemon) {
+    const [{ DocumentTreeSource }, { startTree }] = await Promise.all([import('../tui/tree-source.js'), import('../tui/tree-controller.js')]);
+    const local = await localTree(opts);
+    warnings = local.warnings;
+    const tree = startTree(new DocumentTreeSource(local.doc, { cwd: process.cwd(), searchPath: local.searchPath }), view, { terminal });
+    const { runTreeTui } = await import('../tui/tree-view.js');
+    await runTreeTui({ tree, title });
+  } else {
+    // Talk to the daemon while the view's modules load: the first screen comes sooner.
+    const client = await connectDaemon({ stateDir: opts.stateDir, socket: opts.socket, env: io.env });
+    try {
+      const listeners = new Set<(p: CaptureProgressParams) => void>();
+      let last: CaptureProgressParams | undefined;
+      const cancel = new CancellationTokenSource();
+      const open = openCapture(
+        client,
+        opts,
+        (p) => {
+          last = p;
+          listeners.forEach((l) => l(p));
+        },
+        cancel.token,
+      );
+      const modules = Promise.all([import('../tui/daemon-source.js'), import('../tui/tree-controller.js')]);
+      // The tree's first requests (root and first-child chain) go out as soon as the capture is
+      // open, before the view's modules load; the view attaches to the tree when it is up.
+      const tree = Promise.all([open, modules]).then(([o, [{ DaemonTreeSource }, { startTree }]]) => {
+        warnings = o.warnings;
+        return startTree(new DaemonTreeSource(client.conn, o.captureId, o.searchPath), view, { terminal });
+      });
+      tree.catch(() => {}); // reported by runTreeTui below
+      // An indexed capture opens in milliseconds: wait that long so the tree's requests are on
+      // the wire before the view's (synchronous) terminal setup blocks this thread. A capture
+      // that needs indexing goes straight to the progress view.
+      await Promise.race([tree.then(flushed, flushed), new Promise((r) => setTimeout(r, 60))]);
+      const { runTreeTui } = await import('../tui/tree-view.js');
+      await runTreeTui({
+        tree,
+        title,
+        progress: (l) => {
+          listeners.add(l);
+          if (last !== undefined) l(last);
+          return () => listeners.delete(l);
+        },
+        onCancel: () => cancel.cancel(),
+      });
+    } finally {
+      client.close();
+    }
+  }
+  // Like memray, warnings are left on the terminal after the full-screen view closes.
+  for (const w of warnings) io.stderr.write(`memtree: warning: ${opts.capture}: ${w}\n`);
+  return 0;
+}

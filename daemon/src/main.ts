@@ -86,6 +86,10 @@ async function run(o: Options): Promise<number> {
     return 3;
   }
   const { log, flush, reopen } = createLogger(paths.logFile, o.logLevel);
+  // A bug in one request must not take every client down with the daemon (a detached daemon's
+  // stderr goes nowhere): log it with its stack and serve on.
+  process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception'));
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled promise rejection'));
   try {
     if (fs.existsSync(paths.socket)) {
       if (await probe(paths.socket)) {

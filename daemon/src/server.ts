@@ -6,11 +6,10 @@
 import * as net from 'node:net';
 import type { Logger } from 'pino';
 import {
+  CancellationTokenSource,
   createMessageConnection,
   ErrorCodes,
   ResponseError,
-  SocketMessageReader,
-  SocketMessageWriter,
   type CancellationToken,
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
@@ -19,6 +18,7 @@ import { DaemonInitializeRequest, DaemonShutdownRequest, DaemonStatusRequest } f
 import { MemtreeErrorCodes } from '../../protocol/src/errors.js';
 import { NodeDetailRequest } from '../../protocol/src/node.js';
 import { TreeExpandRequest, TreeExportRequest, TreeRootRequest } from '../../protocol/src/tree.js';
+import { LimitedSocketReader, LimitedSocketWriter } from './framing.js';
 import * as capture from './handlers/capture.js';
 import type { ConnectionContext, DaemonContext } from './handlers/context.js';
 import * as daemon from './handlers/daemon.js';
@@ -51,32 +51,46 @@ export function startServer(
   const serve = (socket: net.Socket): void => {
     const connLog = log.child({ conn: nextId++ });
     const rpcLog = connLog.child({ component: 'rpc' });
-    const writer = new SocketMessageWriter(socket);
-    const reader = strictReader(new SocketMessageReader(socket), writer, (what) => connLog.warn(what));
+    const writer = new LimitedSocketWriter(socket, (bytes) => connLog.warn({ bufferedBytes: bytes }, 'client does not read its replies; closing the connection'));
+    const reader = strictReader(new LimitedSocketReader(socket), writer, (what) => connLog.warn(what));
     const conn = createMessageConnection(reader, writer, {
       error: (m) => rpcLog.error(m),
       warn: (m) => rpcLog.warn(m),
       info: (m) => rpcLog.info(m),
       log: (m) => rpcLog.debug(m),
     });
+    let closed = false;
+    /** Requests in flight: cancelled when the client goes, so jobs nobody waits for stop. */
+    const inFlight = new Set<CancellationTokenSource>();
     const cctx: ConnectionContext = {
       daemon: ctx,
       log: connLog,
-      sendProgress: (p) => void conn.sendNotification(CaptureProgressNotification.type, p).catch(() => {}),
+      sendProgress: (p) => {
+        // The client may be gone (it quit during indexing): a notification to it is dropped.
+        if (closed) return;
+        try {
+          void conn.sendNotification(CaptureProgressNotification.type, p).catch(() => {});
+        } catch (err) {
+          connLog.debug({ err }, 'progress not sent');
+        }
+      },
     };
     let initialized = false;
 
-    /** Binds a handler: handshake first, activity tracking, and one error policy. */
+    /** Binds a handler: handshake first, activity tracking, cancellation on disconnect, and one error policy. */
     const bind =
       <R>(method: string, fn: (c: ConnectionContext, params: unknown, token: CancellationToken) => R | Promise<R>) =>
       async (params: unknown, token: CancellationToken): Promise<R> => {
         // daemon/shutdown is allowed before the handshake: a client of another protocol
         // version must be able to stop this daemon and start its own.
-        if (!initialized && method !== DaemonShutdownRequest.method) {
+        if (!initialized && method !== DaemonShutdownRequest.method && method !== DaemonInitializeRequest.method) {
           throw new ResponseError(MemtreeErrorCodes.ProtocolMismatch, `send ${DaemonInitializeRequest.method} first`);
         }
+        const source = new CancellationTokenSource();
+        const linked = token.onCancellationRequested(() => source.cancel());
+        inFlight.add(source);
         try {
-          return await fn(cctx, params, token);
+          return await fn(cctx, params, source.token);
         } catch (err) {
           if (err instanceof ResponseError) throw err;
           if (isCorruption(err) && typeof (params as { captureId?: unknown })?.captureId === 'string') {
@@ -86,21 +100,21 @@ export function startServer(
             throw new ResponseError(MemtreeErrorCodes.IndexStale, 'the index was damaged and has been discarded; open the capture again');
           }
           connLog.error({ err, method }, 'request failed');
-          throw new ResponseError(ErrorCodes.InternalError, `internal error in ${method}: ${(err as Error).message}`);
+          throw new ResponseError(ErrorCodes.InternalError, `internal error in ${method}: ${(err as Error)?.message ?? String(err)}`);
         } finally {
+          inFlight.delete(source);
+          linked.dispose();
+          source.dispose();
           onActivity();
         }
       };
 
-    conn.onRequest(DaemonInitializeRequest.type, (params) => {
-      try {
-        const result = daemon.initialize(cctx, params);
-        initialized = true;
-        return result;
-      } finally {
-        onActivity();
-      }
+    const init = bind(DaemonInitializeRequest.method, (c, params) => {
+      const result = daemon.initialize(c, params);
+      initialized = true;
+      return result;
     });
+    conn.onRequest(DaemonInitializeRequest.type, init);
     const status = bind(DaemonStatusRequest.method, daemon.status);
     conn.onRequest(DaemonStatusRequest.type, (token) => status(undefined, token));
     const shutdown = bind(DaemonShutdownRequest.method, daemon.shutdown);
@@ -116,16 +130,18 @@ export function startServer(
 
     conn.onError(([err]) => connLog.warn({ err }, 'connection error'));
     conn.onClose(() => {
+      closed = true;
+      for (const s of inFlight) s.cancel();
       connections.delete(conn);
       conn.dispose();
       onActivity();
-      connLog.info('client disconnected');
+      connLog.debug('client disconnected');
     });
     socket.on('error', (err) => connLog.debug({ err }, 'socket error'));
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     connections.add(conn);
-    connLog.info('client connected');
+    connLog.debug('client connected');
     conn.listen();
   };
 

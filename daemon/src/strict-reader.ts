@@ -5,6 +5,7 @@
  * wrong. This reader wraps the socket reader and answers those itself.
  */
 import { ErrorCodes, type DataCallback, type Message, type MessageReader, type MessageWriter } from 'vscode-jsonrpc/node';
+import { FramingError } from './framing.js';
 
 function isValid(m: unknown): boolean {
   if (typeof m !== 'object' || m === null || Array.isArray(m)) return false;
@@ -24,8 +25,9 @@ export function strictReader(inner: MessageReader, writer: MessageWriter, onReje
     void writer.write({ jsonrpc: '2.0', id: null, error: { code, message } } as unknown as Message).catch(() => {});
   };
   inner.onError((err) => {
-    onReject(`unparsable message: ${err.message}`);
-    reply(ErrorCodes.ParseError, `Parse error: ${err.message}`);
+    onReject(`unusable message: ${err.message}`);
+    if (err instanceof FramingError) reply(err.code, err.message);
+    else reply(ErrorCodes.ParseError, `Parse error: ${err.message}`);
   });
   return {
     onError: inner.onError,

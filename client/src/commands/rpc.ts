@@ -3,6 +3,8 @@
  * one line. Errors go to stderr as {code, message, data} with exit status 1.
  */
 import { ResponseError } from 'vscode-jsonrpc/node';
+import { CaptureOpenRequest } from '../../../protocol/src/capture.js';
+import { NodeDetailRequest } from '../../../protocol/src/node.js';
 import { parseArgs, UsageError, type OptionSpec } from '../cli/args.js';
 import { connectDaemon } from '../daemon/connect.js';
 import { DAEMON_SPECS, daemonLocation, reportError, type CommandIO } from './common.js';
@@ -13,6 +15,18 @@ const SPECS: readonly OptionSpec[] = [
 ];
 
 const USAGE = 'usage: memtree rpc [--socket PATH] [--state-dir DIR] [--no-spawn] METHOD [JSON-PARAMS]';
+
+/** Methods whose params take the client's working directory as `cwd`. */
+const TAKES_CWD: ReadonlySet<string> = new Set([CaptureOpenRequest.method, NodeDetailRequest.method]);
+
+/**
+ * Relative paths in the params mean the caller's directory, not the daemon's: `cwd` is filled
+ * in for the methods that take one, unless given.
+ */
+function withCallerCwd(method: string, params: unknown): unknown {
+  if (!TAKES_CWD.has(method) || typeof params !== 'object' || params === null || Array.isArray(params) || 'cwd' in params) return params;
+  return { ...params, cwd: process.cwd() };
+}
 
 export async function rpcCommand(argv: readonly string[], io: CommandIO): Promise<number> {
   let method: string;
@@ -35,6 +49,7 @@ export async function rpcCommand(argv: readonly string[], io: CommandIO): Promis
     io.stderr.write(`${USAGE}\nmemtree rpc: error: ${err.message}\n`);
     return 2;
   }
+  params = withCallerCwd(method, params);
   try {
     const client = await connectDaemon({ ...daemonLocation(o), spawn: o.get('no-spawn') !== true, env: io.env });
     try {

@@ -158,11 +158,19 @@ export class Captures {
 
   /** The open index of a capture id. */
   get(captureId: string): OpenIndex {
-    const idx = this.open.get(captureId);
+    // An id from capture/list (or from before a restart) names an index on disk: open it.
+    const idx = this.open.get(captureId) ?? this.openListed(captureId);
     if (idx === undefined) {
       throw new ResponseError(MemtreeErrorCodes.UnknownCapture, `no open capture has id ${captureId}; open it with capture/open`);
     }
     return idx;
+  }
+
+  /** Opens the complete index file of `captureId` found in the index directory, if any. */
+  private openListed(captureId: string): OpenIndex | undefined {
+    if (!/^[0-9a-f]{24}$/.test(captureId)) return undefined;
+    const f = fs.readdirSync(this.indexDir).find((name) => INDEX_NAME.exec(name)?.[2] === captureId);
+    return f === undefined ? undefined : this.tryOpen(captureId, path.join(this.indexDir, f));
   }
 
   /** Makes sure the index has `mode` (temporary modes are computed on first use); errors name the file as `shownAs`. */

@@ -124,7 +124,9 @@ export class Jobs {
   private finish(job: Job, outcome: TaskOutcome): void {
     if (this.running.get(job.key) !== job) return;
     this.running.delete(job.key);
-    this.log.info({ key: job.key, ok: outcome.ok, ms: Date.now() - job.started }, 'job finished');
+    const ms = Date.now() - job.started;
+    if (outcome.ok) this.log.info({ key: job.key, ok: true, ms }, 'job finished');
+    else this.log.warn({ key: job.key, ok: false, ms, failure: outcome.failure }, `job failed: ${outcome.failure.message.split('\n')[0]}`);
     for (const w of job.waiters) w.resolve(outcome);
     job.waiters.clear();
   }

@@ -10,13 +10,9 @@ import { tempDir } from './paths.js';
 let dir: string | undefined;
 let fileNo = 0;
 
-/** Writes `bytes` to a new file (kept until this process exits) and returns its path. */
+/** Writes `bytes` to a new file (kept until the test file ends) and returns its path. */
 export function bytesFile(bytes: Uint8Array, suffix = '.bin'): string {
-  if (dir === undefined) {
-    const d = tempDir('memtree-bytes-');
-    process.once('exit', () => fs.rmSync(d, { recursive: true, force: true }));
-    dir = d;
-  }
+  dir ??= tempDir('memtree-bytes-');
   const file = path.join(dir, `f${fileNo++}${suffix}`);
   fs.writeFileSync(file, bytes);
   return file;

@@ -28,7 +28,25 @@ export function sharedCapture(name: string): string | undefined {
   return fs.existsSync(p) ? p : undefined;
 }
 
-/** A new empty directory under the system's temporary directory. */
+const created = new Set<string>();
+
+/**
+ * A new empty directory under the system's temporary directory, removed with everything in it
+ * after the test file that made it (test/helpers/temp-cleanup.ts) or, outside vitest (benches,
+ * tools), when the process exits.
+ */
 export function tempDir(prefix = 'memtree-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  if (created.size === 0) process.once('exit', removeTempDirs);
+  created.add(dir);
+  return dir;
+}
+
+/** Removes every directory tempDir made (a daemon's socket and log in them included). */
+export function removeTempDirs(): void {
+  for (const dir of created) {
+    // A daemon that was just stopped may still be closing files in its state dir: retry.
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    created.delete(dir);
+  }
 }

@@ -3,7 +3,6 @@
  * fixtures) loaded into TreeDocuments, served by DocumentTreeSource, walked with key actions.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TreeDocument } from '../../protocol/src/tree-document.js';
 import type { ViewOptions } from '../../protocol/src/tree.js';
@@ -16,6 +15,7 @@ import { initialTreeState, rows, treeConfig, type KeyAction, type Row } from '..
 import { DocumentTreeSource, type DocumentSourceOptions, type TreeSource } from '../../client/src/tui/tree-source.js';
 import type { TreeState } from '../../client/src/tui/tree-state.js';
 import { stacksCapture, type StackRecord, type WriterOptions } from './capture-writer.js';
+import { tempDir } from './paths.js';
 
 /** memray's start-up view: peak mode, -b 200, import system shown, uninteresting hidden. */
 export const DEFAULT_VIEW: ViewOptions = { mode: { kind: 'peak' }, biggestAllocs: 200, hideImportSystem: false, hideUninteresting: true };
@@ -37,7 +37,7 @@ export function loadDoc(file: string, biggestAllocs = 200): LoadedDoc {
 
 /** Writes a synthetic capture of `records` (memray's test notation) and loads it. */
 export function docFromRecords(records: readonly StackRecord[], biggestAllocs = 200, opts: WriterOptions = {}): LoadedDoc {
-  tmpDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'memtree-tui-'));
+  tmpDir ??= tempDir('memtree-tui-');
   const file = path.join(tmpDir, `t${fileNo++}.bin`);
   fs.writeFileSync(file, stacksCapture(records, opts));
   try {

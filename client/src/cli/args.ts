@@ -27,16 +27,32 @@ function optionLabel(spec: OptionSpec): string {
   return spec.short !== undefined ? `-${spec.short}/--${spec.long}` : `--${spec.long}`;
 }
 
+/**
+ * Python's int() as argparse applies it (`type=int`): optional sign, digits, single underscores
+ * between digits, surrounding blanks. Any size is valid there; a JavaScript number holds
+ * integers exactly only up to 2^53 - 1, so larger ones are refused here, before either path
+ * (daemon or --no-daemon) sees them: the same message and status 2 on both.
+ */
+function parseInteger(raw: string, spec: OptionSpec): number {
+  const text = raw.trim();
+  if (!/^[+-]?\d+(_\d+)*$/.test(text)) throw new UsageError(`argument ${optionLabel(spec)}: invalid int value: '${raw}'`);
+  const n = Number(text.replace(/_/g, ''));
+  if (!Number.isSafeInteger(n)) {
+    throw new UsageError(`argument ${optionLabel(spec)}: ${text} is out of range: memtree takes integers from -${SAFE} to ${SAFE} (2^53 - 1)`);
+  }
+  return n === 0 ? 0 : n; // no -0
+}
+
+const SAFE = '9,007,199,254,740,991';
+
 export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[]): Parsed {
   const byLong = new Map(specs.map((s) => [s.long, s]));
   const byShort = new Map(specs.filter((s) => s.short !== undefined).map((s) => [s.short!, s]));
   const options = new Map<string, string | number | boolean>();
   const positionals: string[] = [];
   const setValue = (spec: OptionSpec, raw: string): void => {
-    if (spec.type === 'int') {
-      if (!/^[+-]?\d+$/.test(raw.trim())) throw new UsageError(`argument ${optionLabel(spec)}: invalid int value: '${raw}'`);
-      options.set(spec.long, Number.parseInt(raw, 10));
-    } else {
+    if (spec.type === 'int') options.set(spec.long, parseInteger(raw, spec));
+    else {
       options.set(spec.long, raw);
     }
   };
@@ -70,7 +86,7 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
     if (inline === undefined) {
       const next = argv[i + 1];
       // A following word that is not an option is the value; negative numbers count as values.
-      if (next === undefined || (next.startsWith('-') && !/^-\d+$/.test(next))) {
+      if (next === undefined || (next.startsWith('-') && !/^-\d[\d_]*$/.test(next))) {
         throw new UsageError(`argument ${optionLabel(spec)}: expected one argument`);
       }
       inline = next;

@@ -2,12 +2,13 @@
  * What every command shares: where it writes, how it reports the errors users can act on, and
  * the options that say where memtreed is.
  */
-import { ResponseError } from 'vscode-jsonrpc/node';
+import { ConnectionError, ResponseError } from 'vscode-jsonrpc/node';
 import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
 import { InsecureDirError } from '../../../protocol/src/node/secure-dir.js';
 import { CaptureError, NoSuchFileError } from '../../../daemon/src/capture/errors.js';
 import type { OptionSpec } from '../cli/args.js';
-import { DaemonUnavailableError } from '../daemon/connect.js';
+import { memtreePaths } from '../../../protocol/src/node/paths.js';
+import { DaemonUnavailableError, type DaemonClient } from '../daemon/connect.js';
 
 /** Where a command writes; injected so commands can be tested without a process. */
 export interface CommandIO {
@@ -28,6 +29,29 @@ export function daemonLocation(o: ReadonlyMap<string, string | number | boolean>
   return { stateDir: o.get('state-dir') as string | undefined, socket: o.get('socket') as string | undefined };
 }
 
+/** memtreed went away (exited, was killed, closed the socket) before it answered. */
+export class DaemonLostError extends Error {}
+
+/** The message for a lost daemon: what happened and where to look. */
+function lostMessage(logFile: string): string {
+  return `memtreed closed the connection before answering (it exited or was stopped); its log: ${logFile}`;
+}
+
+/**
+ * `work` (requests on `client`), failed with a DaemonLostError as soon as the connection closes:
+ * vscode-jsonrpc leaves requests pending forever when the socket closes, and a process with
+ * nothing left to wait for would exit 0 with no output.
+ */
+export function whileConnected<T>(client: DaemonClient, where: ReturnType<typeof daemonLocation>, env: NodeJS.ProcessEnv, work: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const lost = (): void => reject(new DaemonLostError(lostMessage(memtreePaths(where, env).logFile)));
+    const subs = [client.conn.onClose(lost), client.conn.onError(lost)];
+    work.then(resolve, (err: unknown) => reject(err instanceof ConnectionError ? new DaemonLostError(lostMessage(memtreePaths(where, env).logFile)) : err)).finally(() => {
+      for (const s of subs) s.dispose();
+    });
+  });
+}
+
 /** Prints an error the way memray's CLI does; returns the exit status, or undefined if unknown. */
 export function reportError(err: unknown, io: CommandIO): number | undefined {
   if (err instanceof NoSuchFileError || err instanceof CaptureError) {
@@ -43,7 +67,7 @@ export function reportError(err: unknown, io: CommandIO): number | undefined {
     io.stderr.write(known.includes(err.code) ? `${err.message}\n` : `memtree: daemon error ${err.code}: ${err.message}\n`);
     return 1;
   }
-  if (err instanceof DaemonUnavailableError || err instanceof InsecureDirError) {
+  if (err instanceof DaemonUnavailableError || err instanceof InsecureDirError || err instanceof DaemonLostError) {
     io.stderr.write(`memtree: ${err.message}\n`);
     return 1;
   }

@@ -4,18 +4,19 @@
 import * as fs from 'node:fs';
 import { DaemonShutdownRequest, DaemonStatusRequest } from '../../../protocol/src/daemon.js';
 import { memtreePaths } from '../../../protocol/src/node/paths.js';
-import { parseArgs, UsageError, type OptionSpec } from '../cli/args.js';
+import { formatHelp, parseArgs, UsageError, type OptionSpec } from '../cli/args.js';
 import { connectDaemon, DaemonUnavailableError } from '../daemon/connect.js';
 import { formatDuration } from '../format/duration.js';
-import { DAEMON_SPECS, daemonLocation, reportError, type CommandIO } from './common.js';
+import { DAEMON_SPECS, daemonLocation, reportError, whileConnected, type CommandIO } from './common.js';
 
 const SPECS: readonly OptionSpec[] = [
+  { long: 'help', short: 'h', type: 'flag', help: 'show this help message and exit' },
   ...DAEMON_SPECS,
   { long: 'lines', short: 'n', type: 'int', metavar: 'N', help: 'logs: how many lines (default 50)' },
   { long: 'json', type: 'flag', help: 'status: print JSON' },
 ];
 
-const USAGE = 'usage: memtree daemon {status [--json] | stop | logs [-n N]} [--socket PATH] [--state-dir DIR]';
+const USAGE = 'usage: memtree daemon [-h] {status [--json] | stop | logs [-n N]} [--socket PATH] [--state-dir DIR]';
 
 export async function daemonCommand(argv: readonly string[], io: CommandIO): Promise<number> {
   let sub: string;
@@ -24,6 +25,11 @@ export async function daemonCommand(argv: readonly string[], io: CommandIO): Pro
     const parsed = parseArgs(argv, SPECS);
     o = parsed.options;
     sub = parsed.positionals[0] ?? '';
+    if (o.get('help') === true) {
+      // One page for the command and each subcommand: they share their options.
+      io.stdout.write(`${USAGE}\n\nsubcommands:\n  status  how memtreed is doing\n  stop    stop memtreed\n  logs    show memtreed's log\n\noptions:\n${formatHelp(SPECS)}\n`);
+      return 0;
+    }
     if (!['status', 'stop', 'logs'].includes(sub) || parsed.positionals.length !== 1) throw new UsageError('expected status, stop or logs');
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
@@ -50,7 +56,7 @@ export async function daemonCommand(argv: readonly string[], io: CommandIO): Pro
         io.stdout.write('memtreed stopped\n');
         return 0;
       }
-      const s = await client.conn.sendRequest(DaemonStatusRequest.type);
+      const s = await whileConnected(client, where, io.env, client.conn.sendRequest(DaemonStatusRequest.type));
       if (o.get('json') === true) {
         io.stdout.write(`${JSON.stringify(s)}\n`);
         return 0;

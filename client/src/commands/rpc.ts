@@ -5,16 +5,33 @@
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { CaptureOpenRequest } from '../../../protocol/src/capture.js';
 import { NodeDetailRequest } from '../../../protocol/src/node.js';
-import { parseArgs, UsageError, type OptionSpec } from '../cli/args.js';
+import { formatHelp, parseArgs, UsageError, type OptionSpec } from '../cli/args.js';
 import { connectDaemon } from '../daemon/connect.js';
-import { DAEMON_SPECS, daemonLocation, reportError, type CommandIO } from './common.js';
+import { DAEMON_SPECS, daemonLocation, reportError, whileConnected, type CommandIO } from './common.js';
 
 const SPECS: readonly OptionSpec[] = [
+  { long: 'help', short: 'h', type: 'flag', help: 'show this help message and exit' },
   ...DAEMON_SPECS,
   { long: 'no-spawn', type: 'flag', help: 'fail instead of starting memtreed' },
 ];
 
-const USAGE = 'usage: memtree rpc [--socket PATH] [--state-dir DIR] [--no-spawn] METHOD [JSON-PARAMS]';
+const USAGE = 'usage: memtree rpc [-h] [--socket PATH] [--state-dir DIR] [--no-spawn] METHOD [JSON-PARAMS]';
+
+function help(): string {
+  return `${USAGE}
+
+Send one JSON-RPC request to memtreed (started if needed) and print its result as JSON on one
+line; an error goes to stderr as {"code", "message", "data"} with exit status 1.
+The methods and their parameters: docs/protocol.md.
+
+positional arguments:
+  METHOD       e.g. capture/open, tree/root, daemon/status
+  JSON-PARAMS  the request's parameters as one JSON value
+
+options:
+${formatHelp(SPECS)}
+`;
+}
 
 /** Methods whose params take the client's working directory as `cwd`. */
 const TAKES_CWD: ReadonlySet<string> = new Set([CaptureOpenRequest.method, NodeDetailRequest.method]);
@@ -35,6 +52,10 @@ export async function rpcCommand(argv: readonly string[], io: CommandIO): Promis
   try {
     const parsed = parseArgs(argv, SPECS);
     o = parsed.options;
+    if (o.get('help') === true) {
+      io.stdout.write(help());
+      return 0;
+    }
     if (parsed.positionals.length < 1 || parsed.positionals.length > 2) throw new UsageError('expected METHOD and optional JSON-PARAMS');
     method = parsed.positionals[0]!;
     if (parsed.positionals[1] !== undefined) {
@@ -54,7 +75,12 @@ export async function rpcCommand(argv: readonly string[], io: CommandIO): Promis
     const client = await connectDaemon({ ...daemonLocation(o), spawn: o.get('no-spawn') !== true, env: io.env });
     try {
       // The method comes from the user: it is not one of ours to type-check.
-      const result: unknown = params === undefined ? await client.conn.sendRequest(method) : await client.conn.sendRequest(method, params);
+      const result: unknown = await whileConnected(
+        client,
+        daemonLocation(o),
+        io.env,
+        params === undefined ? client.conn.sendRequest(method) : client.conn.sendRequest(method, params),
+      );
       io.stdout.write(`${JSON.stringify(result ?? null)}\n`);
       return 0;
     } finally {

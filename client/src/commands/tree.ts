@@ -14,7 +14,7 @@ import { connectDaemon, type DaemonClient } from '../daemon/connect.js';
 import { progressBar } from '../daemon/progress-bar.js';
 import { useColor } from '../print/ansi.js';
 import { printTree } from '../print/print-tree.js';
-import { reportError, type CommandIO } from './common.js';
+import { reportError, whileConnected, type CommandIO } from './common.js';
 import { parseTreeOptions, treeHelp, TREE_USAGE, type TreeOptions } from './tree-options.js';
 
 interface TreeData {
@@ -55,15 +55,16 @@ async function daemonTree(opts: TreeOptions, io: CommandIO): Promise<TreeData> {
     const bar = progressBar(io.stderr);
     let open: CaptureOpenResult;
     try {
-      open = await openCapture(client, opts, (p) => bar.update(p));
+      open = await whileConnected(client, opts, io.env, openCapture(client, opts, (p) => bar.update(p)));
     } finally {
       bar.done();
     }
-    const doc = await client.conn.sendRequest(TreeExportRequest.type, {
-      captureId: open.captureId,
-      mode: opts.mode,
-      biggestAllocs: opts.biggestAllocs,
-    });
+    const doc = await whileConnected(
+      client,
+      opts,
+      io.env,
+      client.conn.sendRequest(TreeExportRequest.type, { captureId: open.captureId, mode: opts.mode, biggestAllocs: opts.biggestAllocs }),
+    );
     return { doc, searchPath: open.searchPath, warnings: open.warnings };
   } finally {
     client.close();

@@ -6,6 +6,7 @@ import type { NodeFacts } from '../../../protocol/src/tree-document.js';
 import { elidedGradientIndex, gradientIndex } from './gradient.js';
 import { formatPosition } from './module-name.js';
 import { formatPercent, sizeFmt } from './size.js';
+import { formatCount } from './count.js';
 
 /** 📂 when the row has displayed children (always for the root), 📄 otherwise. */
 export type NodeIcon = 'folder' | 'file';
@@ -122,7 +123,7 @@ export function nodeLabel(input: NodeLabelInput): string {
 
 /** The ❓ message shared by both elided variants. */
 function elidedMessage({ allocations, locations }: ElidedLabelInput): string {
-  return `${allocations} allocations from ${locations} locations below the configured threshold`;
+  return `${formatCount(allocations)} allocations from ${formatCount(locations)} locations below the configured threshold`;
 }
 
 /** Segments of memray 1.20's ❓ row, whose bytes are part of `total`. */

@@ -11,6 +11,7 @@ import { filenameToModuleName } from '../format/module-name.js';
 import { formatPercent, sizeFmt } from '../format/size.js';
 import { PALETTE } from '../tui/palette.js';
 import { ansi } from './ansi.js';
+import { formatCount } from '../format/count.js';
 
 export interface PrintOptions {
   readonly color: boolean;
@@ -64,8 +65,8 @@ export function summaryLine(input: SummaryInput): string {
       ? `Peak memory: ${sizeFmt(input.peakMemory)}`
       : input.mode.kind === 'leaks'
         ? `Leaked (still allocated at exit): ${sizeFmt(total)}`
-        : `Temporary allocations (threshold ${input.mode.threshold}): ${sizeFmt(total)}`;
-  const locations = input.elided.locations === 0 ? 'all locations' : `the ${input.biggestAllocs} biggest locations`;
+        : `Temporary allocations (threshold ${formatCount(input.mode.threshold)}): ${sizeFmt(total)}`;
+  const locations = input.elided.locations === 0 ? 'all locations' : `the ${formatCount(input.biggestAllocs)} biggest locations`;
   return `${what}; the tree shows ${sizeFmt(shown)} (${pct} %) from ${locations}`;
 }
 

@@ -5,6 +5,7 @@
  */
 import { sanitize } from '../format/label.js';
 import { formatPosition } from '../format/module-name.js';
+import { formatCount } from '../format/count.js';
 import { sizeFmt } from '../format/size.js';
 import { summaryLine } from '../print/print-tree.js';
 import { flatRows, rowIndex } from './tree-rows.js';
@@ -32,7 +33,7 @@ export interface PanelData {
 /** memray's ❓ explanation, with memtree's note that these bytes are outside the total. */
 function elidedExplanation(cutoff: number): string[] {
   return [
-    `Only the top ${cutoff} allocation locations are shown in the tree. Allocation locations which individually contributed too little to meet the threshold are summarized here.`,
+    `Only the top ${formatCount(cutoff)} allocation locations are shown in the tree. Allocation locations which individually contributed too little to meet the threshold are summarized here.`,
     'You can adjust this threshold to include more allocation locations by rerunning this reporter with a larger --biggest-allocs value.',
     'These allocations are not included in the total of the tree.',
   ];
@@ -61,16 +62,16 @@ export function panel(s: TreeState): PanelData {
     const e = data.elided;
     // The numbers first (memray puts them last): on small terminals the explanation is what
     // gets cut, not what the row is about.
-    return { ...none, labels: [`💾 Allocations: ${e.allocations}`, `📦 Size: ${sizeFmt(e.bytes)}`, ...elidedExplanation(s.view.biggestAllocs)] };
+    return { ...none, labels: [`💾 Allocations: ${formatCount(e.allocations)}`, `📦 Size: ${sizeFmt(e.bytes)}`, ...elidedExplanation(s.view.biggestAllocs)] };
   }
   if (row.kind === 'more') {
     const m = moreInfo(s, row.id);
     if (m.kind === 'failed') return { ...none, labels: [`⚠ Could not load these children: ${sanitize(m.message)}`] };
     if (m.kind === 'loading') return { ...none, labels: ['Loading children…'] };
-    return { ...none, labels: [`${m.left.toLocaleString('en-US')} more children load as the cursor gets near.`] };
+    return { ...none, labels: [`${formatCount(m.left)} more children load as the cursor gets near.`] };
   }
   const n = row.kind === 'root' ? root : data.nodes.get(row.id)!;
-  const totals = [`💾 Allocations: ${n.allocations}`, `📦 Size: ${sizeFmt(n.bytes)}`];
+  const totals = [`💾 Allocations: ${formatCount(n.allocations)}`, `📦 Size: ${sizeFmt(n.bytes)}`];
   if (row.id === ROOT_ID) return { ...none, labels: totals };
   const labels = [
     `🧭 Function: ${sanitize(n.function)}`,

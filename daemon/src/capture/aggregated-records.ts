@@ -43,6 +43,9 @@ export function readAggregatedRecords(
   let error: ReadOutcome['error'];
   let recStart = sb.pos;
   let nextProgress = 1 << 20;
+  // Totals beyond 2^53 bytes or allocations are damage (no real heap comes near them).
+  let peakTotal = 0;
+  let leakedTotal = 0;
 
   try {
     for (;;) {
@@ -69,6 +72,11 @@ export function readAggregatedRecords(
             const peakBytes = c.u64();
             const leakedBytes = c.u64();
             if (allocator < 1 || allocator > 15) throw new RecordError(`invalid allocator id ${allocator}`);
+            peakTotal += peakBytes;
+            leakedTotal += leakedBytes;
+            if (peakTotal > Number.MAX_SAFE_INTEGER || leakedTotal > Number.MAX_SAFE_INTEGER || peakCount > Number.MAX_SAFE_INTEGER || leakedCount > Number.MAX_SAFE_INTEGER) {
+              throw new RecordError(`aggregated record ${raw.length}: its sizes or counts take the totals beyond 2^53 (a damaged field)`);
+            }
             raw.push({ tid: rtid, allocator, nativeId, fileStackId, generation: gen, peakCount, leakedCount, peakBytes, leakedBytes });
             break;
           }

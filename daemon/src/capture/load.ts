@@ -228,10 +228,10 @@ export function readCapture(open: OpenCapture, opts: LoadOptions = {}): LoadedCa
     }
   }
   warnings.push(...damageWarnings(state, compressed));
-  if (builder.reallocatedLive > 0) {
+  if (builder.temporaryOverflow >= 0) {
     warnings.push(
-      `the capture looks damaged: ${builder.reallocatedLive} allocations were recorded at addresses that were still allocated ` +
-        `(first at allocation record ${builder.firstReallocatedLive}); the tree may be wrong`,
+      `the capture looks damaged: the temporary allocations add up to more than 2^53 bytes at allocation record ${builder.temporaryOverflow}; ` +
+        'the temporary tree counts only the ones before it',
     );
   }
   const result = builder.finish();

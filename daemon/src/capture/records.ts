@@ -44,7 +44,8 @@ export interface ReadOutcome {
 /** Progress callback, called about every megabyte. */
 export type ProgressFn = (decompressedBytes: number, fileBytes: number, records: number) => void;
 
-class RecordError extends Error {}
+/** Damage found while decoding; a sink may throw it too (reading then stops before that record). */
+export class RecordError extends Error {}
 
 function token2name(token: number): string {
   if (token >= 0x80) return 'ALLOCATION';

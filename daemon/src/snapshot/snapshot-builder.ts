@@ -19,10 +19,16 @@ import {
 } from '../capture/allocators.js';
 import { PairInterner } from '../capture/int-tables.js';
 import { LiveTable } from './live-table.js';
-import type { AllocationSink } from '../capture/records.js';
+import { RecordError, type AllocationSink } from '../capture/records.js';
 import { GroupTally } from './group-tally.js';
 import { RangeSet } from './range-set.js';
 import { TemporaryTracker } from './temporary.js';
+
+/**
+ * No real heap comes near 2^53 bytes (8 PiB); sizes and totals beyond it are damaged data, and
+ * doubles (and SQLite's integers) would no longer hold them exactly.
+ */
+export const MAX_BYTES = Number.MAX_SAFE_INTEGER;
 
 /** A snapshot's records: memray's AllocationRecords, in memray's output order. */
 export interface SnapshotRecords {
@@ -91,9 +97,6 @@ export class SnapshotBuilder implements AllocationSink {
   private lastGroup = -1;
 
   private index = 0;
-  /** Allocations at an address that was still live, and the index of the first one. */
-  reallocatedLive = 0;
-  firstReallocatedLive = -1;
   private current = 0;
   private peakBytes = 0;
   private peakIndex = 0;
@@ -137,18 +140,19 @@ export class SnapshotBuilder implements AllocationSink {
     nativeId: number,
     generation: number,
   ): void {
-    const i = this.index++;
     const kind = ALLOCATOR_KIND[allocator]!;
+    // One comparison for every record (frees have size 0): damage stops reading before it.
+    if (size > MAX_BYTES - this.current && (kind === KIND_SIMPLE_ALLOC || kind === KIND_RANGED_ALLOC || size > MAX_BYTES)) {
+      throw this.tooBig(size);
+    }
+    const i = this.index++;
     const live = this.live;
     if (kind === KIND_SIMPLE_ALLOC) {
       const g = this.group(tid, stackId, nativeId, generation);
       this.current += size;
       const slot = live.upsert(address);
-      if (!live.isNew) {
-        // The allocator handed out an address we still consider live: memray's free for it is
-        // missing, which real captures do not produce (a sign of damaged data).
-        if (this.reallocatedLive++ === 0) this.firstReallocatedLive = i;
-      }
+      // An allocation at a still-live address replaces the earlier one silently, as in memray
+      // (capture-format.md section 9): the earlier one's free was not recorded, which happens.
       if (!live.isNew && live.seqAt(slot) <= this.peakIndex) {
         // The replaced allocation was live at the peak candidate: it leaves the live set now.
         this.departed.add(live.groupAt(slot), this.epoch, live.sizeAt(slot), 1, live.seqAt(slot));
@@ -164,7 +168,7 @@ export class SnapshotBuilder implements AllocationSink {
         if (seq <= this.peakIndex) this.departed.add(live.groupAt(slot), this.epoch, bytes, 1, seq);
         live.removeAt(slot);
       }
-      if (this.temp !== undefined) this.temp.free(tid, address, size, false);
+      if (this.temp !== undefined) this.temp.free(tid, address, size, false, i);
     } else if (kind === KIND_RANGED_ALLOC) {
       const g = this.group(tid, stackId, nativeId, generation);
       if (size > 0) {
@@ -174,13 +178,25 @@ export class SnapshotBuilder implements AllocationSink {
       if (this.temp !== undefined) this.temp.allocate(tid, address, size, g, i);
     } else if (kind === KIND_RANGED_FREE) {
       this.current -= this.ranges.remove(address * 8, size, this.peakIndex, this.departed, this.epoch);
-      if (this.temp !== undefined) this.temp.free(tid, address, size, true);
+      if (this.temp !== undefined) this.temp.free(tid, address, size, true, i);
     }
     if (this.current >= this.peakBytes) {
       this.peakBytes = this.current;
       this.peakIndex = i;
       this.epoch++;
     }
+  }
+
+  /** The error for a record whose size, or the heap it makes, is beyond MAX_BYTES. */
+  private tooBig(size: number): RecordError {
+    const n = `allocation record ${this.index}`;
+    if (size > MAX_BYTES) return new RecordError(`${n} has a size of ${BigInt(size)} bytes, beyond 2^53 (a damaged size field)`);
+    return new RecordError(`${n} of ${size} bytes would take the heap beyond 2^53 bytes (a damaged size field)`);
+  }
+
+  /** Index of the allocation record at which the temporary allocations' total would pass 2^53 bytes (-1: never). */
+  get temporaryOverflow(): number {
+    return this.temp === undefined ? -1 : this.temp.overflowAt;
   }
 
   /** Builds the snapshots from the state after the last record. */

@@ -7,6 +7,9 @@
  */
 import { GroupTally } from './group-tally.js';
 
+/** Bytes the temporary allocations may add up to (see MAX_BYTES in snapshot-builder.ts). */
+const MAX_TOTAL = Number.MAX_SAFE_INTEGER;
+
 class Window {
   addr: Float64Array;
   size: Float64Array;
@@ -32,9 +35,11 @@ class Window {
 
   /** Grows the ring (entries stay newest-first from index 0). */
   grow(): void {
-    const cap = Math.min(this.max, this.capacity * 2);
+    // The old capacity, read once: `capacity` follows `addr`, which is replaced first.
+    const old = this.capacity;
+    const cap = Math.min(this.max, old * 2);
     const take = <T extends Float64Array | Int32Array>(a: T, n: T): T => {
-      for (let k = 0; k < this.len; k++) n[k] = a[(this.head + k) % this.capacity]!;
+      for (let k = 0; k < this.len; k++) n[k] = a[(this.head + k) % old]!;
       return n;
     };
     this.addr = take(this.addr, new Float64Array(cap));
@@ -48,6 +53,12 @@ class Window {
 export class TemporaryTracker {
   readonly tally = new GroupTally(1024);
   private readonly windows = new Map<number, Window>();
+  private total = 0;
+  /**
+   * The allocation record at which the total would have passed 2^53 bytes (damaged sizes), or
+   * -1. From there on nothing more is counted: the tally stays exact.
+   */
+  overflowAt = -1;
 
   /** `windowSize` = threshold + 1. */
   constructor(private readonly windowSize: number) {}
@@ -68,15 +79,22 @@ export class TemporaryTracker {
     if (w.len < cap) w.len++;
   }
 
-  free(tid: number, address: number, size: number, ranged: boolean): void {
+  /** A deallocation (record `record`) on thread `tid`. */
+  free(tid: number, address: number, size: number, ranged: boolean, record: number): void {
     const w = this.windows.get(tid);
-    if (w === undefined) return;
+    if (w === undefined || this.overflowAt >= 0) return;
     const cap = w.capacity;
     for (let k = 0; k < w.len; k++) {
       let j = w.head + k;
       if (j >= cap) j -= cap;
       if (w.addr[j] === address && (!ranged || w.size[j] === size)) {
-        this.tally.add(w.group[j]!, 0, w.size[j]!, 1, w.seq[j]!);
+        const bytes = w.size[j]!;
+        if (bytes > MAX_TOTAL - this.total) {
+          this.overflowAt = record;
+          return;
+        }
+        this.total += bytes;
+        this.tally.add(w.group[j]!, 0, bytes, 1, w.seq[j]!);
         return;
       }
     }

@@ -1,7 +1,8 @@
 // Bundles the compiled client (dist/client/src/main.js) into dist/memtree.cjs: start-up time is
 // most of what a user waits for before the first screen, and one CommonJS file starts ~45 ms
 // sooner than ~80 ES modules (~20 ms sooner than one ES module: no ESM facades for builtins).
-// neo-blessed, better-sqlite3 and pino stay outside: they load files of their own at run time.
+// neo-blessed, better-sqlite3 and pino stay outside: they load files of their own at run time;
+// so does pino-pretty, loaded only by `memtree daemon logs`.
 import { build } from 'esbuild';
 
 await build({
@@ -12,7 +13,7 @@ await build({
   format: 'cjs',
   target: 'node20',
   logLevel: 'warning',
-  external: ['neo-blessed', 'better-sqlite3', 'pino'],
+  external: ['neo-blessed', 'better-sqlite3', 'pino', 'pino-pretty'],
   // The sources are ES modules; in one CommonJS file import.meta becomes the file's own.
   define: { 'import.meta.dirname': '__dirname', 'import.meta.url': '__memtreeUrl' },
   banner: { js: "const __memtreeUrl = require('node:url').pathToFileURL(__filename).href;" },

@@ -1,22 +1,23 @@
 /**
  * `memtree daemon status | stop | logs`.
  */
-import * as fs from 'node:fs';
 import { DaemonShutdownRequest, DaemonStatusRequest } from '../../../protocol/src/daemon.js';
 import { memtreePaths } from '../../../protocol/src/node/paths.js';
 import { formatHelp, parseArgs, UsageError, type OptionSpec } from '../cli/args.js';
 import { connectDaemon, DaemonUnavailableError } from '../daemon/connect.js';
 import { formatDuration } from '../format/duration.js';
 import { DAEMON_SPECS, daemonLocation, reportError, whileConnected, type CommandIO } from './common.js';
+import { showLogs } from './daemon-logs.js';
 
 const SPECS: readonly OptionSpec[] = [
   { long: 'help', short: 'h', type: 'flag', help: 'show this help message and exit' },
   ...DAEMON_SPECS,
   { long: 'lines', short: 'n', type: 'int', metavar: 'N', help: 'logs: how many lines (default 50)' },
-  { long: 'json', type: 'flag', help: 'status: print JSON' },
+  { long: 'follow', short: 'f', type: 'flag', help: 'logs: keep printing lines as they are written' },
+  { long: 'json', type: 'flag', help: 'status, logs: print JSON' },
 ];
 
-const USAGE = 'usage: memtree daemon [-h] {status [--json] | stop | logs [-n N]} [--socket PATH] [--state-dir DIR]';
+const USAGE = 'usage: memtree daemon [-h] {status [--json] | stop | logs [-n N] [-f] [--json]} [--socket PATH] [--state-dir DIR]';
 
 export async function daemonCommand(argv: readonly string[], io: CommandIO): Promise<number> {
   let sub: string;
@@ -31,6 +32,9 @@ export async function daemonCommand(argv: readonly string[], io: CommandIO): Pro
       return 0;
     }
     if (!['status', 'stop', 'logs'].includes(sub) || parsed.positionals.length !== 1) throw new UsageError('expected status, stop or logs');
+    const lines = o.get('lines');
+    if (lines !== undefined && (sub !== 'logs' || (lines as number) < 1)) throw new UsageError('argument -n/--lines: logs only, and N must be at least 1');
+    if (o.get('follow') === true && sub !== 'logs') throw new UsageError('argument -f/--follow: logs only');
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     io.stderr.write(`${USAGE}\nmemtree daemon: error: ${err.message}\n`);
@@ -39,14 +43,8 @@ export async function daemonCommand(argv: readonly string[], io: CommandIO): Pro
   const where = daemonLocation(o);
   if (sub === 'logs') {
     const file = memtreePaths(where, io.env).logFile;
-    if (!fs.existsSync(file)) {
-      io.stderr.write(`memtree: no log yet at ${file}\n`);
-      return 1;
-    }
-    const n = (o.get('lines') as number | undefined) ?? 50;
-    const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
-    io.stdout.write(`${lines.slice(-n).join('\n')}\n`);
-    return 0;
+    const lines = (o.get('lines') as number | undefined) ?? 50;
+    return showLogs({ file, lines, json: o.get('json') === true, follow: o.get('follow') === true }, io);
   }
   try {
     const client = await connectDaemon({ ...where, spawn: false, env: io.env });

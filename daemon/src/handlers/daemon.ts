@@ -22,7 +22,7 @@ export function initialize(ctx: ConnectionContext, params: unknown): InitializeR
       daemonProtocolVersion: mine,
     });
   }
-  ctx.log.info({ clientVersion: p.clientVersion, protocolVersion: version }, 'client initialized');
+  ctx.log.debug({ clientVersion: p.clientVersion, protocolVersion: version }, 'client initialized');
   return {
     protocolVersion: mine,
     daemonVersion: ctx.daemon.version,

@@ -10,14 +10,13 @@ import { stacksCapture } from '../helpers/capture-writer.js';
 import { truncateToWidth } from '../../client/src/tui/wcwidth.js';
 import { layout } from '../../client/src/tui/layout.js';
 import { DaemonInstance } from '../helpers/daemon-instance.js';
-import { CAPTURES, MEMTREE_BIN, SCENARIOS, SCREENS, tempDir } from '../helpers/paths.js';
+import { CAPTURES, MEMTREE_BIN, SCENARIOS, tempDir } from '../helpers/paths.js';
 import { KEY } from '../helpers/keys.js';
 import { PtySession } from '../helpers/pty-session.js';
+import { memrayRows, treeRows } from '../helpers/screen-rows.js';
 
 const COLS = 160;
 const ROWS = 48;
-/** memray's and our tree pane: the columns left of the detail panel (40 % of the width). */
-const TREE_WIDTH = layout(COLS, ROWS).tree.width;
 
 let daemon: DaemonInstance;
 beforeAll(async () => {
@@ -26,21 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await daemon.stop();
 });
-
-/** The tree rows of a screen: the text left of the detail panel, from `first` to the first blank row. */
-function treeRows(lines: readonly string[], first: number, width = TREE_WIDTH, height = Infinity): string[] {
-  const out: string[] = [];
-  for (const line of lines.slice(first, first + height)) {
-    const row = truncateToWidth(line, width).trimEnd();
-    if (row === '') break;
-    out.push(row);
-  }
-  return out;
-}
-
-function memrayRows(file: string): string[] {
-  return treeRows(fs.readFileSync(path.join(SCREENS, file), 'utf8').split('\n'), 0);
-}
 
 const STEPS: [name: string, key: string][] = [
   ['01-down', KEY.down],

@@ -21,7 +21,8 @@ export class PtySession {
     this.term.loadAddon(new unicode11.Unicode11Addon());
     this.term.unicode.activeVersion = '11';
     this.proc = pty.spawn(file, args, {
-      name: 'xterm-256color',
+      // node-pty sets TERM to this name, whatever the environment says.
+      name: opts.env?.TERM ?? 'xterm-256color',
       cols: opts.cols,
       rows: opts.rows,
       cwd: opts.cwd,

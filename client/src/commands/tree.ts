@@ -86,10 +86,16 @@ export async function treeCommand(argv: readonly string[], io: CommandIO): Promi
   }
   try {
     if (!opts.json && !opts.print && io.stdout.isTTY === true && io.stdin?.isTTY === true) {
-      // memray checks the path before anything else; so do we, before taking over the screen.
-      if (!fs.statSync(opts.capture, { throwIfNoEntry: false })?.isFile()) throw new NoSuchFileError(opts.capture);
-      const { interactiveTree } = await import('../tui/interactive.js');
-      return await interactiveTree(opts, io);
+      // A terminal that cannot address the cursor (dumb) gets the printed tree.
+      const { checkTerminal } = await import('../tui/terminal.js');
+      const terminal = checkTerminal(io.env);
+      if (terminal.ok) {
+        // memray checks the path before anything else; so do we, before taking over the screen.
+        if (!fs.statSync(opts.capture, { throwIfNoEntry: false })?.isFile()) throw new NoSuchFileError(opts.capture);
+        const { interactiveTree } = await import('../tui/interactive.js');
+        return await interactiveTree(opts, io, terminal.profile);
+      }
+      io.stderr.write(`memtree: ${terminal.reason}: printing the tree instead of the interactive view\n`);
     }
     const { doc, searchPath, warnings } = opts.noDaemon ? await localTree(opts) : await daemonTree(opts, io);
     for (const w of warnings) io.stderr.write(`memtree: warning: ${opts.capture}: ${w}\n`);

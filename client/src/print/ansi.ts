@@ -7,7 +7,8 @@
 export function useColor(isTTY: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
-  return isTTY;
+  // A dumb terminal shows escape sequences as text.
+  return isTTY && env.TERM !== 'dumb';
 }
 
 /** '#rrggbb' → [r, g, b]. */

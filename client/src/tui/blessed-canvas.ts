@@ -10,20 +10,17 @@
  * - 24-bit colour: its attributes hold 256-colour indexes only. In truecolor mode the
  *   foreground is written as an SGR sequence around the character itself, with the cell's
  *   attribute foreground left at "default" so nothing leaks into the next cell.
+ * With 8 or 16 colours the styles' colours become ANSI colours by hue (palette.ts nearestAnsi),
+ * and a cell with a background always gets a foreground that differs from it; without colours
+ * (NO_COLOR, vt100) a background becomes reverse video.
  */
 import type blessed from 'neo-blessed';
 import { FG_OFF, fgOn } from '../print/ansi.js';
 import type { Cell, Grid } from './cells.js';
-import { nearest256 } from './palette.js';
+import { contrastOn, nearest256, nearestAnsi } from './palette.js';
+import type { ColorMode } from './terminal.js';
 
-/** How colours are sent: exact 24-bit, or the nearest of the 256-colour palette. */
-export type ColorMode = 'truecolor' | '256';
-
-/** 'truecolor' when the terminal says so (COLORTERM), else '256'. */
-export function detectColorMode(env: NodeJS.ProcessEnv = process.env): ColorMode {
-  const c = (env.COLORTERM ?? '').toLowerCase();
-  return c === 'truecolor' || c === '24bit' ? 'truecolor' : '256';
-}
+export type { ColorMode } from './terminal.js';
 
 const DEFAULT_COLOR = 0x1ff;
 
@@ -36,19 +33,36 @@ interface Encoded {
   readonly prefix: string;
 }
 
-const encodedStyles = [new WeakMap<Cell['style'], Encoded>(), new WeakMap<Cell['style'], Encoded>()];
+const encodedStyles = new Map<ColorMode, WeakMap<Cell['style'], Encoded>>();
+
+const INVERSE = 8;
+
+/** The attribute colours of a style with 8 or 16 colours. */
+function ansiColors(s: Cell['style'], depth: 8 | 16): { fg: number; bg: number } {
+  const fg = s.fg === undefined ? undefined : nearestAnsi(s.fg, depth, 'fg');
+  if (s.bg === undefined) return { fg: fg ?? DEFAULT_COLOR, bg: DEFAULT_COLOR };
+  const bg = nearestAnsi(s.bg, depth, 'bg')!;
+  // The default foreground may be the background's colour (a light theme's black on black).
+  return { fg: fg === undefined || fg === bg || fg === 8 ? contrastOn(bg) : fg, bg };
+}
 
 function encodeStyle(s: Cell['style'], mode: ColorMode): Encoded {
-  const cache = encodedStyles[mode === 'truecolor' ? 1 : 0]!;
+  let cache = encodedStyles.get(mode);
+  if (cache === undefined) encodedStyles.set(mode, (cache = new WeakMap()));
   let e = cache.get(s);
   if (e === undefined) {
-    const flags = (s.bold ? 1 : 0) | (s.underline ? 2 : 0);
-    const bg = s.bg === undefined ? DEFAULT_COLOR : nearest256(s.bg);
-    let fg = s.fg === undefined ? DEFAULT_COLOR : nearest256(s.fg);
+    let flags = (s.bold ? 1 : 0) | (s.underline ? 2 : 0);
+    let fg = DEFAULT_COLOR;
+    let bg = DEFAULT_COLOR;
     let prefix = '';
-    if (mode === 'truecolor' && s.fg !== undefined) {
-      fg = DEFAULT_COLOR;
-      prefix = fgOn(s.fg);
+    if (mode === 'none') {
+      if (s.bg !== undefined) flags |= INVERSE;
+    } else if (mode === '8' || mode === '16') {
+      ({ fg, bg } = ansiColors(s, mode === '8' ? 8 : 16));
+    } else {
+      bg = s.bg === undefined ? DEFAULT_COLOR : nearest256(s.bg);
+      if (mode === 'truecolor' && s.fg !== undefined) prefix = fgOn(s.fg);
+      else if (s.fg !== undefined) fg = nearest256(s.fg);
     }
     e = { attr: (flags << 18) | (fg << 9) | bg, prefix };
     cache.set(s, e);

@@ -12,6 +12,7 @@ import { connectDaemon } from '../daemon/connect.js';
 import type { CommandIO } from '../commands/common.js';
 import { localTree, openCapture } from '../commands/tree.js';
 import type { TreeOptions } from '../commands/tree-options.js';
+import type { TerminalProfile } from './terminal.js';
 
 /** Resolves after pending socket writes had a turn of the event loop. */
 function flushed(): Promise<void> {
@@ -19,18 +20,18 @@ function flushed(): Promise<void> {
 }
 
 /** The interactive view (a terminal on both ends): through memtreed, or in-process with --no-daemon. */
-export async function interactiveTree(opts: TreeOptions, io: CommandIO): Promise<number> {
+export async function interactiveTree(opts: TreeOptions, io: CommandIO, terminal: TerminalProfile): Promise<number> {
   const view: ViewOptions = { mode: opts.mode, biggestAllocs: opts.biggestAllocs, ...DEFAULT_FILTER };
   const title = path.basename(opts.capture);
-  const terminal = { cols: io.stdout.columns ?? 80, rows: io.stdout.rows ?? 24 };
+  const size = { cols: io.stdout.columns ?? 80, rows: io.stdout.rows ?? 24 };
   let warnings: readonly string[] = [];
   if (opts.noDaemon) {
     const [{ DocumentTreeSource }, { startTree }] = await Promise.all([import('../tui/tree-source.js'), import('../tui/tree-controller.js')]);
     const local = await localTree(opts);
     warnings = local.warnings;
-    const tree = startTree(new DocumentTreeSource(local.doc, { cwd: process.cwd(), searchPath: local.searchPath }), view, { terminal });
+    const tree = startTree(new DocumentTreeSource(local.doc, { cwd: process.cwd(), searchPath: local.searchPath }), view, { terminal: size });
     const { runTreeTui } = await import('../tui/tree-view.js');
-    await runTreeTui({ tree, title });
+    await runTreeTui({ tree, title, terminal });
   } else {
     // Talk to the daemon while the view's modules load: the first screen comes sooner.
     const client = await connectDaemon({ stateDir: opts.stateDir, socket: opts.socket, env: io.env });
@@ -52,7 +53,7 @@ export async function interactiveTree(opts: TreeOptions, io: CommandIO): Promise
       // open, before the view's modules load; the view attaches to the tree when it is up.
       const tree = Promise.all([open, modules]).then(([o, [{ DaemonTreeSource }, { startTree }]]) => {
         warnings = o.warnings;
-        return startTree(new DaemonTreeSource(client.conn, o.captureId, o.searchPath), view, { terminal });
+        return startTree(new DaemonTreeSource(client.conn, o.captureId, o.searchPath), view, { terminal: size });
       });
       tree.catch(() => {}); // reported by runTreeTui below
       // An indexed capture opens in milliseconds: wait that long so the tree's requests are on
@@ -63,6 +64,7 @@ export async function interactiveTree(opts: TreeOptions, io: CommandIO): Promise
       await runTreeTui({
         tree,
         title,
+        terminal,
         progress: (l) => {
           listeners.add(l);
           if (last !== undefined) l(last);

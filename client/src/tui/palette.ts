@@ -70,3 +70,38 @@ export function nearest256(hex: string): number {
   cache256.set(hex, idx);
   return idx;
 }
+
+/**
+ * The ANSI colour (0-7, or 8 = bright black in 16-colour mode) for a '#rrggbb', by hue. Terminal
+ * themes choose these eight so that each is readable on their own background, light or dark;
+ * the fixed 256-colour entries are not. Greys have no hue: as a foreground they stay the
+ * terminal's default (bright black, i.e. dim grey, with 16 colours), as a background blue.
+ * undefined means the default colour.
+ */
+export function nearestAnsi(hex: string, depth: 8 | 16, role: 'fg' | 'bg'): number | undefined {
+  const [r, g, b] = rgb(hex).map((v) => v / 255) as [number, number, number];
+  const max = Math.max(r, g, b);
+  const min = Math.min(r, g, b);
+  const sat = max === 0 ? 0 : (max - min) / max;
+  if (sat < 0.3 || max < 0.15) {
+    if (role === 'bg') return 4;
+    if (max < 0.15 && role === 'fg') return undefined;
+    return depth === 16 && max < 0.6 ? 8 : undefined;
+  }
+  let hue: number;
+  if (max === r) hue = (60 * ((g - b) / (max - min)) + 360) % 360;
+  else if (max === g) hue = 60 * ((b - r) / (max - min)) + 120;
+  else hue = 60 * ((r - g) / (max - min)) + 240;
+  // red, yellow (orange included), green, cyan, blue, magenta
+  if (hue < 20 || hue >= 330) return 1;
+  if (hue < 90) return 3;
+  if (hue < 160) return 2;
+  if (hue < 200) return 6;
+  if (hue < 270) return 4;
+  return 5;
+}
+
+/** A foreground for text on ANSI background `bg`: white on dark ones, black on yellow, cyan and white. */
+export function contrastOn(bg: number): number {
+  return bg === 3 || bg === 6 || bg === 7 ? 0 : 7;
+}

@@ -8,7 +8,8 @@
 import type blessed from 'neo-blessed';
 import * as widgets from './blessed-lite.js';
 import type { CaptureProgressParams } from '../../../protocol/src/capture.js';
-import { detectColorMode, paintGrid, type ColorMode } from './blessed-canvas.js';
+import { paintGrid } from './blessed-canvas.js';
+import { terminalProfile, type ColorMode, type TerminalProfile } from './terminal.js';
 import type { TreeController } from './tree-controller.js';
 import { TuiApp } from './tui-app.js';
 
@@ -28,9 +29,9 @@ export interface RunTreeTuiOptions {
   /** Defaults to process.stdin / process.stdout. */
   readonly input?: NodeJS.ReadableStream;
   readonly output?: NodeJS.WritableStream;
-  /** terminfo name (default: $TERM, else xterm-256color). */
-  readonly terminal?: string;
-  /** Default: truecolor when $COLORTERM says so, else 256 colours. */
+  /** The terminal, or a TERM name (default: $TERM; the built-in xterm-256color when that cannot run the view). */
+  readonly terminal?: TerminalProfile | string;
+  /** Default: the terminal's (terminal.ts colorModeOf). */
   readonly colorMode?: ColorMode;
   /**
    * ctrl+z. The default stops the process (SIGTSTP) when reading process.stdin and redraws
@@ -80,18 +81,18 @@ function suspendProcess(program: blessed.Program, redraw: () => void): void {
 export async function runTreeTui(opts: RunTreeTuiOptions): Promise<void> {
   const input = opts.input ?? process.stdin;
   const output = opts.output ?? process.stdout;
-  const mode = opts.colorMode ?? detectColorMode();
+  const profile = typeof opts.terminal === 'object' ? opts.terminal : terminalProfile(opts.terminal ?? process.env.TERM ?? '');
+  const mode = opts.colorMode ?? profile.colorMode;
   const screen = widgets.screen({
     input,
     output,
-    terminal: opts.terminal ?? process.env.TERM ?? 'xterm-256color',
     smartCSR: true,
     fullUnicode: false, // we lay out wide characters ourselves (blessed-canvas.ts)
     forceUnicode: true,
     autoPadding: false,
     warnings: false,
     resizeTimeout: 30,
-  });
+  }, profile);
   const cleanups: (() => void)[] = [];
   try {
     await new Promise<void>((resolve, reject) => {

@@ -5,7 +5,7 @@
  * found, -32602 invalid params, -32603 internal error) keep their usual meaning.
  */
 export namespace MemtreeErrorCodes {
-  /** The capture path does not exist or is not a regular file. */
+  /** The capture path does not exist, is a directory, is not a regular file or is not readable; the message is `No such file: X`, `Is a directory: X`, `Not a regular file: X` or `Permission denied: X` and `data.reason` its first words. */
   export const CaptureNotFound = -31001 as const;
   /** The file is not a readable memray capture; `data` is a CaptureErrorData. */
   export const CaptureInvalid = -31002 as const;
@@ -15,7 +15,7 @@ export namespace MemtreeErrorCodes {
   export const UnknownCapture = -31004 as const;
   /** No node has this id in the requested tree. */
   export const UnknownNode = -31005 as const;
-  /** The capture cannot give this snapshot (temporary allocations of an aggregated capture). */
+  /** The capture cannot give this snapshot (temporary allocations of an aggregated capture: `X is an aggregated capture (memray run --aggregate): it has no temporary allocations`). */
   export const ModeUnavailable = -31006 as const;
   /** The capture file changed since it was indexed; reopen it. */
   export const IndexStale = -31007 as const;

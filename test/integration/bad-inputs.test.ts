@@ -6,13 +6,14 @@
  * The same through memtreed as with --no-daemon; and memray 1.20 rejects exactly the files
  * memtree rejects (its recorded behaviour, vendored next to the expected trees).
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TreeDocument } from '../../protocol/src/tree-document.js';
 import { DaemonInstance } from '../helpers/daemon-instance.js';
 import { readExpected } from '../helpers/expected.js';
-import { CAPTURES, EXPECTED } from '../helpers/paths.js';
+import { CAPTURES, EXPECTED, tempDir } from '../helpers/paths.js';
 import { runMemtree, type CliResult } from '../helpers/run-cli.js';
 
 /** Files memtree rejects, and what the one-line error must say (besides the offset, required of all). */
@@ -137,10 +138,84 @@ describe.concurrent('bad inputs', () => {
     expect(r.stderr).toBe('No such file: nosuchfile\n');
   });
 
-  it('a directory is not a capture: "No such file", exit 1 (daemon or not)', async () => {
+  it('a directory: "Is a directory", exit 1 (daemon or not)', async () => {
     const r = await tree(CAPTURES);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`No such file: ${CAPTURES}\n`);
+    expect(r.stderr).toBe(`Is a directory: ${CAPTURES}\n`);
+  });
+
+  it('a FIFO and a device: "Not a regular file", exit 1, without opening them (daemon or not)', async () => {
+    const dir = tempDir();
+    try {
+      const fifo = path.join(dir, 'capture.fifo');
+      execFileSync('mkfifo', [fifo]);
+      for (const file of [fifo, '/dev/null']) {
+        const r = await tree('--json', file);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toBe(`Not a regular file: ${file}\n`);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(process.getuid?.() === 0)('an unreadable file: "Permission denied", exit 1 (daemon or not; skipped as root)', async () => {
+    const dir = tempDir();
+    try {
+      const file = path.join(dir, 'private.bin');
+      fs.copyFileSync(path.join(CAPTURES, 'simple.bin'), file);
+      fs.chmodSync(file, 0);
+      const r = await tree('--json', file);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`Permission denied: ${file}\n`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('/proc/self/mem (a pseudo-file of size 0 that fails to read): "not a memray capture", exit 1 (daemon or not)', async () => {
+    const r = await tree('--json', '/proc/self/mem');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^Failed to parse allocation records in \/proc\/self\/mem: not a memray capture: its first bytes cannot be read \(EIO\) \(at byte 0\)\n$/);
+  });
+
+  it('a 4 GiB sparse all-zero file: "not a memray capture" at once, exit 1 (daemon or not)', async () => {
+    const dir = tempDir();
+    try {
+      const file = path.join(dir, 'zeros.bin');
+      execFileSync('truncate', ['-s', '4G', file]); // sparse: no disk used
+      const r = await tree('--json', file);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(
+        `Failed to parse allocation records in ${file}: not a memray capture: it starts with zero bytes where the "memray" magic bytes should be (at byte 0)\n`,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a raw capture followed by 4 GiB of zero padding: the same tree as without it (daemon or not; the padding is not read)', async () => {
+    const dir = tempDir();
+    try {
+      const file = path.join(dir, 'padded.bin');
+      fs.copyFileSync(path.join(CAPTURES, 'simple_nocompress.bin'), file);
+      execFileSync('truncate', ['-s', '+4G', file]);
+      const [padded, plain] = await Promise.all([tree('--json', file), runMemtree(['tree', '--json', '--no-daemon', path.join(CAPTURES, 'simple_nocompress.bin')])]);
+      expect(padded.code).toBe(0);
+      expect(padded.stderr).toBe(plain.stderr);
+      expect((JSON.parse(padded.stdout) as TreeDocument).root).toEqual((JSON.parse(plain.stdout) as TreeDocument).root);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('temporary allocations of an aggregated capture: its own message, exit 1 (daemon or not)', async () => {
+    const file = path.join(CAPTURES, 'aggregated_threads.bin');
+    for (const mode of ['--temporary-allocations', '--temporary-allocation-threshold=3']) {
+      const r = await tree('--json', mode, file);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`${file} is an aggregated capture (memray run --aggregate): it has no temporary allocations\n`);
+    }
   });
 
   it('both temporary options: usage error, exit 2', async () => {

@@ -620,3 +620,48 @@ describe('RawFileSource and readableLimit', () => {
     }
   });
 });
+
+describe('readableLimit past long zero padding (sparse files: no disk used)', () => {
+  it('finds the end of the data under up to 4 GiB of padding, reading a few megabytes', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 << 20 }),
+        fc.array(fc.record({ at: fc.nat(), len: fc.integer({ min: 1, max: 900_000 }) }), { maxLength: 3 }),
+        fc.constantFrom(0, 1, 4096, 17 << 20, 100 << 20, 2 ** 32),
+        (dataLen, gaps, padding) => {
+          // Non-zero data with zero runs shorter than a megabyte inside, then the padding.
+          const bytes = new Uint8Array(dataLen).fill(7);
+          for (const g of gaps) bytes.fill(0, g.at % dataLen, Math.min(dataLen - 1, (g.at % dataLen) + g.len));
+          const path = tempFile(bytes);
+          try {
+            execFileSync('truncate', ['-s', String(dataLen + padding), path]);
+            const fd = openSync(path, 'r');
+            try {
+              expect(readableLimit(fd, dataLen + padding)).toBe(dataLen);
+            } finally {
+              closeSync(fd);
+            }
+          } finally {
+            rmSync(path, { force: true });
+          }
+        },
+      ),
+      { numRuns: 25, seed: 8 },
+    );
+  });
+
+  it('an all-zero 4 GiB file has no data', () => {
+    const path = tempFile(new Uint8Array(0));
+    try {
+      execFileSync('truncate', ['-s', '4G', path]);
+      const fd = openSync(path, 'r');
+      try {
+        expect(readableLimit(fd, 2 ** 32)).toBe(0);
+      } finally {
+        closeSync(fd);
+      }
+    } finally {
+      rmSync(path, { force: true });
+    }
+  });
+});

@@ -2,13 +2,12 @@
  * `memtree tree`: the tree of a capture as JSON, as text, or interactively; through memtreed
  * (started when needed) or, with --no-daemon, in this process.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CancellationToken } from 'vscode-jsonrpc/node';
 import { CaptureOpenRequest, CaptureProgressNotification, type CaptureOpenResult, type CaptureProgressParams } from '../../../protocol/src/capture.js';
 import type { TreeDocument } from '../../../protocol/src/tree-document.js';
 import { TreeExportRequest } from '../../../protocol/src/tree.js';
-import { NoSuchFileError } from '../../../daemon/src/capture/errors.js';
+import { checkCaptureFile } from '../../../daemon/src/capture/errors.js';
 import { UsageError } from '../cli/args.js';
 import { connectDaemon, type DaemonClient } from '../daemon/connect.js';
 import { progressBar } from '../daemon/progress-bar.js';
@@ -91,7 +90,7 @@ export async function treeCommand(argv: readonly string[], io: CommandIO): Promi
       const terminal = checkTerminal(io.env);
       if (terminal.ok) {
         // memray checks the path before anything else; so do we, before taking over the screen.
-        if (!fs.statSync(opts.capture, { throwIfNoEntry: false })?.isFile()) throw new NoSuchFileError(opts.capture);
+        checkCaptureFile(opts.capture);
         const { interactiveTree } = await import('../tui/interactive.js');
         return await interactiveTree(opts, io, terminal.profile);
       }

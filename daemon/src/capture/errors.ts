@@ -3,13 +3,31 @@
  * (`No such file: X`, `Failed to parse allocation records in X`) on one line, with the byte
  * offset where the problem was found.
  */
+import * as fs from 'node:fs';
 
-/** The path does not exist or is not a regular file. */
+/** Why a path cannot be read as a capture file (the message's first words). */
+export type FileProblem = 'No such file' | 'Is a directory' | 'Not a regular file' | 'Permission denied';
+
+/**
+ * The path cannot be read as a file: it does not exist, is a directory, is not a regular file
+ * (a FIFO, socket or device), or is not readable. Message: `<problem>: <path>`.
+ */
 export class NoSuchFileError extends Error {
-  constructor(readonly path: string) {
-    super(`No such file: ${path}`);
+  constructor(
+    readonly path: string,
+    readonly problem: FileProblem = 'No such file',
+  ) {
+    super(`${problem}: ${path}`);
     this.name = 'NoSuchFileError';
   }
+}
+
+/** The problem an errno code of stat / open / access means. */
+export function fileProblemOf(err: unknown): FileProblem {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EACCES' || code === 'EPERM') return 'Permission denied';
+  if (code === 'EISDIR') return 'Is a directory';
+  return 'No such file';
 }
 
 /** The file is not a readable memray capture (or not for the requested mode). */
@@ -27,4 +45,42 @@ export class CaptureError extends Error {
     super(`Failed to parse allocation records in ${path}: ${reason}${where}`);
     this.name = 'CaptureError';
   }
+}
+
+/**
+ * Checks that `path` names a readable regular file, without opening it (opening a FIFO would
+ * block). Throws NoSuchFileError naming the problem, with the path as `shownAs`.
+ */
+export function checkCaptureFile(path: string, shownAs = path): fs.Stats {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(path);
+  } catch (err) {
+    throw new NoSuchFileError(shownAs, fileProblemOf(err));
+  }
+  if (st.isDirectory()) throw new NoSuchFileError(shownAs, 'Is a directory');
+  if (!st.isFile()) throw new NoSuchFileError(shownAs, 'Not a regular file');
+  try {
+    fs.accessSync(path, fs.constants.R_OK);
+  } catch (err) {
+    throw new NoSuchFileError(shownAs, fileProblemOf(err));
+  }
+  return st;
+}
+
+/** Temporary allocations asked of an aggregated capture, which has none (its own message, not a parse failure). */
+export class AggregatedTemporaryError extends CaptureError {
+  constructor(path: string) {
+    super(path, AGGREGATED_HAS_NO_TEMPORARY);
+    this.message = aggregatedTemporaryMessage(path);
+    this.name = 'AggregatedTemporaryError';
+  }
+}
+
+/** memray's reason for refusing the temporary mode of an aggregated capture. */
+export const AGGREGATED_HAS_NO_TEMPORARY = "Can't find temporary allocations using a pre-aggregated capture file.";
+
+/** What users read when they ask an aggregated capture for temporary allocations. */
+export function aggregatedTemporaryMessage(path: string): string {
+  return `${path} is an aggregated capture (memray run --aggregate): it has no temporary allocations`;
 }

@@ -6,9 +6,10 @@
 import * as fs from 'node:fs';
 import { readAggregatedRecords } from './aggregated-records.js';
 import { CaptureState } from './capture-state.js';
-import { CaptureError, NoSuchFileError } from './errors.js';
+import { AggregatedTemporaryError, CaptureError, checkCaptureFile, fileProblemOf, NoSuchFileError } from './errors.js';
 import { FILE_FORMAT_AGGREGATED, FILE_FORMAT_ALL, hasMagic, parseHeader, type CaptureHeader } from './header.js';
 import { isLz4Frame, Lz4FrameSource, RawFileSource, readableLimit, type ByteSource } from './lz4.js';
+export { checkCaptureFile } from './errors.js';
 import { readAllocationRecords, type ProgressFn, type ReadOutcome } from './records.js';
 import { Cursor, NeedMore, StreamBuffer } from './stream-buffer.js';
 import { aggregatedSnapshot } from '../snapshot/aggregated-snapshot.js';
@@ -47,11 +48,33 @@ export interface LoadOptions {
   readonly onProgress?: ProgressFn;
 }
 
-/** Opens the file behind `path` as a byte source, deciding raw vs LZ4 from its first bytes. */
+/** The first bytes of the file; pseudo-files (/proc) may have more than their size of 0 says, or fail. */
+function firstBytes(path: string, fd: number): Uint8Array {
+  const first = Buffer.alloc(16);
+  let n: number;
+  try {
+    n = fs.readSync(fd, first, 0, first.length, 0);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new CaptureError(path, `not a memray capture: its first bytes cannot be read (${code})`, 0);
+  }
+  return first.subarray(0, n);
+}
+
+/**
+ * Opens the file behind `path` as a byte source, deciding raw vs LZ4 from its first bytes.
+ * Anything else is refused here, before the end of the file is looked at: a zero-filled or
+ * foreign file (even a huge sparse one) is answered at once.
+ */
 function openSource(path: string, fd: number, size: number): { source: ByteSource; compressed: boolean } {
-  const first = Buffer.alloc(4);
-  const n = size >= 4 ? fs.readSync(fd, first, 0, 4, 0) : 0;
-  if (n === 4 && isLz4Frame(first)) return { source: new Lz4FrameSource(fd, size), compressed: true };
+  const first = firstBytes(path, fd);
+  if (isLz4Frame(first)) return { source: new Lz4FrameSource(fd, size), compressed: true };
+  if (!hasMagic(first)) {
+    let what = 'it does not start with the "memray" magic bytes';
+    if (first.length === 0) what = size === 0 ? 'the file is empty' : 'its first bytes cannot be read';
+    else if (first.every((b) => b === 0)) what = 'it starts with zero bytes where the "memray" magic bytes should be';
+    throw new CaptureError(path, `not a memray capture: ${what}`, 0);
+  }
   return { source: new RawFileSource(fd, readableLimit(fd, size)), compressed: false };
 }
 
@@ -138,20 +161,17 @@ export interface OpenCapture {
 
 /** Opens `path` and reads its header. Throws NoSuchFileError / CaptureError. */
 export function openCapture(path: string): OpenCapture {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(path);
-  } catch {
-    throw new NoSuchFileError(path);
-  }
-  if (!st.isFile()) throw new NoSuchFileError(path);
+  checkCaptureFile(path);
   let fd: number;
   try {
     fd = fs.openSync(path, 'r');
   } catch (err) {
-    throw new CaptureError(path, `Could not open file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new NoSuchFileError(path, fileProblemOf(err));
   }
   try {
+    // The size of what was opened (the path may have been replaced since it was checked).
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new NoSuchFileError(path, st.isDirectory() ? 'Is a directory' : 'Not a regular file');
     const { source, compressed } = openSource(path, fd, st.size);
     const buffer = new StreamBuffer(source);
     const header = readHeader(path, buffer);
@@ -163,8 +183,6 @@ export function openCapture(path: string): OpenCapture {
   }
 }
 
-/** memray's reason for refusing the temporary mode of an aggregated capture. */
-export const AGGREGATED_HAS_NO_TEMPORARY = "Can't find temporary allocations using a pre-aggregated capture file.";
 
 /** Reads `path` completely and returns its snapshots. Throws CaptureError / NoSuchFileError. */
 export function loadCapture(path: string, opts: LoadOptions = {}): LoadedCapture {
@@ -184,7 +202,7 @@ export function readCapture(open: OpenCapture, opts: LoadOptions = {}): LoadedCa
 
   if (header.fileFormat === FILE_FORMAT_AGGREGATED) {
     if (opts.temporaryThreshold !== undefined && opts.temporaryThreshold >= 0) {
-      throw new CaptureError(path, AGGREGATED_HAS_NO_TEMPORARY);
+      throw new AggregatedTemporaryError(path);
     }
     const { outcome, allocations } = readAggregatedRecords(sb, header, state, opts.onProgress);
     if (outcome.end === 'error' && allocations.length === 0) {

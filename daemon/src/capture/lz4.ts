@@ -352,18 +352,66 @@ export class RawFileSource implements ByteSource {
   }
 }
 
+/** Zero bytes scanned backwards exactly before the search for the end of the data switches to probing. */
+const EXACT_SCAN = 16 << 20;
+/** Probe size of that search: a zero run this long is taken to be padding up to the end of the file. */
+const PROBE = 1 << 20;
+
 /**
  * 1 + the offset of the last non-zero byte of the file, or 0 if it is empty or all zeros.
  * memray's raw sink grows files in zero-filled pages, so captures end in padding that must not
- * be parsed as records (capture-format.md §2.3). Scans backwards in 64 KiB blocks.
+ * be parsed as records (capture-format.md §2.3).
+ *
+ * The last 16 MiB are scanned backwards exactly (memray's padding is a few pages). Longer
+ * padding (a file grown or copied with gigabytes of zeros, often sparse) is found by probing
+ * instead of reading it all: 1 MiB blocks at doubling distances from the end until one holds
+ * data, then bisection between it and the nearest all-zero block, then an exact scan of the
+ * last block. A run of 1 MiB of zeros never occurs inside record data, so the first all-zero
+ * probe block marks padding to the end of the file.
  */
 export function readableLimit(fd: number, fileSize: number): number {
-  const buf = new Uint8Array(1 << 16);
-  const words = new Int32Array(buf.buffer);
-  for (let end = fileSize; end > 0; ) {
-    const start = Math.max(0, end - buf.length);
-    const n = readSync(fd, buf, 0, end - start, start);
-    if (n !== end - start) throw new CaptureDataError(`capture file ends early at byte ${start + n} (file truncated?)`, start + n);
+  const buf = new Uint8Array(PROBE);
+  const exactFrom = Math.max(0, fileSize - EXACT_SCAN);
+  const end = lastDataIn(fd, buf, exactFrom, fileSize);
+  if (end > 0 || exactFrom === 0) return end;
+  // [exactFrom, fileSize) is all zeros: find the block holding the last data below it.
+  let zeroFrom = exactFrom;
+  let lo = -1;
+  for (let dist = PROBE; lo < 0; dist *= 2) {
+    const at = Math.max(0, exactFrom - dist);
+    if (hasData(fd, buf, at, Math.min(at + PROBE, zeroFrom))) lo = at;
+    else if (at === 0) return 0;
+    else zeroFrom = at;
+  }
+  // Data in the block at lo, none from zeroFrom on: bisect down to one block.
+  let hi = zeroFrom;
+  while (hi - lo > PROBE) {
+    const mid = lo + Math.floor((hi - lo) / 2);
+    if (hasData(fd, buf, mid, Math.min(mid + PROBE, hi))) lo = mid;
+    else hi = mid;
+  }
+  return lastDataIn(fd, buf, lo, hi);
+}
+
+function readRange(fd: number, buf: Uint8Array, start: number, end: number): number {
+  const n = readSync(fd, buf, 0, end - start, start);
+  if (n !== end - start) throw new CaptureDataError(`capture file ends early at byte ${start + n} (file truncated?)`, start + n);
+  return n;
+}
+
+/** Whether [start, end) (at most buf.length bytes) holds a non-zero byte. */
+function hasData(fd: number, buf: Uint8Array, start: number, end: number): boolean {
+  const n = readRange(fd, buf, start, end);
+  for (let i = 0; i < n; i++) if (buf[i] !== 0) return true;
+  return false;
+}
+
+/** 1 + the offset of the last non-zero byte in [from, to), scanning backwards; 0 if none. */
+function lastDataIn(fd: number, buf: Uint8Array, from: number, to: number): number {
+  const words = new Int32Array(buf.buffer, 0, buf.length >> 2);
+  for (let end = to; end > from; ) {
+    const start = Math.max(from, end - buf.length);
+    const n = readRange(fd, buf, start, end);
     let i = n;
     while (i & 3) if (buf[--i] !== 0) return start + i + 1;
     // Skip zero words four bytes at a time: the padding of a crashed capture can be large.

@@ -9,8 +9,8 @@ import type { Logger } from 'pino';
 import { ResponseError } from 'vscode-jsonrpc';
 import { MemtreeErrorCodes, type CaptureErrorData } from '../../../protocol/src/errors.js';
 import type { CaptureInfo, SnapshotMode } from '../../../protocol/src/tree-document.js';
-import { CaptureError, NoSuchFileError } from '../capture/errors.js';
-import { AGGREGATED_HAS_NO_TEMPORARY } from '../capture/load.js';
+import { AGGREGATED_HAS_NO_TEMPORARY, aggregatedTemporaryMessage, CaptureError, NoSuchFileError, type FileProblem } from '../capture/errors.js';
+import { checkCaptureFile } from '../capture/load.js';
 import { SCHEMA_VERSION } from '../db/migrate.js';
 import { openReadable, removeDatabase, type ReadableDB } from '../db/open.js';
 import { captureIdOf, pathKey } from './fingerprint.js';
@@ -43,14 +43,17 @@ function indexName(absPath: string, captureId: string): string {
  * client gave it (`shownAs`), as memray's CLI does; the task itself only knows the absolute path.
  */
 function failureError(f: TaskFailure, shownAs = f.path): ResponseError<CaptureErrorData | undefined> {
-  if (f.kind === 'not-found') {
-    return new ResponseError(MemtreeErrorCodes.CaptureNotFound, new NoSuchFileError(shownAs!).message, { path: f.path!, reason: 'No such file' });
-  }
+  if (f.kind === 'not-found') return notFound(new NoSuchFileError(shownAs!, (f.reason as FileProblem | undefined) ?? 'No such file'));
   if (f.kind === 'capture') {
     const message = new CaptureError(shownAs!, f.reason!, f.offset, f.decompressed).message;
     return new ResponseError(MemtreeErrorCodes.CaptureInvalid, message, { path: f.path!, reason: f.reason!, offset: f.offset });
   }
   return new ResponseError(-32603, `internal error: ${f.message.split('\n')[0]}`, undefined);
+}
+
+/** CaptureNotFound for a path that is missing, a directory, not a regular file or not readable. */
+function notFound(e: NoSuchFileError): ResponseError<CaptureErrorData> {
+  return new ResponseError(MemtreeErrorCodes.CaptureNotFound, e.message, { path: e.path, reason: e.problem });
 }
 
 function check(outcome: TaskOutcome, shownAs?: string): number {
@@ -124,14 +127,11 @@ export class Captures {
     force = false,
   ): Promise<{ index: OpenIndex; indexed: boolean; indexMs: number }> {
     const abs = path.resolve(cwd, p);
-    let st: fs.Stats | undefined;
     try {
-      st = fs.statSync(abs);
-    } catch {
-      st = undefined;
-    }
-    if (st === undefined || !st.isFile()) {
-      throw new ResponseError(MemtreeErrorCodes.CaptureNotFound, `No such file: ${p}`, { path: p, reason: 'No such file' });
+      checkCaptureFile(abs, p);
+    } catch (err) {
+      if (err instanceof NoSuchFileError) throw notFound(err);
+      throw err;
     }
     const captureId = captureIdOf(abs);
     this.removeStale(abs, captureId);
@@ -180,7 +180,7 @@ export class Captures {
     if (mode.kind !== 'temporary') throw new ResponseError(-32603, `index of ${index.path} lacks mode ${key}`);
     if (index.info.fileFormat === 'aggregated') {
       const reason = AGGREGATED_HAS_NO_TEMPORARY;
-      throw new ResponseError(MemtreeErrorCodes.ModeUnavailable, new CaptureError(shownAs, reason).message, {
+      throw new ResponseError(MemtreeErrorCodes.ModeUnavailable, aggregatedTemporaryMessage(shownAs), {
         path: index.path,
         reason,
       });

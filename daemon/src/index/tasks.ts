@@ -54,7 +54,7 @@ export interface TaskFailure {
 export type TaskOutcome = { ok: true; indexMs: number } | { ok: false; failure: TaskFailure };
 
 function failure(err: unknown): TaskFailure {
-  if (err instanceof NoSuchFileError) return { kind: 'not-found', message: err.message, path: err.path };
+  if (err instanceof NoSuchFileError) return { kind: 'not-found', message: err.message, path: err.path, reason: err.problem };
   if (err instanceof CaptureError) {
     return { kind: 'capture', message: err.message, path: err.path, reason: err.reason, offset: err.offset, decompressed: err.decompressed };
   }

@@ -17,7 +17,8 @@ import { CaptureForgetRequest, CaptureListRequest, CaptureOpenRequest, CapturePr
 import { DaemonInitializeRequest, DaemonShutdownRequest, DaemonStatusRequest } from '../../protocol/src/daemon.js';
 import { MemtreeErrorCodes } from '../../protocol/src/errors.js';
 import { NodeDetailRequest } from '../../protocol/src/node.js';
-import { TreeExpandRequest, TreeExportRequest, TreeRootRequest } from '../../protocol/src/tree.js';
+import { CaptureThreadsRequest } from '../../protocol/src/threads.js';
+import { TreeExpandRequest, TreeExportRequest, TreeRootRequest, TreeSearchRequest } from '../../protocol/src/tree.js';
 import { LimitedSocketReader, LimitedSocketWriter } from './framing.js';
 import * as capture from './handlers/capture.js';
 import type { ConnectionContext, DaemonContext } from './handlers/context.js';
@@ -127,6 +128,8 @@ export function startServer(
     conn.onRequest(TreeExpandRequest.type, bind(TreeExpandRequest.method, tree.expand));
     conn.onRequest(TreeExportRequest.type, bind(TreeExportRequest.method, tree.exportTree));
     conn.onRequest(NodeDetailRequest.type, bind(NodeDetailRequest.method, tree.detail));
+    conn.onRequest(TreeSearchRequest.type, bind(TreeSearchRequest.method, tree.search));
+    conn.onRequest(CaptureThreadsRequest.type, bind(CaptureThreadsRequest.method, tree.threads));
 
     conn.onError(([err]) => connLog.warn({ err }, 'connection error'));
     conn.onClose(() => {

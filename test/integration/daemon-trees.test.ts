@@ -1,14 +1,17 @@
 /**
  * Through memtreed, `memtree tree --json` gives the same document as `--no-daemon` for every
  * fixture capture and mode (and therefore memray's trees), from a fresh index and again from
- * the reopened one; tree/expand pages agree with the exported tree under every filter.
+ * the reopened one; every view's tree/root and tree/expand pages equal tree/export of the same
+ * view; views are served from the index alone (the capture file gone).
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureOpenRequest } from '../../protocol/src/capture.js';
-import { displayedChildren } from '../../protocol/src/display.js';
 import type { SnapshotMode, TreeDocument, TreeDocumentNode } from '../../protocol/src/tree-document.js';
 import { TreeExpandRequest, TreeExportRequest, TreeRootRequest, type ViewNode, type ViewOptions } from '../../protocol/src/tree.js';
+import { stacksCapture, type StackRecord } from '../helpers/capture-writer.js';
 import { DaemonInstance } from '../helpers/daemon-instance.js';
 import { expectedTreeModes, modeFlags } from '../helpers/expected.js';
 import { localTreeOf } from '../helpers/local-tree.js';
@@ -71,39 +74,47 @@ describe('daemon answers equal --no-daemon answers', () => {
   }
 });
 
-describe('tree/expand agrees with the exported tree under every filter', () => {
+/** Views the page tests walk: record filters, inverted, threads (docs/views.md). */
+const VIEWS: Record<string, Partial<ViewOptions>> = {
+  plain: {},
+  'focus + hide': { focus: 'main|worker', hide: 'runpy' },
+  'show-from': { showFrom: '^main$|^worker$' },
+  ignore: { ignore: 'importlib' },
+  inverted: { inverted: true },
+  'thread 0x1, -b 5': { threads: ['0x1'], biggestAllocs: 5 },
+};
+
+describe('every view: tree/root and tree/expand pages equal tree/export of the same view', () => {
   for (const capture of ['imports', 'threads', 'simple']) {
     it(capture, async () => {
       const rpc = await daemon.connect();
       try {
         const open = await rpc.conn.sendRequest(CaptureOpenRequest.type, { path: path.join(CAPTURES, `${capture}.bin`) });
-        const doc: TreeDocument = await rpc.conn.sendRequest(TreeExportRequest.type, {
-          captureId: open.captureId,
-          mode: { kind: 'peak' },
-          biggestAllocs: 200,
-        });
-        for (const hideImportSystem of [false, true]) {
-          for (const hideUninteresting of [false, true]) {
-            const view: ViewOptions = { mode: { kind: 'peak' }, biggestAllocs: 200, hideImportSystem, hideUninteresting };
-            const filter = { hideImportSystem, hideUninteresting };
-            const kids = (n: TreeDocumentNode) => displayedChildren(n.children, (c) => c.children, filter);
-            const label = (n: TreeDocumentNode | ViewNode) => `${n.function}|${n.file}|${n.line}|${n.bytes}|${n.allocations}|${n.thread}`;
-            // Walk both trees side by side, paging the daemon's children 3 at a time.
-            const walk = async (docNode: TreeDocumentNode, id: number, count: number): Promise<void> => {
-              const want = kids(docNode);
-              expect(count).toBe(want.length);
-              const got: ViewNode[] = [];
-              for (let offset = 0; offset < want.length; offset += 3) {
-                const page = await rpc.conn.sendRequest(TreeExpandRequest.type, { captureId: open.captureId, view, nodeId: id, offset, limit: 3 });
-                expect(page.total).toBe(want.length);
-                got.push(...page.nodes);
-              }
-              expect(got.map(label)).toEqual(want.map(label));
-              for (let i = 0; i < got.length; i++) await walk(want[i]!, got[i]!.id, got[i]!.childCount);
-            };
-            const root = await rpc.conn.sendRequest(TreeRootRequest.type, { captureId: open.captureId, view });
-            expect(label(root.root)).toBe(label(doc.root));
-            await walk(doc.root, 0, root.root.childCount);
+        for (const [name, extra] of Object.entries(VIEWS)) {
+          for (const hideImportSystem of [false, true]) {
+            for (const hideUninteresting of [false, true]) {
+              const view: ViewOptions = { mode: { kind: 'peak' }, biggestAllocs: 200, hideImportSystem, hideUninteresting, ...extra };
+              const doc: TreeDocument = await rpc.conn.sendRequest(TreeExportRequest.type, { captureId: open.captureId, mode: view.mode, biggestAllocs: 0, view });
+              const label = (n: TreeDocumentNode | ViewNode) => `${n.function}|${n.file}|${n.line}|${n.bytes}|${n.allocations}|${n.thread}`;
+              const what = `${capture} ${name} i=${hideImportSystem} u=${hideUninteresting}`;
+              // Walk both trees side by side, paging the daemon's children 3 at a time.
+              const walk = async (docNode: TreeDocumentNode, id: number, count: number): Promise<void> => {
+                const want = docNode.children;
+                expect(count, what).toBe(want.length);
+                const got: ViewNode[] = [];
+                for (let offset = 0; offset < want.length; offset += 3) {
+                  const page = await rpc.conn.sendRequest(TreeExpandRequest.type, { captureId: open.captureId, view, nodeId: id, offset, limit: 3 });
+                  expect(page.total).toBe(want.length);
+                  got.push(...page.nodes);
+                }
+                expect(got.map(label), what).toEqual(want.map(label));
+                for (let i = 0; i < got.length; i++) await walk(want[i]!, got[i]!.id, got[i]!.childCount);
+              };
+              const root = await rpc.conn.sendRequest(TreeRootRequest.type, { captureId: open.captureId, view });
+              expect(label(root.root), what).toBe(label(doc.root));
+              expect(root.elided, what).toEqual(doc.elided);
+              await walk(doc.root, 0, root.root.childCount);
+            }
           }
         }
       } finally {
@@ -113,26 +124,39 @@ describe('tree/expand agrees with the exported tree under every filter', () => {
   }
 });
 
-describe('trees of more records than the index stores are built from the capture', () => {
-  it('threads.bin with 5 stored records per mode: -b 10, 200 and 1000000 still equal --no-daemon', async () => {
-    const small = await DaemonInstance.start({ env: { MEMTREE_TEST_STORED_RECORDS: '5' } });
-    const rpc = await small.connect();
+describe('views come from the index alone', () => {
+  it('a capture of 120,000 distinct stacks: every record indexed, views served with the capture file gone', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memtree-views-'));
+    const rpc = await daemon.connect();
     try {
-      const file = path.join(CAPTURES, 'threads.bin');
-      const open = await rpc.conn.sendRequest(CaptureOpenRequest.type, { path: file, modes: [{ kind: 'temporary', threshold: 1 }] });
-      for (const [mode, flags] of [
-        [{ kind: 'peak' }, []],
-        [{ kind: 'temporary', threshold: 1 }, ['--temporary-allocations']],
-      ] as const) {
-        for (const b of [3, 10, 200, 1000000]) {
-          const doc = await rpc.conn.sendRequest(TreeExportRequest.type, { captureId: open.captureId, mode, biggestAllocs: b });
-          const local = await localTreeOf(file, ['-b', String(b), ...flags]);
-          expect(doc, `${mode.kind} -b ${b}`).toEqual(local.doc);
-        }
+      const file = path.join(dir, 'many.bin');
+      const records: StackRecord[] = [];
+      for (let i = 0; i < 120_000; i++) {
+        records.push({ size: 1000 + (i % 977), tid: 1 + (i % 3), stack: [[`leaf${i % 5000}`, `mod${i % 7}.py`, 1 + i], ['mid', 'app.py', 2 + (i % 11)], ['main', 'app.py', 1]] });
       }
+      fs.writeFileSync(file, stacksCapture(records));
+      const views: [string, string[], Partial<ViewOptions>][] = [
+        ['all records', ['-b', '1000000'], { biggestAllocs: 1000000 }],
+        ['focus, inverted', ['-b', '300', '--focus', 'leaf1', '--inverted'], { biggestAllocs: 300, focus: 'leaf1', inverted: true }],
+        ['thread, hide', ['--thread', '0x2', '--hide', 'mid'], { threads: ['0x2'], hide: 'mid' }],
+      ];
+      const local = [];
+      for (const [, flags] of views) local.push((await localTreeOf(file, flags)).doc);
+      const open = await rpc.conn.sendRequest(CaptureOpenRequest.type, { path: file });
+      // Unreadable and gone: any read of the capture would fail.
+      fs.chmodSync(file, 0);
+      fs.renameSync(file, path.join(dir, 'moved.bin'));
+      for (const [k, [name, , extra]] of views.entries()) {
+        const view: ViewOptions = { mode: { kind: 'peak' }, biggestAllocs: 200, hideImportSystem: false, hideUninteresting: false, ...extra };
+        const doc = await rpc.conn.sendRequest(TreeExportRequest.type, { captureId: open.captureId, mode: view.mode, biggestAllocs: 0, view });
+        expect(doc, name).toEqual({ ...local[k]!, capture: { ...local[k]!.capture, path: doc.capture.path } });
+      }
+      const all = await rpc.conn.sendRequest(TreeRootRequest.type, { captureId: open.captureId, view: { mode: { kind: 'peak' }, biggestAllocs: 1000000, hideImportSystem: false, hideUninteresting: true } });
+      expect(all.elided.locations).toBe(0);
+      expect(all.root.bytes).toBe(records.reduce((s, r) => s + r.size, 0));
     } finally {
       rpc.close();
-      await small.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 300_000);
 });

@@ -14,6 +14,8 @@ export interface OptionSpec {
   /** Name of the value in usage text, e.g. 'N'. */
   readonly metavar?: string;
   readonly help: string;
+  /** A 'string' option that may be given several times; its values are in Parsed.repeated. */
+  readonly repeatable?: boolean;
 }
 
 export class UsageError extends Error {}
@@ -21,6 +23,8 @@ export class UsageError extends Error {}
 export interface Parsed {
   readonly options: Map<string, string | number | boolean>;
   readonly positionals: string[];
+  /** Every value of each repeatable option, in the order given. */
+  readonly repeated: Map<string, string[]>;
 }
 
 function optionLabel(spec: OptionSpec): string {
@@ -50,7 +54,9 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
   const byShort = new Map(specs.filter((s) => s.short !== undefined).map((s) => [s.short!, s]));
   const options = new Map<string, string | number | boolean>();
   const positionals: string[] = [];
+  const repeated = new Map<string, string[]>();
   const setValue = (spec: OptionSpec, raw: string): void => {
+    if (spec.repeatable === true) repeated.set(spec.long, [...(repeated.get(spec.long) ?? []), raw]);
     if (spec.type === 'int') options.set(spec.long, parseInteger(raw, spec));
     else {
       options.set(spec.long, raw);
@@ -94,7 +100,7 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
     }
     setValue(spec, inline);
   }
-  return { options, positionals };
+  return { options, positionals, repeated };
 }
 
 /** Usage lines for `specs`. */

@@ -1,7 +1,9 @@
 /**
  * Options of `memtree tree`, shared by the JSON, print and interactive paths.
  */
+import { compilePattern, PatternError } from '../../../protocol/src/pattern.js';
 import type { SnapshotMode } from '../../../protocol/src/tree-document.js';
+import type { RecordFilters } from '../../../protocol/src/tree.js';
 import { formatHelp, parseArgs, UsageError, type OptionSpec } from '../cli/args.js';
 import { DAEMON_SPECS, daemonLocation } from './common.js';
 
@@ -19,12 +21,22 @@ export const TREE_SPECS: readonly OptionSpec[] = [
   { long: 'json', type: 'flag', help: 'print the tree as one JSON document (docs/json-output.md)' },
   { long: 'print', type: 'flag', help: 'print the tree as text instead of opening the interactive view' },
   { long: 'max-depth', type: 'int', metavar: 'N', help: 'with --print: print at most N levels below the root' },
+  { long: 'thread', type: 'string', metavar: 'LABEL', repeatable: true, help: 'only records of this thread, labelled as the tree shows it ("0x1", "0x2 (worker)"); repeat for several' },
+  { long: 'focus', type: 'string', metavar: 'RE', help: 'only records with a frame matching RE (function or file name)' },
+  { long: 'ignore', type: 'string', metavar: 'RE', help: 'drop records with a frame matching RE' },
+  { long: 'show-from', type: 'string', metavar: 'RE', help: "start each stack at its outermost frame matching RE (drop records without one)" },
+  { long: 'hide', type: 'string', metavar: 'RE', help: 'remove frames matching RE from every stack' },
+  { long: 'inverted', type: 'flag', help: 'the callers view: allocating frames at the top, their callers below' },
+  { long: 'hide-import-system', type: 'flag', help: "hide import-system frames (memray's i)" },
+  { long: 'show-uninteresting', type: 'flag', help: "show runpy and import-system frames (memray's u; --json shows them always)" },
   { long: 'no-daemon', type: 'flag', help: 'read the capture in this process instead of through memtreed' },
   ...DAEMON_SPECS,
 ];
 
 export const TREE_USAGE =
   'usage: memtree tree [-h] [-b N] [--temporary-allocations | --temporary-allocation-threshold N | --leaks]\n' +
+  '                    [--thread LABEL]... [--focus RE] [--ignore RE] [--show-from RE] [--hide RE] [--inverted]\n' +
+  '                    [--hide-import-system] [--show-uninteresting]\n' +
   '                    [--json | --print [--max-depth N]] [--no-daemon] [--socket PATH] [--state-dir DIR] CAPTURE';
 
 export function treeHelp(): string {
@@ -39,6 +51,11 @@ export interface TreeOptions {
   readonly print: boolean;
   readonly maxDepth: number | undefined;
   readonly noDaemon: boolean;
+  /** Record filters, in the fixed order docs/views.md gives (whatever the order typed). */
+  readonly filters: RecordFilters;
+  readonly hideImportSystem: boolean;
+  /** Whether --show-uninteresting was given (the view and --print hide them by default). */
+  readonly showUninteresting: boolean;
   readonly socket: string | undefined;
   readonly stateDir: string | undefined;
   readonly help: boolean;
@@ -46,7 +63,7 @@ export interface TreeOptions {
 
 /** Parses `memtree tree` arguments; throws UsageError. */
 export function parseTreeOptions(argv: readonly string[]): TreeOptions {
-  const { options: o, positionals } = parseArgs(argv, TREE_SPECS);
+  const { options: o, positionals, repeated } = parseArgs(argv, TREE_SPECS);
   const help = o.get('help') === true;
   if (help) {
     return {
@@ -57,6 +74,9 @@ export function parseTreeOptions(argv: readonly string[]): TreeOptions {
       print: false,
       maxDepth: undefined,
       noDaemon: false,
+      filters: {},
+      hideImportSystem: false,
+      showUninteresting: false,
       socket: undefined,
       stateDir: undefined,
       help,
@@ -89,7 +109,33 @@ export function parseTreeOptions(argv: readonly string[]): TreeOptions {
     print: o.get('print') === true,
     maxDepth: o.get('max-depth') as number | undefined,
     noDaemon: o.get('no-daemon') === true,
+    filters: recordFilters(o, repeated.get('thread') ?? []),
+    hideImportSystem: o.get('hide-import-system') === true,
+    showUninteresting: o.get('show-uninteresting') === true,
     ...daemonLocation(o),
     help,
+  };
+}
+
+/** The record filter options, each expression checked here so a bad one is a usage error naming its position. */
+function recordFilters(o: ReadonlyMap<string, string | number | boolean>, threads: readonly string[]): RecordFilters {
+  const re = (option: string): string | undefined => {
+    const v = o.get(option) as string | undefined;
+    if (v === undefined) return undefined;
+    try {
+      compilePattern(option, v);
+    } catch (err) {
+      if (err instanceof PatternError) throw new UsageError(`argument --${option}: ${err.message}`);
+      throw err;
+    }
+    return v;
+  };
+  return {
+    ...(threads.length > 0 ? { threads: [...threads] } : {}),
+    focus: re('focus'),
+    ignore: re('ignore'),
+    showFrom: re('show-from'),
+    hide: re('hide'),
+    inverted: o.get('inverted') === true,
   };
 }

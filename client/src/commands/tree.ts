@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { CancellationToken } from 'vscode-jsonrpc/node';
 import { CaptureOpenRequest, CaptureProgressNotification, type CaptureOpenResult, type CaptureProgressParams } from '../../../protocol/src/capture.js';
 import type { TreeDocument } from '../../../protocol/src/tree-document.js';
-import { TreeExportRequest } from '../../../protocol/src/tree.js';
+import { TreeExportRequest, type ViewOptions } from '../../../protocol/src/tree.js';
 import { checkCaptureFile } from '../../../daemon/src/capture/errors.js';
 import { UsageError } from '../cli/args.js';
 import { connectDaemon, type DaemonClient } from '../daemon/connect.js';
@@ -22,15 +22,27 @@ interface TreeData {
   readonly warnings: readonly string[];
 }
 
+/**
+ * The view the options ask for. The document (--json, and what --print and the --no-daemon
+ * view display) shows every frame, the flags say which are uninteresting; only
+ * `--hide-import-system` removes frames from it. The interactive view and --print hide
+ * uninteresting frames unless --show-uninteresting.
+ */
+export function viewOf(opts: TreeOptions, forDocument: boolean): ViewOptions {
+  return {
+    ...opts.filters,
+    mode: opts.mode,
+    biggestAllocs: opts.biggestAllocs,
+    hideImportSystem: opts.hideImportSystem,
+    hideUninteresting: forDocument ? false : !opts.showUninteresting,
+  };
+}
+
 /** The tree document read in this process (--no-daemon). */
-export async function localTree(opts: TreeOptions): Promise<TreeData> {
+export async function localTree(opts: TreeOptions, view: ViewOptions = viewOf(opts, true)): Promise<TreeData> {
   // Loaded on demand: the daemon path does not need the reader.
-  const { loadCapture } = await import('../../../daemon/src/capture/load.js');
-  const { treeDocument } = await import('../../../daemon/src/tree/tree-document.js');
-  const threshold = opts.mode.kind === 'temporary' ? opts.mode.threshold : undefined;
-  const capture = loadCapture(opts.capture, { temporaryThreshold: threshold });
-  const doc = treeDocument(capture, path.resolve(opts.capture), opts.mode, opts.biggestAllocs);
-  return { doc, searchPath: capture.header.sysPath, warnings: capture.warnings };
+  const local = await import('../../../daemon/src/local.js');
+  return local.localTree(opts.capture, view);
 }
 
 /** Opens the capture in memtreed (indexing it if needed); `onProgress` sees the indexing progress. */
@@ -62,7 +74,12 @@ async function daemonTree(opts: TreeOptions, io: CommandIO): Promise<TreeData> {
       client,
       opts,
       io.env,
-      client.conn.sendRequest(TreeExportRequest.type, { captureId: open.captureId, mode: opts.mode, biggestAllocs: opts.biggestAllocs }),
+      client.conn.sendRequest(TreeExportRequest.type, {
+        captureId: open.captureId,
+        mode: opts.mode,
+        biggestAllocs: opts.biggestAllocs,
+        view: viewOf(opts, true),
+      }),
     );
     return { doc, searchPath: open.searchPath, warnings: open.warnings };
   } finally {
@@ -103,7 +120,8 @@ export async function treeCommand(argv: readonly string[], io: CommandIO): Promi
       return 0;
     }
     const color = useColor(io.stdout.isTTY === true, io.env);
-    const lines = printTree(doc, searchPath, { color, maxDepth: opts.maxDepth });
+    const { hideImportSystem, hideUninteresting } = viewOf(opts, false);
+    const lines = printTree(doc, searchPath, { color, maxDepth: opts.maxDepth, filter: { hideImportSystem, hideUninteresting } });
     io.stdout.write(`${lines.join('\n')}\n`);
     return 0;
   } catch (err) {

@@ -6,11 +6,10 @@
 import * as path from 'node:path';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import type { CaptureProgressParams } from '../../../protocol/src/capture.js';
-import { DEFAULT_FILTER } from '../../../protocol/src/display.js';
 import type { ViewOptions } from '../../../protocol/src/tree.js';
 import { connectDaemon } from '../daemon/connect.js';
 import type { CommandIO } from '../commands/common.js';
-import { localTree, openCapture } from '../commands/tree.js';
+import { localTree, openCapture, viewOf } from '../commands/tree.js';
 import type { TreeOptions } from '../commands/tree-options.js';
 import type { TerminalProfile } from './terminal.js';
 
@@ -21,7 +20,7 @@ function flushed(): Promise<void> {
 
 /** The interactive view (a terminal on both ends): through memtreed, or in-process with --no-daemon. */
 export async function interactiveTree(opts: TreeOptions, io: CommandIO, terminal: TerminalProfile): Promise<number> {
-  const view: ViewOptions = { mode: opts.mode, biggestAllocs: opts.biggestAllocs, ...DEFAULT_FILTER };
+  const view: ViewOptions = viewOf(opts, false);
   const title = path.basename(opts.capture);
   const size = { cols: io.stdout.columns ?? 80, rows: io.stdout.rows ?? 24 };
   let warnings: readonly string[] = [];

@@ -1,25 +1,44 @@
 /**
- * tree/root, tree/expand, tree/export, node/detail: each one or two indexed lookups once the
- * tree of (mode, -b) exists (built by a job on first use).
+ * tree/root, tree/expand, tree/export, tree/search, node/detail, capture/threads: reads of a
+ * view computed from the index's records (index/view-store.ts), built on first use and cached.
  */
 import { ResponseError } from 'vscode-jsonrpc';
 import type { NodeDetailResult } from '../../../protocol/src/node.js';
-import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
+import { MemtreeErrorCodes, type PatternErrorData } from '../../../protocol/src/errors.js';
+import type { CaptureThreadsResult } from '../../../protocol/src/threads.js';
 import type { TreeDocument } from '../../../protocol/src/tree-document.js';
-import type { ChainPage, TreeExpandResult, TreeRootResult } from '../../../protocol/src/tree.js';
+import type { ChainPage, TreeExpandResult, TreeRootResult, TreeSearchResult, ViewOptions } from '../../../protocol/src/tree.js';
 import type { CancelSignal } from '../index/jobs.js';
-import { childRows, documentTree, nodeRow, viewNode } from '../index/queries.js';
-import { filterIndex } from '../index/tree-store.js';
+import { cachedView, threadTotals, viewData } from '../index/view-store.js';
+import { modeKey } from '../index/write-index.js';
 import { sourceWindow } from '../source/read-source.js';
+import { compilePattern, PatternError } from '../../../protocol/src/pattern.js';
+import { documentView, treeSpec } from '../tree/view-spec.js';
 import { cancellable, progressSink } from './capture.js';
 import type { ConnectionContext } from './context.js';
-import { int, mode, obj, optInt, optStr, str, view } from './validate.js';
+import { bool, int, mode, obj, optInt, optStr, str, view } from './validate.js';
 
-async function treeFor(ctx: ConnectionContext, p: Record<string, unknown>, token?: CancelSignal) {
-  const v = view(p.view);
-  const index = ctx.daemon.captures.get(str(p, 'captureId'));
-  const tree = await cancellable(ctx.daemon.captures.tree(index, v.mode, v.biggestAllocs, progressSink(ctx), token));
-  return { v, index, tree, filter: filterIndex(v) };
+function patternError(err: unknown): unknown {
+  if (!(err instanceof PatternError)) return err;
+  const data: PatternErrorData = { field: err.field, pattern: err.pattern, position: err.position, reason: err.reason };
+  return new ResponseError(MemtreeErrorCodes.InvalidPattern, `${err.field}: ${err.message}`, data);
+}
+
+async function viewFor(ctx: ConnectionContext, captureId: string, v: ViewOptions, token?: CancelSignal) {
+  const index = ctx.daemon.captures.get(captureId);
+  await cancellable(ctx.daemon.captures.ensureMode(index, v.mode, progressSink(ctx), token));
+  let spec;
+  try {
+    spec = treeSpec(v, v.biggestAllocs);
+  } catch (err) {
+    throw patternError(err);
+  }
+  const cached = cachedView(index.db, modeKey(v.mode), spec);
+  return { v, index, cached, display: cached.tree.display(v) };
+}
+
+function treeFor(ctx: ConnectionContext, p: Record<string, unknown>, token?: CancelSignal) {
+  return viewFor(ctx, str(p, 'captureId'), view(p.view), token);
 }
 
 function unknownNode(id: number): ResponseError<void> {
@@ -27,29 +46,24 @@ function unknownNode(id: number): ResponseError<void> {
 }
 
 export async function root(ctx: ConnectionContext, params: unknown, token?: CancelSignal): Promise<TreeRootResult> {
-  const { index, tree, filter } = await treeFor(ctx, obj(params), token);
-  const r = nodeRow(index.db, tree.id, 0)!;
-  return { root: viewNode(r, filter), elided: tree.elided, peakMemory: index.info.peakMemory };
+  const { index, cached, display } = await treeFor(ctx, obj(params), token);
+  return { root: display.node(0), elided: cached.elided, peakMemory: index.info.peakMemory };
 }
 
 export async function expand(ctx: ConnectionContext, params: unknown, token?: CancelSignal): Promise<TreeExpandResult> {
   const p = obj(params);
-  const { index, tree, filter } = await treeFor(ctx, p, token);
+  const { display } = await treeFor(ctx, p, token);
   const nodeId = int(p, 'nodeId', 0);
   const offset = optInt(p, 'offset', 0, 0);
   const limit = optInt(p, 'limit', 200, 0, 10000);
-  const page = (id: number, from: number, total: number): TreeExpandResult => {
-    const rows = childRows(index.db, tree.id, filter, id, limit, from);
-    return { nodes: rows.map((r) => viewNode(r, filter)), total, offset: from };
-  };
-  const parent = nodeRow(index.db, tree.id, nodeId);
-  if (parent === undefined) throw unknownNode(nodeId);
-  const first = page(nodeId, offset, viewNode(parent, filter).childCount);
+  if (!display.displayed(nodeId)) throw unknownNode(nodeId);
+  const page = (id: number, from: number): TreeExpandResult => ({ nodes: display.children(id, from, limit), total: display.childCount[id]!, offset: from });
+  const first = page(nodeId, offset);
   if (p.firstChildChain !== true) return first;
   const chain: ChainPage[] = [];
   // Down the first displayed children to a leaf (bounded by memray's depth cap of ~400).
   for (let next = first.nodes[0]; next !== undefined && next.childCount > 0; ) {
-    const pg = page(next.id, 0, next.childCount);
+    const pg = page(next.id, 0);
     chain.push({ ...pg, nodeId: next.id });
     next = pg.nodes[0];
   }
@@ -58,20 +72,72 @@ export async function expand(ctx: ConnectionContext, params: unknown, token?: Ca
 
 export async function exportTree(ctx: ConnectionContext, params: unknown, token?: CancelSignal): Promise<TreeDocument> {
   const p = obj(params);
-  const m = mode(p.mode);
-  const biggest = int(p, 'biggestAllocs');
-  const index = ctx.daemon.captures.get(str(p, 'captureId'));
-  const tree = await cancellable(ctx.daemon.captures.tree(index, m, biggest, progressSink(ctx), token));
-  return { capture: index.info, mode: m, biggestAllocs: biggest, root: documentTree(index.db, tree.id), elided: tree.elided };
+  // Without a view (clients before 1.2): the whole tree of (mode, -b), nothing hidden.
+  const v: ViewOptions =
+    p.view === undefined ? { mode: mode(p.mode), biggestAllocs: int(p, 'biggestAllocs'), hideImportSystem: false, hideUninteresting: false } : view(p.view);
+  const { index, cached, display } = await viewFor(ctx, str(p, 'captureId'), v, token);
+  return {
+    capture: index.info,
+    mode: v.mode,
+    biggestAllocs: v.biggestAllocs,
+    root: display.document(),
+    elided: cached.elided,
+    view: documentView(v),
+  };
+}
+
+export async function search(ctx: ConnectionContext, params: unknown, token?: CancelSignal): Promise<TreeSearchResult> {
+  const p = obj(params);
+  const { cached, display } = await treeFor(ctx, p, token);
+  const query = p.query;
+  if (typeof query !== 'string') throw new ResponseError(-32602, 'query must be a string');
+  const offset = optInt(p, 'offset', 0, 0);
+  const limit = optInt(p, 'limit', 100, 0, 10000);
+  let test: (s: string) => boolean;
+  if (bool(p, 'regex', false)) {
+    let re: RegExp;
+    try {
+      re = compilePattern('query', query);
+    } catch (err) {
+      throw patternError(err);
+    }
+    test = (s) => re.test(s);
+  } else {
+    const q = query.toLowerCase();
+    test = (s) => s.toLowerCase().includes(q);
+  }
+  // Decided once per location, then a scan of the displayed nodes.
+  const tree = cached.tree;
+  const byLocation = new Map<number, boolean>();
+  const matches = (id: number): boolean => {
+    const loc = tree.location(id);
+    let m = byLocation.get(loc);
+    if (m === undefined) {
+      const f = tree.facts(id);
+      m = test(f.function) || test(f.file);
+      byLocation.set(loc, m);
+    }
+    return m;
+  };
+  const { ids, total } = display.search(matches, offset, limit);
+  return { matches: ids.map((id) => ({ node: display.node(id), path: display.pathTo(id) })), total, offset };
 }
 
 export async function detail(ctx: ConnectionContext, params: unknown, token?: CancelSignal): Promise<NodeDetailResult> {
   const p = obj(params);
-  const { index, tree, filter } = await treeFor(ctx, p, token);
+  const { index, display } = await treeFor(ctx, p, token);
   const nodeId = int(p, 'nodeId', 0);
   const context = optInt(p, 'context', 10, 0, 200);
-  const r = nodeRow(index.db, tree.id, nodeId);
-  if (r === undefined) throw unknownNode(nodeId);
-  const source = nodeId === 0 ? null : sourceWindow(r.file, r.line, context, optStr(p, 'cwd'), index.searchPath);
-  return { node: viewNode(r, filter), source };
+  if (!display.displayed(nodeId)) throw unknownNode(nodeId);
+  const node = display.node(nodeId);
+  const source = nodeId === 0 ? null : sourceWindow(node.file, node.line, context, optStr(p, 'cwd'), index.searchPath);
+  return { node, source };
+}
+
+export async function threads(ctx: ConnectionContext, params: unknown, token?: CancelSignal): Promise<CaptureThreadsResult> {
+  const p = obj(params);
+  const index = ctx.daemon.captures.get(str(p, 'captureId'));
+  const m = p.mode === undefined ? ({ kind: 'peak' } as const) : mode(p.mode);
+  await cancellable(ctx.daemon.captures.ensureMode(index, m, progressSink(ctx), token));
+  return { threads: threadTotals(viewData(index.db, modeKey(m))) };
 }

@@ -59,5 +59,27 @@ export function view(v: unknown): ViewOptions {
     biggestAllocs: int(o, 'biggestAllocs'),
     hideImportSystem: bool(o, 'hideImportSystem', DEFAULT_FILTER.hideImportSystem),
     hideUninteresting: bool(o, 'hideUninteresting', DEFAULT_FILTER.hideUninteresting),
+    threads: optStrings(o, 'threads'),
+    focus: optPattern(o, 'focus'),
+    ignore: optPattern(o, 'ignore'),
+    showFrom: optPattern(o, 'showFrom'),
+    hide: optPattern(o, 'hide'),
+    inverted: bool(o, 'inverted', false),
   };
+}
+
+/** An optional list of strings (thread labels). */
+export function optStrings(o: Record<string, unknown>, key: string): string[] | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw invalid(`${key} must be an array of strings`);
+  return v as string[];
+}
+
+/** An optional expression (compiled later, where a bad one becomes an InvalidPattern error). */
+function optPattern(o: Record<string, unknown>, key: string): string | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw invalid(`${key} must be a string`);
+  return v;
 }

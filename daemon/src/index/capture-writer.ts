@@ -1,66 +1,50 @@
 /**
- * Writing what one pass over a capture computed into its index: modes (records, stacks,
- * totals) and trees built from the in-memory snapshots. Native captures get their hybrid
- * stacks symbolized here, once, with the shared symbol cache.
+ * Writing what one pass over a capture computed into its index: each mode's records with the
+ * stacks they use. Native captures get their hybrid stacks symbolized here, once, with the
+ * shared symbol cache. Later passes (a temporary mode) continue the stored trie and locations.
  */
 import * as path from 'node:path';
 import type { LoadedCapture, Snapshot } from '../capture/load.js';
 import type { WritableDB } from '../db/open.js';
-import { nativeStackResolver } from '../native/hybrid-resolver.js';
-import { Symbolizer } from '../native/symbolizer.js';
-import { buildTree, classifiedResolution, pythonStackResolver, sizeOrder, type FrameStackResolver, type Resolution } from '../tree/build-tree.js';
+import { CaptureResolver } from '../tree/capture-views.js';
+import { FrameClassifier } from '../tree/frame-classifier.js';
+import { storedLocations, storedPaths } from './queries.js';
 import { SqliteSymbolCache } from './symbol-store.js';
-import { persistTree } from './tree-store.js';
-import { StackWriter, writeMode, type ModeKey } from './write-index.js';
+import { IndexWriteStatements, type ModeKey } from './write-index.js';
 
 /** One loaded capture being written into one index database (inside the caller's transaction). */
 export class CaptureIndexWriter {
-  private readonly stacks: StackWriter;
+  private readonly stmts: IndexWriteStatements;
   private readonly cache: SqliteSymbolCache | undefined;
-  private readonly symbolizer: Symbolizer | undefined;
-  private readonly chains: FrameStackResolver | undefined;
-  private readonly resolution: Resolution;
-  /** Size order of each snapshot, sorted once for its records and its trees. */
-  private readonly orders = new WeakMap<Snapshot, Int32Array>();
+  private readonly resolver: CaptureResolver;
+  /** Trie ids already in the database. */
+  private written: number;
 
-  constructor(
-    private readonly db: WritableDB,
-    capture: LoadedCapture,
-    indexFile: string,
-  ) {
-    this.stacks = new StackWriter(db, capture.state);
-    if (capture.header.nativeTraces) {
-      this.cache = new SqliteSymbolCache(path.dirname(indexFile));
-      this.symbolizer = new Symbolizer({ cache: this.cache });
-      this.chains = nativeStackResolver(capture, this.symbolizer);
-    }
-    // Tree frames numbered by the index's own location ids: stored trees refer to its rows.
-    const classifier = this.stacks.classifier;
-    this.resolution = this.chains === undefined ? pythonStackResolver(capture, classifier) : classifiedResolution(this.chains, classifier);
+  constructor(db: WritableDB, capture: LoadedCapture, indexFile: string) {
+    const stmts = new IndexWriteStatements(db);
+    this.stmts = stmts;
+    // Rows of an earlier pass are read completely before the first insert.
+    const existing = storedPaths(db);
+    const classifier = new FrameClassifier((f) =>
+      stmts.location.run(f.location, f.function, f.file, f.line, f.internal ? 1 : 0, f.importSystem ? 1 : 0, f.interesting ? 1 : 0),
+    );
+    for (const f of storedLocations(db)) if (f !== undefined) classifier.adopt(f);
+    if (capture.header.nativeTraces) this.cache = new SqliteSymbolCache(path.dirname(indexFile));
+    this.resolver = new CaptureResolver(capture, classifier, existing, { cache: this.cache });
+    this.written = existing.size;
   }
 
-  /** Stores a mode's records (its biggest, by rank) and totals. */
+  /** Stores a mode's records and totals, and the stacks they added. */
   mode(key: ModeKey, snap: Snapshot): void {
-    writeMode(this.db, this.stacks, key, snap, this.orderOf(snap), this.chains);
-  }
-
-  /** Builds the tree of (mode, biggest) from the snapshot in memory and stores it. */
-  tree(key: ModeKey, snap: Snapshot, biggest: number): void {
-    persistTree(this.db, key, biggest, buildTree(snap, biggest, this.resolution, this.orderOf(snap)));
-  }
-
-  private orderOf(snap: Snapshot): Int32Array {
-    let order = this.orders.get(snap);
-    if (order === undefined) {
-      order = sizeOrder(snap);
-      this.orders.set(snap, order);
-    }
-    return order;
+    this.stmts.writeMode(key, this.resolver.records(snap));
+    const trie = this.resolver.paths.trie();
+    this.stmts.appendPaths(trie, this.written);
+    this.written = trie.size;
   }
 
   /** Flushes newly resolved symbols to the shared cache. */
   close(): void {
-    this.symbolizer?.close();
+    this.resolver.close();
     this.cache?.close();
   }
 }

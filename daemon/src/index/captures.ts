@@ -15,7 +15,7 @@ import { SCHEMA_VERSION } from '../db/migrate.js';
 import { openReadable, removeDatabase, type ReadableDB } from '../db/open.js';
 import { captureIdOf, pathKey } from './fingerprint.js';
 import { Jobs, type CancelSignal } from './jobs.js';
-import { findTree, hasMode, metaValue } from './queries.js';
+import { hasMode, metaValue } from './queries.js';
 import type { TaskFailure, TaskOutcome, TaskProgress } from './tasks.js';
 import { modeKey } from './write-index.js';
 
@@ -193,19 +193,6 @@ export class Captures {
       ),
       shownAs,
     );
-  }
-
-  /** The tree id of (mode, biggest), building the tree on first use. */
-  async tree(index: OpenIndex, mode: SnapshotMode, biggest: number, progress: ProgressSink, token?: CancelSignal) {
-    await this.ensureMode(index, mode, progress, token);
-    const key = modeKey(mode);
-    let t = findTree(index.db, key, biggest);
-    if (t === undefined) {
-      check(await this.jobs.run({ kind: 'tree', captureId: index.captureId, indexFile: index.file, mode, biggest }, undefined, token));
-      t = findTree(index.db, key, biggest);
-      if (t === undefined) throw new ResponseError(-32603, `tree (${key}, ${biggest}) missing after building it`);
-    }
-    return t;
   }
 
   /**

@@ -1,51 +1,21 @@
 /**
- * Read queries on an index, with statements prepared once per connection.
+ * Read queries on an index, with statements prepared once per connection: the view data
+ * (stack trie, locations, a mode's records) and the capture facts.
  */
-import type { ElidedInfo, NodeFacts, TreeDocumentNode } from '../../../protocol/src/tree-document.js';
-import type { ViewNode } from '../../../protocol/src/tree.js';
 import type { ReadableDB } from '../db/open.js';
 import type { TreeFrame } from '../tree/frame-classifier.js';
-
-const NODE_COLUMNS = `n.id, n.bytes, n.allocations, n.thread, n.cc0, n.cc1, n.cc2, n.cc3,
-  coalesce(l.function, '<ROOT>') AS function, coalesce(l.file, '') AS file, coalesce(l.line, 0) AS line,
-  coalesce(l.interesting, 1) AS interesting, coalesce(l.import_system, 0) AS import_system`;
-
-export interface NodeRow {
-  id: number;
-  bytes: number;
-  allocations: number;
-  thread: string;
-  cc0: number;
-  cc1: number;
-  cc2: number;
-  cc3: number;
-  function: string;
-  file: string;
-  line: number;
-  interesting: number;
-  import_system: number;
-}
+import type { ModeRecords, PathTrie } from '../tree/view-data.js';
 
 function prepare(db: ReadableDB) {
-  const children = [0, 1, 2, 3].map((f) =>
-    // The column name comes from this fixed list, never from a request. Without statistics
-    // SQLite prefers scanning the whole tree by primary key; the (tree, dpN, id) index makes
-    // this a range scan of the children alone, whatever the tree's size.
-    db.prepare(
-      `SELECT ${NODE_COLUMNS} FROM nodes n INDEXED BY nodes_dp${f} LEFT JOIN locations l ON l.id = n.location
-       WHERE n.tree = ? AND n.dp${f} = ? AND n.dp${f} IS NOT NULL ORDER BY n.id LIMIT ? OFFSET ?`,
-    ),
-  );
   return {
-    children,
-    node: db.prepare(`SELECT ${NODE_COLUMNS}, n.parent FROM nodes n LEFT JOIN locations l ON l.id = n.location WHERE n.tree = ? AND n.id = ?`),
-    allNodes: db.prepare(`SELECT ${NODE_COLUMNS}, n.parent FROM nodes n LEFT JOIN locations l ON l.id = n.location WHERE n.tree = ? ORDER BY n.id`),
-    tree: db.prepare(
-      'SELECT t.id, t.elided_locations, t.elided_allocations, t.elided_bytes FROM trees t JOIN modes m ON m.id = t.mode WHERE m.mode = ? AND t.biggest = ?',
-    ),
-    mode: db.prepare('SELECT record_count FROM modes WHERE mode = ?'),
+    mode: db.prepare('SELECT id, record_count FROM modes WHERE mode = ?'),
     meta: db.prepare('SELECT value FROM meta WHERE key = ?'),
     locations: db.prepare('SELECT id, function, file, line, internal, import_system, interesting FROM locations').raw(),
+    locationCount: db.prepare('SELECT count(*) FROM locations').pluck(),
+    paths: db.prepare('SELECT first, parent, location FROM paths ORDER BY first').raw(),
+    pathCount: db.prepare('SELECT coalesce(max(first + length(location) / 4), 1) FROM paths').pluck(),
+    records: db.prepare('SELECT path, tid, bytes, count FROM records WHERE mode = ? ORDER BY chunk').raw(),
+    threads: db.prepare('SELECT tid, name FROM threads WHERE mode = ?').raw(),
   };
 }
 
@@ -61,23 +31,6 @@ function stmts(db: ReadableDB): Statements {
   return s;
 }
 
-function facts(r: NodeRow): NodeFacts {
-  return {
-    function: r.function,
-    file: r.file,
-    line: r.line,
-    bytes: r.bytes,
-    allocations: r.allocations,
-    thread: r.thread,
-    interesting: r.interesting === 1,
-    importSystem: r.import_system === 1,
-  };
-}
-
-export function viewNode(r: NodeRow, filter: number): ViewNode {
-  return { id: r.id, ...facts(r), childCount: [r.cc0, r.cc1, r.cc2, r.cc3][filter]! };
-}
-
 /** The index's locations as tree frames, by location id. Read completely: callers may write next. */
 export function storedLocations(db: ReadableDB): TreeFrame[] {
   const frames: TreeFrame[] = [];
@@ -87,6 +40,60 @@ export function storedLocations(db: ReadableDB): TreeFrame[] {
   return frames;
 }
 
+/** Number of stored locations and trie ids: they only grow (a later pass appends), so they tell whether a cached copy is current. */
+export function storedSizes(db: ReadableDB): { locations: number; paths: number } {
+  const s = stmts(db);
+  return { locations: s.locationCount.get() as number, paths: s.pathCount.get() as number };
+}
+
+/** Copies a blob into a fresh (aligned) typed array. */
+function int32s(b: Buffer): Int32Array {
+  const out = new Int32Array(b.byteLength / 4);
+  new Uint8Array(out.buffer).set(b);
+  return out;
+}
+
+function float64s(b: Buffer): Float64Array {
+  const out = new Float64Array(b.byteLength / 8);
+  new Uint8Array(out.buffer).set(b);
+  return out;
+}
+
+/** The stored stack trie. */
+export function storedPaths(db: ReadableDB): PathTrie {
+  const segments = stmts(db).paths.all() as [number, Buffer, Buffer][];
+  let size = 1;
+  for (const [first, , loc] of segments) size = Math.max(size, first + loc.byteLength / 4);
+  const parent = new Int32Array(size);
+  const location = new Int32Array(size);
+  location[0] = -1;
+  for (const [first, p, l] of segments) {
+    parent.set(int32s(p), first);
+    location.set(int32s(l), first);
+  }
+  return { size, parent, location };
+}
+
+/** Every record of a mode, in memray's size order; undefined if the index lacks the mode. */
+export function storedRecords(db: ReadableDB, mode: string): ModeRecords | undefined {
+  const s = stmts(db);
+  const m = s.mode.get(mode) as { id: number; record_count: number } | undefined;
+  if (m === undefined) return undefined;
+  const n = m.record_count;
+  const out = { length: n, path: new Int32Array(n), tid: new Float64Array(n), bytes: new Float64Array(n), count: new Float64Array(n) };
+  let at = 0;
+  for (const [path, tid, bytes, count] of s.records.iterate(m.id) as IterableIterator<[Buffer, Buffer, Buffer, Buffer]>) {
+    out.path.set(int32s(path), at);
+    out.tid.set(float64s(tid), at);
+    out.bytes.set(float64s(bytes), at);
+    out.count.set(float64s(count), at);
+    at += path.byteLength / 4;
+  }
+  const threadNames = new Map<number, string>();
+  for (const [tid, name] of s.threads.all(m.id) as [number, string][]) threadNames.set(tid, name);
+  return { ...out, threadNames };
+}
+
 export function metaValue<T>(db: ReadableDB, key: string): T | undefined {
   const row = stmts(db).meta.get(key) as { value: string } | undefined;
   return row === undefined ? undefined : (JSON.parse(row.value) as T);
@@ -94,31 +101,4 @@ export function metaValue<T>(db: ReadableDB, key: string): T | undefined {
 
 export function hasMode(db: ReadableDB, mode: string): boolean {
   return stmts(db).mode.get(mode) !== undefined;
-}
-
-export function findTree(db: ReadableDB, mode: string, biggest: number): { id: number; elided: ElidedInfo } | undefined {
-  const t = stmts(db).tree.get(mode, biggest) as
-    | { id: number; elided_locations: number; elided_allocations: number; elided_bytes: number }
-    | undefined;
-  if (t === undefined) return undefined;
-  return { id: t.id, elided: { locations: t.elided_locations, allocations: t.elided_allocations, bytes: t.elided_bytes } };
-}
-
-export function nodeRow(db: ReadableDB, tree: number, id: number): (NodeRow & { parent: number | null }) | undefined {
-  return stmts(db).node.get(tree, id) as (NodeRow & { parent: number | null }) | undefined;
-}
-
-export function childRows(db: ReadableDB, tree: number, filter: number, parent: number, limit: number, offset: number): NodeRow[] {
-  return stmts(db).children[filter]!.all(tree, parent, limit, offset) as NodeRow[];
-}
-
-/** The whole tree as document nodes (children in display order = id order). */
-export function documentTree(db: ReadableDB, tree: number): TreeDocumentNode {
-  const rows = stmts(db).allNodes.all(tree) as (NodeRow & { parent: number | null })[];
-  type Mutable = Omit<TreeDocumentNode, 'children'> & { children: Mutable[] };
-  const nodes: Mutable[] = rows.map((r) => ({ ...facts(r), children: [] }));
-  rows.forEach((r, i) => {
-    if (r.parent !== null) nodes[r.parent]!.children.push(nodes[i]!);
-  });
-  return nodes[0]!;
 }

@@ -1,7 +1,7 @@
 /**
  * The slow work of the daemon, as plain synchronous functions that run in a worker thread
- * (see task-worker.ts) or in-process in tests: indexing a capture, adding a temporary mode,
- * building a tree for another -b.
+ * (see task-worker.ts) or in-process in tests: indexing a capture, adding a temporary mode.
+ * Trees are not tasks: views are computed from the stored records (index/view-store.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,7 +13,6 @@ import { openWritable, removeDatabase, type WritableDB } from '../db/open.js';
 import { captureInfo, snapshotFor } from '../tree/tree-document.js';
 import { CaptureIndexWriter } from './capture-writer.js';
 import { metaValue } from './queries.js';
-import { buildAndPersistTree, needsCapture } from './tree-store.js';
 import { loadedModes, markComplete, modeKey, writeMeta } from './write-index.js';
 
 export const DEFAULT_BIGGEST = 200;
@@ -22,15 +21,12 @@ export type Task =
   /** Read the capture and write a complete index file. */
   | { kind: 'index'; captureId: string; path: string; indexFile: string; temporaryThreshold?: number }
   /** Add temporary allocations with `threshold` to an existing index. */
-  | { kind: 'temporary'; captureId: string; path: string; indexFile: string; threshold: number }
-  /** Build and store the tree of (mode, biggest). */
-  | { kind: 'tree'; captureId: string; indexFile: string; mode: SnapshotMode; biggest: number };
+  | { kind: 'temporary'; captureId: string; path: string; indexFile: string; threshold: number };
 
 /** The job key of a task: requests for the same work share one job. */
 export function taskKey(t: Task): string {
   if (t.kind === 'index') return `index:${t.captureId}`;
-  if (t.kind === 'temporary') return `temporary:${t.captureId}:${t.threshold}`;
-  return `tree:${t.captureId}:${modeKey(t.mode)}:${t.biggest}`;
+  return `temporary:${t.captureId}:${t.threshold}`;
 }
 
 export interface TaskProgress {
@@ -98,7 +94,6 @@ function writeIndex(db: WritableDB, task: Extract<Task, { kind: 'index' }>, c: L
   try {
     for (const [key, snap] of loadedModes(c, task.temporaryThreshold)) {
       w.mode(key, snap);
-      w.tree(key, snap, DEFAULT_BIGGEST);
     }
   } finally {
     w.close();
@@ -106,7 +101,7 @@ function writeIndex(db: WritableDB, task: Extract<Task, { kind: 'index' }>, c: L
   markComplete(db);
 }
 
-/** Reads the capture again for `mode` (a new temporary threshold, or a tree bigger than the stored records) and writes with `fn`. */
+/** Reads the capture again for `mode` (a new temporary threshold) and writes with `fn`. */
 function withCapture(
   db: WritableDB,
   indexFile: string,
@@ -151,18 +146,8 @@ export function runTask(task: Task, onProgress: (p: TaskProgress) => void = () =
     else {
       const db = openWritable(task.indexFile);
       try {
-        if (task.kind === 'temporary') {
-          const mode: SnapshotMode = { kind: 'temporary', threshold: task.threshold };
-          withCapture(db, task.indexFile, mode, onProgress, (w, snap) => {
-            w.mode(modeKey(mode), snap);
-            w.tree(modeKey(mode), snap, DEFAULT_BIGGEST);
-          });
-        } else if (!needsCapture(db, modeKey(task.mode), task.biggest)) {
-          db.transaction(() => buildAndPersistTree(db, modeKey(task.mode), task.biggest))();
-        } else {
-          // More records than the index stores: build this tree from the capture itself.
-          withCapture(db, task.indexFile, task.mode, onProgress, (w, snap) => w.tree(modeKey(task.mode), snap, task.biggest));
-        }
+        const mode: SnapshotMode = { kind: 'temporary', threshold: task.threshold };
+        withCapture(db, task.indexFile, mode, onProgress, (w, snap) => w.mode(modeKey(mode), snap));
       } finally {
         db.close();
       }

@@ -1,131 +1,72 @@
 /**
- * Writes a capture's snapshots into its index database: each mode's biggest records (by
- * rank in memray's size order) with their stacks and locations, the mode's totals, and thread
- * names. Runs inside one transaction together with the trees and the `complete` flag.
+ * Writes a capture's snapshots into its index database: every record of each mode (in
+ * memray's size order, as typed-array chunks), the stack trie they point into, the locations,
+ * the mode's totals and thread names. Runs inside one transaction together with the
+ * `complete` flag.
  */
 import type { CaptureInfo, SnapshotMode } from '../../../protocol/src/tree-document.js';
-import type { CaptureState, Frame } from '../capture/capture-state.js';
 import type { LoadedCapture, Snapshot } from '../capture/load.js';
 import type { WritableDB } from '../db/open.js';
-import type { FrameStackResolver } from '../tree/build-tree.js';
-import { FrameClassifier } from '../tree/frame-classifier.js';
-import { storedLocations } from './queries.js';
+import type { ModeRecords, PathTrie } from '../tree/view-data.js';
 
 /** Key of a mode in the index: 'peak', 'leaks' or 'temp:N'. */
 export type ModeKey = string;
 
-/**
- * Records stored per mode: trees of up to this many records (`-b` up to it) come from the
- * index; bigger ones re-read the capture. Bounds the index for captures with millions of
- * distinct stacks, while typical captures (hundreds to thousands of records) are stored whole.
- */
-export const STORED_RECORDS = Number(process.env.MEMTREE_TEST_STORED_RECORDS) || 100_000; // tests lower it
+/** Records per stored chunk: big enough for few rows, small enough to stay cheap to write. */
+export const RECORD_CHUNK = 1 << 16;
 
 export function modeKey(mode: SnapshotMode): ModeKey {
   return mode.kind === 'temporary' ? `temp:${mode.threshold}` : mode.kind;
 }
 
-/**
- * Interns locations and stacks into the database as records need them. Rows already in the
- * database (from an earlier pass over the same capture) are read first so new modes reuse them;
- * they are read completely before the first insert (a write while a cursor is open fails).
- */
-export class StackWriter {
-  /** Numbers and classifies locations; a new one is written as it is numbered. */
-  readonly classifier: FrameClassifier;
-  /** Python stacks (capture stack ids) already written. */
-  private readonly written = new Set<number>();
-  /** "parent:location" -> id of resolved chains (negative ids). */
-  private readonly chains = new Map<string, number>();
-  private readonly insertStack;
-  private nextChain: number;
-
-  constructor(
-    db: WritableDB,
-    private readonly state: CaptureState,
-  ) {
-    const insertLocation = db.prepare(
-      'INSERT INTO locations (id, function, file, line, internal, import_system, interesting) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.classifier = new FrameClassifier((f) =>
-      insertLocation.run(f.location, f.function, f.file, f.line, f.internal ? 1 : 0, f.importSystem ? 1 : 0, f.interesting ? 1 : 0),
-    );
-    this.insertStack = db.prepare('INSERT INTO stacks (id, parent, location) VALUES (?, ?, ?)');
-    for (const f of storedLocations(db)) if (f !== undefined) this.classifier.adopt(f);
-    let minChain = 0;
-    for (const [id, parent, location] of db.prepare('SELECT id, parent, location FROM stacks').raw().all() as [number, number, number][]) {
-      if (id > 0) this.written.add(id);
-      else {
-        this.chains.set(`${parent}:${location}`, id);
-        minChain = Math.min(minChain, id);
-      }
-    }
-    this.nextChain = minChain - 1;
-  }
-
-  /** The location id of a frame, written if new. */
-  location(f: Frame): number {
-    return this.classifier.classify(f).location;
-  }
-
-  /** Writes capture stack `stackId` (0 = empty stack) and its unwritten ancestors; returns its id. */
-  stack(stackId: number): number {
-    for (let s = stackId; s !== 0 && !this.written.has(s); s = this.state.parentOf(s)) {
-      this.insertStack.run(s, this.state.parentOf(s), this.location(this.state.frame(this.state.frameOf(s))));
-      this.written.add(s);
-    }
-    return stackId;
-  }
-
-  /** Writes an already resolved stack (innermost first, e.g. a hybrid stack) as a chain; returns its id. */
-  chain(frames: readonly Frame[]): number {
-    let parent = 0;
-    for (let i = frames.length - 1; i >= 0; i--) {
-      const loc = this.location(frames[i]!);
-      const key = `${parent}:${loc}`;
-      let id = this.chains.get(key);
-      if (id === undefined) {
-        id = this.nextChain--;
-        this.insertStack.run(id, parent, loc);
-        this.chains.set(key, id);
-      }
-      parent = id;
-    }
-    return parent;
-  }
+/** The bytes of a typed array, as a blob. */
+export function blob(a: Int32Array | Float64Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
 
-/**
- * Writes one mode: its totals, its biggest STORED_RECORDS records by rank with their stacks
- * (resolved by `resolve` when given), and the thread names of the stored records.
- */
-export function writeMode(db: WritableDB, stacks: StackWriter, key: ModeKey, snap: Snapshot, order: Int32Array, resolve?: FrameStackResolver): void {
-  const r = snap.records;
-  const stored = Math.min(order.length, STORED_RECORDS);
-  let totalBytes = 0;
-  let totalAllocations = 0;
-  for (let i = 0; i < r.length; i++) {
-    totalBytes += r.bytes[i]!;
-    totalAllocations += r.count[i]!;
+/** Statements of one writing pass, prepared once. */
+export class IndexWriteStatements {
+  readonly mode;
+  readonly records;
+  readonly thread;
+  readonly paths;
+  readonly location;
+
+  constructor(db: WritableDB) {
+    this.mode = db.prepare('INSERT INTO modes (mode, record_count, stored_count, total_bytes, total_allocations) VALUES (?, ?, ?, ?, ?)');
+    this.records = db.prepare('INSERT INTO records (mode, chunk, path, tid, bytes, count) VALUES (?, ?, ?, ?, ?, ?)');
+    this.thread = db.prepare('INSERT INTO threads (mode, tid, name) VALUES (?, ?, ?)');
+    this.paths = db.prepare('INSERT INTO paths (first, parent, location) VALUES (?, ?, ?)');
+    this.location = db.prepare(
+      'INSERT INTO locations (id, function, file, line, internal, import_system, interesting) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
   }
-  const modeId = Number(
-    db
-      .prepare('INSERT INTO modes (mode, record_count, stored_count, total_bytes, total_allocations) VALUES (?, ?, ?, ?, ?)')
-      .run(key, r.length, stored, totalBytes, totalAllocations).lastInsertRowid,
-  );
-  const insert = db.prepare('INSERT INTO records (mode, rank, stack, native, tid, generation, bytes, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-  const tids = new Set<number>();
-  for (let rank = 0; rank < stored; rank++) {
-    const i = order[rank]!;
-    const stack =
-      resolve === undefined ? stacks.stack(r.stackId[i]!) : stacks.chain(resolve(r.stackId[i]!, r.nativeId[i]!, r.tid[i]!, r.generation[i]!));
-    insert.run(modeId, rank, stack, r.nativeId[i]!, r.tid[i]!, r.generation[i]!, r.bytes[i]!, r.count[i]!);
-    tids.add(r.tid[i]!);
+
+  /** Writes one mode: its totals, every record by rank, and the names of its threads. */
+  writeMode(key: ModeKey, recs: ModeRecords): void {
+    let totalBytes = 0;
+    let totalAllocations = 0;
+    const tids = new Set<number>();
+    for (let i = 0; i < recs.length; i++) {
+      totalBytes += recs.bytes[i]!;
+      totalAllocations += recs.count[i]!;
+      tids.add(recs.tid[i]!);
+    }
+    const modeId = Number(this.mode.run(key, recs.length, recs.length, totalBytes, totalAllocations).lastInsertRowid);
+    for (let chunk = 0, from = 0; from < recs.length; chunk++, from += RECORD_CHUNK) {
+      const to = Math.min(from + RECORD_CHUNK, recs.length);
+      this.records.run(modeId, chunk, blob(recs.path.subarray(from, to)), blob(recs.tid.subarray(from, to)), blob(recs.bytes.subarray(from, to)), blob(recs.count.subarray(from, to)));
+    }
+    for (const tid of tids) {
+      const name = recs.threadNames.get(tid);
+      if (name !== undefined) this.thread.run(modeId, tid, name);
+    }
   }
-  const insertThread = db.prepare('INSERT INTO threads (mode, tid, name) VALUES (?, ?, ?)');
-  for (const tid of tids) {
-    const name = snap.threadNames.get(tid);
-    if (name !== undefined) insertThread.run(modeId, tid, name);
+
+  /** Appends the trie's ids from `from` (those a previous pass did not write). */
+  appendPaths(trie: PathTrie, from: number): void {
+    if (from >= trie.size) return;
+    this.paths.run(from, blob(trie.parent.subarray(from)), blob(trie.location.subarray(from)));
   }
 }
 

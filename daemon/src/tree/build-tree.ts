@@ -48,6 +48,8 @@ export interface BuiltTree {
   /** Tree frames by location id. */
   readonly frames: readonly TreeFrame[];
   readonly elided: ElidedSummary;
+  /** Inverted trees: 1 for a node where memray's depth cap cut the walk (shown as ("...", "...", 0)). */
+  readonly tooDeep?: Uint8Array;
   /** Children of `node` in display order: bytes descending, ties in first-insertion order. */
   children(node: number): number[];
 }
@@ -138,7 +140,7 @@ class Columns {
  * Builds the tree of the `biggestAllocs` biggest records of `snap`. Records are visited in
  * `order` when given (size order, as sizeOrder() returns it).
  */
-export function buildTree(snap: Snapshot, biggestAllocs: number, resolution: Resolution, order = sizeOrder(snap)): BuiltTree {
+export function buildTree(snap: Snapshot, biggestAllocs: number, resolution: Resolution, order = sizeOrder(snap), inverted = false): BuiltTree {
   const r = snap.records;
   const kept = keptCount(biggestAllocs, order.length);
   const c = new Columns();
@@ -147,6 +149,7 @@ export function buildTree(snap: Snapshot, biggestAllocs: number, resolution: Res
   c.thread[0] = -1;
   c.firstChild[0] = -1;
   let size = 1;
+  const tooDeep = new Set<number>();
   const labels: string[] = [];
   const labelOf = new Map<number, number>();
   for (let k = 0; k < kept; k++) {
@@ -164,9 +167,7 @@ export function buildTree(snap: Snapshot, biggestAllocs: number, resolution: Res
     c.allocations[0] += count;
     const frames = resolution.resolve(r.stackId[i]!, r.nativeId[i]!, tid, r.generation[i]!);
     let cur = 0;
-    for (let idx = 0, f = frames.length - 1; f >= 0; f--, idx++) {
-      const frame = frames[f]!;
-      if (frame.internal) continue;
+    const step = (frame: TreeFrame): void => {
       const child = keys.intern(cur, frame.location) + 1;
       if (child === size) {
         size++;
@@ -182,7 +183,30 @@ export function buildTree(snap: Snapshot, biggestAllocs: number, resolution: Res
       c.bytes[cur] += bytes;
       c.allocations[cur] += count;
       c.thread[cur] = label;
-      if (idx > MAX_STACKS) break;
+    };
+    if (!inverted) {
+      // TreeReporter: outermost first; the cap counts every frame, skipped ones too.
+      for (let idx = 0, f = frames.length - 1; f >= 0; f--, idx++) {
+        const frame = frames[f]!;
+        if (frame.internal) continue;
+        step(frame);
+        if (idx > MAX_STACKS) break;
+      }
+    } else {
+      // FlameGraphReporter(inverted=True): innermost first; the cap counts the frames kept, and
+      // the node where it cuts is shown as ("...", "...", 0).
+      for (let index = 0, skipped = 0; index < frames.length; index++) {
+        const frame = frames[index]!;
+        if (frame.internal) {
+          skipped++;
+          continue;
+        }
+        step(frame);
+        if (index - skipped > MAX_STACKS) {
+          tooDeep.add(cur);
+          break;
+        }
+      }
     }
   }
   const elided: ElidedSummary = { locations: 0, allocations: 0, bytes: 0 };
@@ -202,6 +226,7 @@ export function buildTree(snap: Snapshot, biggestAllocs: number, resolution: Res
     labels,
     frames: resolution.frames,
     elided,
+    tooDeep: inverted ? markTooDeep(size, tooDeep) : undefined,
     children(node: number): number[] {
       const out: number[] = [];
       for (let ch = firstChild[node]!; ch !== -1; ch = nextSibling[ch]!) out.push(ch);
@@ -209,4 +234,10 @@ export function buildTree(snap: Snapshot, biggestAllocs: number, resolution: Res
       return out.sort((a, b) => bytes[b]! - bytes[a]!);
     },
   };
+}
+
+function markTooDeep(size: number, nodes: ReadonlySet<number>): Uint8Array {
+  const out = new Uint8Array(size);
+  for (const n of nodes) out[n] = 1;
+  return out;
 }

@@ -7,6 +7,7 @@ import type { LoadedCapture, Snapshot } from '../capture/load.js';
 import { hybridTreeResolver } from '../native/hybrid-resolver.js';
 import { Symbolizer } from '../native/symbolizer.js';
 import { buildTree, pythonStackResolver, type BuiltTree, type Resolution } from './build-tree.js';
+import { documentView } from './view-spec.js';
 
 export function captureInfo(c: LoadedCapture, absPath: string): CaptureInfo {
   const h = c.header;
@@ -90,5 +91,6 @@ export function treeDocument(c: LoadedCapture, absPath: string, mode: SnapshotMo
     biggestAllocs,
     root: documentNode(tree),
     elided: { ...tree.elided },
+    view: documentView({ hideImportSystem: false, hideUninteresting: false }),
   };
 }

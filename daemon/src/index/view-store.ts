@@ -1,0 +1,90 @@
+/**
+ * Views computed on demand from an index's stored records, cached in the daemon: per index
+ * database, the stack trie, the locations and each mode's records (loaded once, reloaded when
+ * a later pass grew the index), and the built trees of the views asked for most recently. A
+ * view never opens the capture file.
+ */
+import type { ThreadTotals } from '../../../protocol/src/threads.js';
+import type { ReadableDB } from '../db/open.js';
+import type { TreeFrame } from '../tree/frame-classifier.js';
+import type { ModeRecords, PathTrie, ViewData } from '../tree/view-data.js';
+import type { ViewTree } from '../tree/view-display.js';
+import { buildViewTree, labelsByTid, type TreeSpec } from '../tree/view-engine.js';
+import { ViewTree as Tree } from '../tree/view-display.js';
+import { treeKey } from '../tree/view-spec.js';
+import { storedLocations, storedPaths, storedRecords, storedSizes } from './queries.js';
+
+/** Built trees kept per index (least recently used first out). */
+export const VIEWS_PER_INDEX = 16;
+
+export interface CachedView {
+  readonly tree: ViewTree;
+  readonly elided: { locations: number; allocations: number; bytes: number };
+  readonly filteredRecords: number;
+}
+
+interface IndexViews {
+  sizes: { locations: number; paths: number };
+  frames: readonly TreeFrame[];
+  paths: PathTrie;
+  modes: Map<string, ModeRecords>;
+  views: Map<string, CachedView>;
+}
+
+const byIndex = new WeakMap<ReadableDB, IndexViews>();
+
+function indexViews(db: ReadableDB): IndexViews {
+  const sizes = storedSizes(db);
+  let iv = byIndex.get(db);
+  if (iv === undefined || iv.sizes.locations !== sizes.locations || iv.sizes.paths !== sizes.paths) {
+    // First use, or a later pass (a temporary mode) appended stacks: ids of the rest are unchanged.
+    iv = { sizes, frames: storedLocations(db), paths: storedPaths(db), modes: iv?.modes ?? new Map(), views: iv?.views ?? new Map() };
+    byIndex.set(db, iv);
+  }
+  return iv;
+}
+
+/** The view data of a stored mode; throws if the index lacks it (callers ensure it first). */
+export function viewData(db: ReadableDB, mode: string): ViewData {
+  const iv = indexViews(db);
+  let records = iv.modes.get(mode);
+  if (records === undefined) {
+    records = storedRecords(db, mode);
+    if (records === undefined) throw new Error(`index has no mode ${mode}`);
+    iv.modes.set(mode, records);
+  }
+  return { paths: iv.paths, frames: iv.frames, records };
+}
+
+/** The built tree of a view, from the cache or built now. */
+export function cachedView(db: ReadableDB, mode: string, spec: TreeSpec): CachedView {
+  const data = viewData(db, mode);
+  const views = byIndex.get(db)!.views;
+  const key = `${mode}\0${treeKey(spec)}`;
+  let v = views.get(key);
+  if (v !== undefined) {
+    views.delete(key); // re-inserted below: Map order is the recency order
+  } else {
+    const built = buildViewTree(data, spec);
+    v = { tree: new Tree(built.tree), elided: built.elided, filteredRecords: built.filteredRecords };
+    while (views.size >= VIEWS_PER_INDEX) views.delete(views.keys().next().value!);
+  }
+  views.set(key, v);
+  return v;
+}
+
+/** The threads of a stored mode with their totals, most bytes first. */
+export function threadTotals(data: ViewData): ThreadTotals[] {
+  const r = data.records;
+  const byLabel = new Map<string, { label: string; bytes: number; allocations: number; records: number }>();
+  const labels = labelsByTid(data);
+  for (let i = 0; i < r.length; i++) {
+    const label = labels.get(r.tid[i]!)!;
+    let t = byLabel.get(label);
+    if (t === undefined) byLabel.set(label, (t = { label, bytes: 0, allocations: 0, records: 0 }));
+    t.bytes += r.bytes[i]!;
+    t.allocations += r.count[i]!;
+    t.records++;
+  }
+  return [...byLabel.values()].sort((a, b) => b.bytes - a.bytes || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+}

@@ -1,0 +1,57 @@
+/**
+ * The one entry through which the client uses the reader and the view engine in its own
+ * process (`memtree tree --no-daemon`): the same engine the daemon runs over its index, here
+ * over a capture read in memory.
+ */
+import * as path from 'node:path';
+import type { ViewFilter } from '../../protocol/src/display.js';
+import type { SnapshotMode, TreeDocument } from '../../protocol/src/tree-document.js';
+import type { RecordFilters } from '../../protocol/src/tree.js';
+import { loadCapture } from './capture/load.js';
+import { CaptureResolver } from './tree/capture-views.js';
+import { FrameClassifier } from './tree/frame-classifier.js';
+import { captureInfo, snapshotFor } from './tree/tree-document.js';
+import { ViewTree } from './tree/view-display.js';
+import { buildViewTree } from './tree/view-engine.js';
+import { documentView, treeSpec } from './tree/view-spec.js';
+
+export { CaptureError, NoSuchFileError } from './capture/errors.js';
+export { sourceWindow } from './source/read-source.js';
+
+/** A view of a capture, as `tree/export` takes it. */
+export interface LocalView extends RecordFilters, ViewFilter {
+  readonly mode: SnapshotMode;
+  readonly biggestAllocs: number;
+}
+
+export interface LocalTree {
+  readonly doc: TreeDocument;
+  /** The traced program's sys.path (for source lines). */
+  readonly searchPath: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+/** Reads the capture at `capturePath` and builds the document of `view`; throws the reader's errors and PatternError. */
+export function localTree(capturePath: string, view: LocalView): LocalTree {
+  const spec = treeSpec(view, view.biggestAllocs); // a bad expression fails before the capture is read
+  const capture = loadCapture(capturePath, { temporaryThreshold: view.mode.kind === 'temporary' ? view.mode.threshold : undefined });
+  const classifier = new FrameClassifier();
+  const resolver = new CaptureResolver(capture, classifier);
+  let records;
+  try {
+    records = resolver.records(snapshotFor(capture, view.mode));
+  } finally {
+    resolver.close();
+  }
+  const built = buildViewTree({ paths: resolver.paths.trie(), frames: classifier.frames, records }, spec);
+  const display = new ViewTree(built.tree).display(view);
+  const doc: TreeDocument = {
+    capture: captureInfo(capture, path.resolve(capturePath)),
+    mode: view.mode,
+    biggestAllocs: view.biggestAllocs,
+    root: display.document(),
+    elided: built.elided,
+    view: documentView(view),
+  };
+  return { doc, searchPath: capture.header.sysPath, warnings: capture.warnings };
+}

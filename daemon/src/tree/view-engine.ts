@@ -1,0 +1,142 @@
+/**
+ * The view engine (docs/views.md): records + view spec -> tree. A view's record filters apply
+ * in a fixed order (threads, focus, ignore, showFrom, hide), then `-b` keeps the biggest of
+ * the filtered records and memray's tree model builds the tree of what is left (normal or
+ * inverted). Pure: used by the daemon over an index and by --no-daemon over a capture read in
+ * memory. Matching is decided once per location and carried along the stack trie once per
+ * view, so a filter costs a few passes over typed arrays, not a regex per frame per record.
+ */
+import { newRecords } from '../snapshot/snapshot-builder.js';
+import { buildTree, keptCount, type BuiltTree, type ElidedSummary, type TreeFrame } from './build-tree.js';
+import { threadLabel } from './thread-label.js';
+import type { ViewData } from './view-data.js';
+
+/** What decides a view's tree (the display toggles of normal trees do not). */
+export interface TreeSpec {
+  /** Thread labels kept (empty: all). */
+  readonly threads: readonly string[];
+  readonly focus?: RegExp;
+  readonly ignore?: RegExp;
+  readonly showFrom?: RegExp;
+  readonly hide?: RegExp;
+  readonly inverted: boolean;
+  /** Inverted trees only: cut each stack at its outermost import-system frame (memray's inverted_no_imports). */
+  readonly cutImports: boolean;
+  readonly biggestAllocs: number;
+}
+
+/** A built view: the tree and what `-b` cut from the filtered records. */
+export interface ViewTreeResult {
+  readonly tree: BuiltTree;
+  readonly elided: ElidedSummary;
+  /** Records left by the filters (before `-b`). */
+  readonly filteredRecords: number;
+}
+
+/** Per location: whether `re` is found in the function or the file name. */
+function matchLocations(frames: readonly TreeFrame[], re: RegExp): Uint8Array {
+  const out = new Uint8Array(frames.length);
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i];
+    if (f !== undefined && (re.test(f.function) || re.test(f.file))) out[i] = 1;
+  }
+  return out;
+}
+
+/** Per stack id: whether any frame of the stack matches. */
+function anyOnPath(data: ViewData, match: Uint8Array): Uint8Array {
+  const { size, parent, location } = data.paths;
+  const out = new Uint8Array(size);
+  for (let id = 1; id < size; id++) out[id] = match[location[id]!]! | out[parent[id]!]!;
+  return out;
+}
+
+/** Per stack id: the id of its outermost matching frame's position (0: none). */
+function outermostOnPath(data: ViewData, match: Uint8Array): Int32Array {
+  const { size, parent, location } = data.paths;
+  const out = new Int32Array(size);
+  for (let id = 1; id < size; id++) {
+    const up = out[parent[id]!]!;
+    out[id] = up !== 0 ? up : match[location[id]!] ? id : 0;
+  }
+  return out;
+}
+
+/** Thread labels of a mode's records by tid. */
+export function labelsByTid(data: ViewData): Map<number, string> {
+  const out = new Map<number, string>();
+  const r = data.records;
+  for (let i = 0; i < r.length; i++) {
+    const tid = r.tid[i]!;
+    if (!out.has(tid)) out.set(tid, threadLabel(tid, r.threadNames.get(tid)));
+  }
+  return out;
+}
+
+/** Indices (in size order) of the records the filters keep. */
+function filterRecords(data: ViewData, spec: TreeSpec, showTop: Int32Array | undefined): Int32Array {
+  const r = data.records;
+  const wanted = spec.threads.length > 0 ? new Set(spec.threads) : undefined;
+  const tidOk = new Map<number, boolean>();
+  if (wanted !== undefined) for (const [tid, label] of labelsByTid(data)) tidOk.set(tid, wanted.has(label));
+  const focus = spec.focus && anyOnPath(data, matchLocations(data.frames, spec.focus));
+  const ignore = spec.ignore && anyOnPath(data, matchLocations(data.frames, spec.ignore));
+  const out = new Int32Array(r.length);
+  let n = 0;
+  for (let i = 0; i < r.length; i++) {
+    if (wanted !== undefined && !tidOk.get(r.tid[i]!)) continue;
+    const p = r.path[i]!;
+    if (focus !== undefined && focus[p] === 0) continue;
+    if (ignore !== undefined && ignore[p] === 1) continue;
+    if (showTop !== undefined && showTop[p] === 0) continue;
+    out[n++] = i;
+  }
+  return out.subarray(0, n);
+}
+
+/** Builds the tree of a view. */
+export function buildViewTree(data: ViewData, spec: TreeSpec): ViewTreeResult {
+  const r = data.records;
+  const { parent, location } = data.paths;
+  const frames = data.frames;
+  const showTop = spec.showFrom && outermostOnPath(data, matchLocations(frames, spec.showFrom));
+  const hidden = spec.hide && matchLocations(frames, spec.hide);
+  const filtered = filterRecords(data, spec, showTop);
+  const kept = keptCount(spec.biggestAllocs, filtered.length);
+  const snap = { records: newRecords(kept), threadNames: r.threadNames };
+  for (let k = 0; k < kept; k++) {
+    const i = filtered[k]!;
+    snap.records.stackId[k] = r.path[i]!;
+    snap.records.tid[k] = r.tid[i]!;
+    snap.records.bytes[k] = r.bytes[i]!;
+    snap.records.count[k] = r.count[i]!;
+    snap.records.firstSeq[k] = k;
+  }
+  const resolve = (path: number): readonly TreeFrame[] => {
+    // Innermost first, up to the showFrom frame, without hidden frames.
+    const stop = showTop === undefined ? 0 : parent[showTop[path]!]!;
+    const out: TreeFrame[] = [];
+    for (let p = path; p !== 0 && p !== stop; p = parent[p]!) {
+      const loc = location[p]!;
+      if (hidden === undefined || hidden[loc] === 0) out.push(frames[loc]!);
+    }
+    if (spec.inverted && spec.cutImports) {
+      // Keep the frames outer to the outermost import-system frame.
+      let cut = out.length;
+      while (cut > 0 && !out[cut - 1]!.importSystem) cut--;
+      if (cut > 0) return out.slice(cut);
+    }
+    return out;
+  };
+  const order = new Int32Array(kept);
+  for (let k = 0; k < kept; k++) order[k] = k;
+  const tree = buildTree(snap, kept, { resolve, frames }, order, spec.inverted);
+  const elided: ElidedSummary = { locations: 0, allocations: 0, bytes: 0 };
+  for (let k = kept; k < filtered.length; k++) {
+    const i = filtered[k]!;
+    elided.locations++;
+    elided.allocations += r.count[i]!;
+    elided.bytes += r.bytes[i]!;
+  }
+  return { tree, elided, filteredRecords: filtered.length };
+}

@@ -15,6 +15,21 @@ export interface NodeDetailParams {
   readonly context?: number;
   /** The client's working directory, for relative source paths. */
   readonly cwd?: string;
+  /**
+   * Absolute directories tried before the recorded paths: `/a/b/c.py` maps to ROOT/a/b/c.py,
+   * ROOT/b/c.py, ROOT/c.py (another machine's or a container's checkout; `--source-root`).
+   */
+  readonly sourceRoots?: readonly string[];
+  /** false: read no source file at all (`--no-source`); default true. */
+  readonly source?: boolean;
+}
+
+/** A place the source was looked for, and why it was not used. */
+export interface SourceAttempt {
+  /** The path tried. */
+  readonly path: string;
+  /** Why not, e.g. "no such file", "not a regular file (not read)", "has 12 lines, not 40". */
+  readonly problem: string;
 }
 
 /** Source lines around a frame. */
@@ -30,8 +45,10 @@ export interface SourceWindow {
 export interface NodeDetailResult {
   /** The node as the view shows it. */
   readonly node: ViewNode;
-  /** null for the root, `<frozen …>`-style names, line 0 and unreadable files. */
+  /** null for the root, `<frozen …>`-style names, line 0, unreadable files and `source: false`. */
   readonly source: SourceWindow | null;
+  /** When `source` is null because no file could be used: every place tried, in order. */
+  readonly sourceTried?: readonly SourceAttempt[];
 }
 
 /** A node's metadata and the source around its line, read by the daemon. */

@@ -4,8 +4,15 @@ import type { CaptureProgressParams } from '../../protocol/src/capture.js';
 import type { ConnectionContext } from '../../daemon/src/handlers/context.js';
 import { Captures } from '../../daemon/src/index/captures.js';
 import { Jobs } from '../../daemon/src/index/jobs.js';
+import type { FileLines } from '../../daemon/src/source/read-source.js';
+import { testSources } from './sources.js';
 
-export function handlerContext(indexDir: string, onProgress: (p: CaptureProgressParams) => void = () => {}): ConnectionContext {
+export function handlerContext(
+  indexDir: string,
+  onProgress: (p: CaptureProgressParams) => void = () => {},
+  /** How node/detail reads source files: by default only under the fixtures and the temporary directory. */
+  readSource: (file: string) => FileLines = testSources,
+): ConnectionContext {
   const log = pino({ level: 'silent' });
   const jobs = new Jobs(log, true);
   return {
@@ -21,6 +28,7 @@ export function handlerContext(indexDir: string, onProgress: (p: CaptureProgress
       lastActivity: () => Date.now(),
       clientCount: () => 1,
       requestShutdown: () => {},
+      readSource,
     },
     log,
     sendProgress: onProgress,

@@ -16,6 +16,7 @@ import { DocumentTreeSource, type DocumentSourceOptions, type TreeSource } from 
 import type { TreeState } from '../../client/src/tui/tree-state.js';
 import { stacksCapture, type StackRecord, type WriterOptions } from './capture-writer.js';
 import { tempDir } from './paths.js';
+import { testSources } from './sources.js';
 
 /** memray's start-up view: peak mode, -b 200, import system shown, uninteresting hidden. */
 export const DEFAULT_VIEW: ViewOptions = { mode: { kind: 'peak' }, biggestAllocs: 200, hideImportSystem: false, hideUninteresting: true };
@@ -72,7 +73,8 @@ export class ModelHarness {
       ...(opts.prefetchRows !== undefined ? { prefetchRows: opts.prefetchRows } : {}),
     });
     const state = initialTreeState(view, config, { treeRows: opts.treeRows ?? 46, codeRows: opts.codeRows ?? 22 });
-    const source = opts.source ?? new DocumentTreeSource(loaded.doc, opts.lookup);
+    // Sources are read from the test's own directories only, whatever the machine has.
+    const source = opts.source ?? new DocumentTreeSource(loaded.doc, { read: testSources, ...opts.lookup });
     const ctl = new TreeController(source, state, { detailDelayMs: 0 });
     ctl.start();
     await ctl.idle();

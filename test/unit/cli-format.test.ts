@@ -1,6 +1,8 @@
 /** Counts with thousands separators, and the integer rules of the option parser. */
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArgs, UsageError, type OptionSpec } from '../../client/src/cli/args.js';
+import { parseTreeOptions } from '../../client/src/commands/tree-options.js';
 import { formatCount } from '../../client/src/format/count.js';
 import { elidedLabelSegments, joinLabel } from '../../client/src/format/label.js';
 import { summaryLine } from '../../client/src/print/print-tree.js';
@@ -39,5 +41,15 @@ describe('integer options (Python int() as argparse applies it)', () => {
     for (const v of ['1e3', '1.0', '', 'x', '1__0', '_1', '1_', '0x10', '9007199254740992', '-9007199254740992']) {
       expect(() => b(v), v).toThrow(UsageError);
     }
+  });
+});
+
+describe('--source-root and MEMTREE_SOURCE_ROOTS', () => {
+  it('collects every --source-root (made absolute) before the environment’s list', () => {
+    const o = parseTreeOptions(['--source-root', 'rel', '--source-root=/b', 'x.bin'], { MEMTREE_SOURCE_ROOTS: `/c${path.delimiter}${path.delimiter}/d` });
+    expect(o.sourceRoots).toEqual([path.resolve('rel'), '/b', '/c', '/d']);
+    expect(o.noSource).toBe(false);
+    expect(parseTreeOptions(['--no-source', 'x.bin']).noSource).toBe(true);
+    expect(parseTreeOptions(['x.bin']).sourceRoots).toEqual([]);
   });
 });

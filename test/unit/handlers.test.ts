@@ -14,9 +14,13 @@ import * as capture from '../../daemon/src/handlers/capture.js';
 import type { ConnectionContext } from '../../daemon/src/handlers/context.js';
 import * as daemon from '../../daemon/src/handlers/daemon.js';
 import * as tree from '../../daemon/src/handlers/tree.js';
+import type { FileLines } from '../../daemon/src/source/read-source.js';
 import { handlerContext } from '../helpers/handler-context.js';
 import { tempStateDir } from '../helpers/daemon-instance.js';
 import { CAPTURES } from '../helpers/paths.js';
+
+/** Where memray was installed on the machine that recorded the fixtures. */
+const RUN_PY = '/usr/local/lib/python3.11/dist-packages/memray/commands/run.py';
 
 const progress: CaptureProgressParams[] = [];
 let ctx: ConnectionContext;
@@ -74,7 +78,36 @@ describe('handlers', () => {
     expect(page.nodes).toHaveLength(1);
     const detail = await tree.detail(ctx, { captureId, view, nodeId: top.nodes[0]!.id });
     expect(detail.node.function).toBe('_run_tracker');
-    expect(detail.source).toBeNull(); // memray's own file is not on this machine
+    // Sources come from the fixtures only (the context's reader): memray's file is "not there",
+    // whether or not memray is installed on this machine, and the answer says where it looked.
+    expect(detail.source).toBeNull();
+    expect(detail.sourceTried).toEqual([{ path: RUN_PY, problem: 'no such file' }]);
+    expect((await tree.detail(ctx, { captureId, view, nodeId: top.nodes[0]!.id, source: false })).sourceTried).toBeUndefined();
+    // A checkout root: /usr/local/…/run.py is tried as ROOT/usr/local/…/run.py, then ROOT/local/…, …, ROOT/run.py.
+    const rooted = await tree.detail(ctx, { captureId, view, nodeId: top.nodes[0]!.id, sourceRoots: ['/elsewhere'] });
+    const parts = RUN_PY.split('/').slice(1);
+    expect(rooted.sourceTried!.map((t) => t.path)).toEqual([...parts.map((_, i) => path.join('/elsewhere', ...parts.slice(i))), RUN_PY]);
+  });
+
+  it('node/detail reads through the injected reader, and maps paths into --source-root checkouts', async () => {
+    const lines = Array.from({ length: 100 }, (_, i) => `# run.py line ${i + 1}`);
+    const files = new Map([[RUN_PY, lines], ['/checkout/memray/commands/run.py', lines.map((l) => `${l} (checkout)`)]]);
+    const read = (f: string): FileLines => (files.has(f) ? { lines: files.get(f)! } : { problem: 'no such file' });
+    const own = handlerContext(path.join(tempStateDir(), 'index'), () => {}, read);
+    try {
+      const { captureId } = await capture.open(own, { path: path.join(CAPTURES, 'simple.bin') });
+      const nodeId = (await tree.expand(own, { captureId, view, nodeId: 0 })).nodes[0]!.id; // run.py:83
+      const installed = await tree.detail(own, { captureId, view, nodeId, context: 1 });
+      expect(installed.source).toEqual({ path: RUN_PY, firstLine: 82, lines: lines.slice(81, 84) });
+      const mapped = await tree.detail(own, { captureId, view, nodeId, context: 0, sourceRoots: ['/checkout'] });
+      expect(mapped.source).toEqual({ path: '/checkout/memray/commands/run.py', firstLine: 83, lines: ['# run.py line 83 (checkout)'] });
+      // Not in the checkout: the recorded path is tried after it.
+      expect((await tree.detail(own, { captureId, view, nodeId, context: 0, sourceRoots: ['/elsewhere'] })).source?.path).toBe(RUN_PY);
+      expect(await codeOf(tree.detail(own, { captureId, view, nodeId, sourceRoots: 'x' }))).toBe(-32602);
+      expect(await codeOf(tree.detail(own, { captureId, view, nodeId, source: 'no' }))).toBe(-32602);
+    } finally {
+      own.daemon.captures.closeAll();
+    }
   });
 
   it('tree/export gives the JSON document, for another -b and mode too', async () => {

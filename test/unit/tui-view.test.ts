@@ -15,13 +15,14 @@ import { CAPTURES, ROOT } from '../helpers/paths.js';
 import { emulate } from '../helpers/tui-emulator.js';
 import { HeadlessTui, KEY, type HeadlessOptions } from '../helpers/tui-screen.js';
 import { DEFAULT_VIEW, docFromRecords, loadDoc, type LoadedDoc } from '../helpers/tui-tree.js';
+import { testSources } from '../helpers/sources.js';
 
 const SCENARIOS = path.join(ROOT, 'test/fixtures/scenarios');
 const simple = (): LoadedDoc => loadDoc(path.join(CAPTURES, 'simple.bin'));
 
 function start(loaded: LoadedDoc, cols = 120, rows = 30, extra: Partial<HeadlessOptions> = {}): HeadlessTui {
   return new HeadlessTui(cols, rows, {
-    source: new DocumentTreeSource(loaded.doc, { cwd: SCENARIOS, searchPath: loaded.searchPath }),
+    source: new DocumentTreeSource(loaded.doc, { cwd: SCENARIOS, searchPath: loaded.searchPath, read: testSources }),
     view: DEFAULT_VIEW,
     title: 'simple.bin',
     ...extra,
@@ -77,7 +78,8 @@ describe('runTreeTui on a headless terminal', () => {
     const lines = t.lines();
     expect(lines.some((l) => l.endsWith('│ 🧭 Function: <module>'))).toBe(true);
     expect(lines.some((l) => l.endsWith('│ 🧭 Location: simple.py:54'))).toBe(true);
-    expect(lines.some((l) => l.endsWith('│▶    main()'))).toBe(true);
+    // The frame's line: marked, numbered in the gutter (the numbers of a window of lines ≤ 99 take two columns).
+    expect(lines.some((l) => l.endsWith('│▶54     main()')), lines.join('\n')).toBe(true);
     // The cursor's label has the cursor background (0178d4's nearest 256 colour).
     const cursorRow = t.screen.lines[3]!;
     const at = lines[3]!.indexOf('📂');

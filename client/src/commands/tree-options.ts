@@ -5,6 +5,7 @@ import { compilePattern, PatternError } from '../../../protocol/src/pattern.js';
 import type { SnapshotMode } from '../../../protocol/src/tree-document.js';
 import type { RecordFilters } from '../../../protocol/src/tree.js';
 import { formatHelp, parseArgs, UsageError, type OptionSpec } from '../cli/args.js';
+import { sourceRootsFrom } from '../../../daemon/src/source/read-source.js';
 import { DAEMON_SPECS, daemonLocation } from './common.js';
 
 export const TREE_SPECS: readonly OptionSpec[] = [
@@ -29,6 +30,14 @@ export const TREE_SPECS: readonly OptionSpec[] = [
   { long: 'inverted', type: 'flag', help: 'the callers view: allocating frames at the top, their callers below' },
   { long: 'hide-import-system', type: 'flag', help: "hide import-system frames (memray's i)" },
   { long: 'show-uninteresting', type: 'flag', help: "show runpy and import-system frames (memray's u; --json shows them always)" },
+  {
+    long: 'source-root',
+    type: 'string',
+    repeatable: true,
+    metavar: 'DIR',
+    help: "look for the capture's source files under DIR first (repeatable; also MEMTREE_SOURCE_ROOTS, ':'-separated): /app/pkg/m.py is tried as DIR/app/pkg/m.py, DIR/pkg/m.py, DIR/m.py",
+  },
+  { long: 'no-source', type: 'flag', help: 'read no source files (the interactive view shows no code)' },
   { long: 'no-daemon', type: 'flag', help: 'read the capture in this process instead of through memtreed' },
   ...DAEMON_SPECS,
 ];
@@ -36,7 +45,7 @@ export const TREE_SPECS: readonly OptionSpec[] = [
 export const TREE_USAGE =
   'usage: memtree tree [-h] [-b N] [--temporary-allocations | --temporary-allocation-threshold N | --leaks]\n' +
   '                    [--thread LABEL]... [--focus RE] [--ignore RE] [--show-from RE] [--hide RE] [--inverted]\n' +
-  '                    [--hide-import-system] [--show-uninteresting]\n' +
+  '                    [--hide-import-system] [--show-uninteresting] [--source-root DIR]... [--no-source]\n' +
   '                    [--json | --print [--max-depth N]] [--no-daemon] [--socket PATH] [--state-dir DIR] CAPTURE';
 
 export function treeHelp(): string {
@@ -56,13 +65,17 @@ export interface TreeOptions {
   readonly hideImportSystem: boolean;
   /** Whether --show-uninteresting was given (the view and --print hide them by default). */
   readonly showUninteresting: boolean;
+  /** Checkouts to look for source files in first (--source-root, then MEMTREE_SOURCE_ROOTS), absolute. */
+  readonly sourceRoots: readonly string[];
+  /** --no-source: read no source file. */
+  readonly noSource: boolean;
   readonly socket: string | undefined;
   readonly stateDir: string | undefined;
   readonly help: boolean;
 }
 
 /** Parses `memtree tree` arguments; throws UsageError. */
-export function parseTreeOptions(argv: readonly string[]): TreeOptions {
+export function parseTreeOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {}): TreeOptions {
   const { options: o, positionals, repeated } = parseArgs(argv, TREE_SPECS);
   const help = o.get('help') === true;
   if (help) {
@@ -77,6 +90,8 @@ export function parseTreeOptions(argv: readonly string[]): TreeOptions {
       filters: {},
       hideImportSystem: false,
       showUninteresting: false,
+      sourceRoots: [],
+      noSource: false,
       socket: undefined,
       stateDir: undefined,
       help,
@@ -112,6 +127,8 @@ export function parseTreeOptions(argv: readonly string[]): TreeOptions {
     filters: recordFilters(o, repeated.get('thread') ?? []),
     hideImportSystem: o.get('hide-import-system') === true,
     showUninteresting: o.get('show-uninteresting') === true,
+    sourceRoots: sourceRootsFrom(env, repeated.get('source-root') ?? []),
+    noSource: o.get('no-source') === true,
     ...daemonLocation(o),
     help,
   };

@@ -90,7 +90,7 @@ async function daemonTree(opts: TreeOptions, io: CommandIO): Promise<TreeData> {
 export async function treeCommand(argv: readonly string[], io: CommandIO): Promise<number> {
   let opts: TreeOptions;
   try {
-    opts = parseTreeOptions(argv);
+    opts = parseTreeOptions(argv, io.env);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     io.stderr.write(`${TREE_USAGE}\nmemtree tree: error: ${err.message}\n`);

@@ -31,6 +31,8 @@ export class DaemonTreeSource implements TreeSource {
     private readonly conn: MessageConnection,
     private readonly captureId: string,
     readonly searchPath: readonly string[],
+    /** node/detail's sourceRoots and source (--source-root, --no-source). */
+    private readonly sources: { readonly sourceRoots?: readonly string[]; readonly source?: boolean } = {},
   ) {}
 
   root(view: ViewOptions, signal?: AbortSignal): Promise<TreeRootResult> {
@@ -44,6 +46,6 @@ export class DaemonTreeSource implements TreeSource {
 
   detail(view: ViewOptions, nodeId: number, signal: AbortSignal, context?: number): Promise<NodeDetailResult> {
     // The daemon reads relative source paths against the client's working directory.
-    return send(signal, (t) => this.conn.sendRequest(NodeDetailRequest.type, { captureId: this.captureId, view, nodeId, context, cwd: process.cwd() }, t));
+    return send(signal, (t) => this.conn.sendRequest(NodeDetailRequest.type, { captureId: this.captureId, view, nodeId, context, cwd: process.cwd(), ...this.sources }, t));
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Draws the detail column (tree-reporter.md 3.1, 3.10): a border, the code pane (Python
- * colouring, the frame's line marked with a band and a ▶), a separator, then the labels,
+ * colouring, line numbers, the frame's line marked with a band and a ▶; or, when the file was
+ * not found, where it was looked for), a separator, then the labels,
  * wrapped to the column and spaced out when there is room.
  */
 import type { Grid, Style } from './cells.js';
@@ -9,7 +10,7 @@ import { PALETTE, STYLES } from './palette.js';
 import { highlightPython, type TokenKind } from './python-highlight.js';
 import type { CodeWindow, PanelData } from './tree-panel.js';
 import { sanitize } from '../format/label.js';
-import { graphemes } from './wcwidth.js';
+import { graphemes, stringWidth } from './wcwidth.js';
 
 const TOKEN_FG: Record<TokenKind, string | undefined> = {
   plain: undefined,
@@ -28,21 +29,48 @@ export function displayLine(line: string): string {
   return sanitize(out);
 }
 
+/**
+ * The code pane: line numbers in a gutter, the frame's line marked (▶ left of the pane and a
+ * band), lines longer than the pane cut with an ellipsis in its last column.
+ */
 function drawCode(grid: Grid, rect: Rect, code: CodeWindow): void {
   const lines = code.lines.slice(0, rect.height).map(displayLine);
+  const numberWidth = String(code.firstLine + lines.length - 1).length;
+  // Numbers only when the code keeps most of the pane.
+  const gutter = rect.width >= numberWidth + 1 + 12 ? numberWidth + 1 : 0;
+  const codeX = rect.x + gutter;
+  const codeWidth = rect.width - gutter;
   highlightPython(lines).forEach((tokens, i) => {
     const y = rect.y + i;
     const marked = i === code.mark;
     if (marked) grid.fill(rect.x - 1, y, rect.width + 2, 1, { bg: PALETTE.codeBand });
-    // The gutter column left of the pane carries the marker, so the code keeps its indentation.
+    // The column left of the pane carries the marker, so the code keeps its indentation.
     if (marked) grid.text(rect.x - 1, y, '▶', { fg: PALETTE.footerKey, bg: PALETTE.codeBand, bold: true });
-    let x = rect.x;
+    if (gutter > 0) {
+      const number = String(code.firstLine + i).padStart(numberWidth);
+      grid.text(rect.x, y, number, marked ? { fg: PALETTE.codeBandFg, bg: PALETTE.codeBand, bold: true } : STYLES.muted);
+    }
+    const cut = stringWidth(lines[i]!) > codeWidth;
+    const room = cut ? codeWidth - 1 : codeWidth;
+    let x = codeX;
     for (const t of tokens) {
       const fg = TOKEN_FG[t.kind] ?? (marked ? PALETTE.codeBandFg : undefined);
       const style: Style = marked ? { fg, bg: PALETTE.codeBand, bold: true } : { fg };
-      x = grid.text(x, y, t.text, style, rect.x + rect.width - x);
+      x = grid.text(x, y, t.text, style, codeX + room - x);
     }
+    if (cut) grid.text(x, y, '…', marked ? { fg: PALETTE.codeBandFg, bg: PALETTE.codeBand, bold: true } : STYLES.muted);
   });
+}
+
+/** Where the source was looked for, wrapped to the pane, cut at its height. */
+function drawCodeNote(grid: Grid, rect: Rect, note: readonly string[]): void {
+  let y = rect.y;
+  for (const paragraph of note) {
+    for (const line of wrap(paragraph, rect.width)) {
+      if (y >= rect.y + rect.height) return;
+      grid.text(rect.x, y++, line, STYLES.muted, rect.width);
+    }
+  }
 }
 
 /** Splits a paragraph into lines of at most `width` cells, at spaces where possible. */
@@ -110,6 +138,7 @@ export function drawDetail(grid: Grid, l: Layout, p: PanelData): void {
   if (d.width < 4) return;
   for (let y = d.y; y < d.y + d.height; y++) grid.text(d.x, y, '│', STYLES.border);
   if (p.code !== null && l.code.height > 0) drawCode(grid, l.code, p.code);
+  else if (p.codeNote !== undefined && l.code.height > 0) drawCodeNote(grid, l.code, p.codeNote);
   const sep = l.code.y + l.code.height;
   if (sep < d.y + d.height) grid.text(l.code.x, sep, '─'.repeat(l.code.width), STYLES.border);
   drawLabels(grid, l.labels, p.labels);

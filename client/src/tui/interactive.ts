@@ -28,7 +28,7 @@ export async function interactiveTree(opts: TreeOptions, io: CommandIO, terminal
     const [{ DocumentTreeSource }, { startTree }] = await Promise.all([import('../tui/tree-source.js'), import('../tui/tree-controller.js')]);
     const local = await localTree(opts);
     warnings = local.warnings;
-    const tree = startTree(new DocumentTreeSource(local.doc, { cwd: process.cwd(), searchPath: local.searchPath }), view, { terminal: size });
+    const tree = startTree(new DocumentTreeSource(local.doc, { cwd: process.cwd(), searchPath: local.searchPath, sourceRoots: opts.sourceRoots, source: !opts.noSource }), view, { terminal: size });
     const { runTreeTui } = await import('../tui/tree-view.js');
     await runTreeTui({ tree, title, terminal });
   } else {
@@ -52,7 +52,7 @@ export async function interactiveTree(opts: TreeOptions, io: CommandIO, terminal
       // open, before the view's modules load; the view attaches to the tree when it is up.
       const tree = Promise.all([open, modules]).then(([o, [{ DaemonTreeSource }, { startTree }]]) => {
         warnings = o.warnings;
-        return startTree(new DaemonTreeSource(client.conn, o.captureId, o.searchPath), view, { terminal: size });
+        return startTree(new DaemonTreeSource(client.conn, o.captureId, o.searchPath, { sourceRoots: opts.sourceRoots, source: !opts.noSource }), view, { terminal: size });
       });
       tree.catch(() => {}); // reported by runTreeTui below
       // An indexed capture opens in milliseconds: wait that long so the tree's requests are on

@@ -68,7 +68,7 @@ function apply(s: TreeState, a: TreeAction): TreeState {
     case 'childrenLoaded':
       return a.generation === s.generation ? onChildren(s, a.nodeId, a.result) : s;
     case 'detailLoaded':
-      return { ...s, sources: new Map(s.sources).set(a.nodeId, { window: a.result.source, context: a.context }) };
+      return { ...s, sources: new Map(s.sources).set(a.nodeId, { window: a.result.source, tried: a.result.sourceTried, context: a.context }) };
     case 'requestFailed': {
       const chainKey = s.chain === null ? '' : expandNeedKey(s.generation, s.chain.at, 0);
       return { ...s, failures: new Map(s.failures).set(a.key, a.message), chain: a.key === chainKey ? null : s.chain };

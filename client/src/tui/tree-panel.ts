@@ -3,6 +3,7 @@
  * state. Unlike memray at start-up (whose panel shows zeros until the cursor moves: a quirk
  * the spec lets a port drop), the panel always describes the cursor row.
  */
+import type { SourceAttempt } from '../../../protocol/src/node.js';
 import { sanitize } from '../format/label.js';
 import { formatPosition } from '../format/module-name.js';
 import { formatCount } from '../format/count.js';
@@ -26,6 +27,8 @@ export interface PanelData {
   readonly labels: readonly string[];
   /** null: empty code pane (root, ❓, `<frozen …>` names, line 0, unreadable files). */
   readonly code: CodeWindow | null;
+  /** With no code: where the file was looked for, one paragraph per line (the view wraps them). */
+  readonly codeNote?: readonly string[];
   /** The source lines are still being read. */
   readonly loading: boolean;
 }
@@ -82,7 +85,18 @@ export function panel(s: TreeState): PanelData {
   const cached = s.sources.get(n.id);
   const w = cached?.window;
   const code = w == null ? null : codeWindow(w.firstLine, w.lines, n.line, s.viewport.codeRows);
-  return { labels, code, loading: cached === undefined };
+  const tried = cached?.tried ?? [];
+  if (code !== null || tried.length === 0) return { labels, code, loading: cached === undefined };
+  return { labels, code, loading: false, codeNote: sourceNotFound(n.file, tried) };
+}
+
+/** The code pane's text when the file was looked for and not found (or not usable). */
+export function sourceNotFound(file: string, tried: readonly SourceAttempt[]): string[] {
+  return [
+    tried.some((t) => t.problem !== 'no such file') ? 'Source not shown; looked for:' : 'Source not found; looked for:',
+    ...tried.map((t) => `${sanitize(t.path)} (${sanitize(t.problem)})`),
+    `Another checkout of ${sanitize(file.split(/[\\/]/).pop() ?? file)}? memtree tree --source-root DIR`,
+  ];
 }
 
 /** One footer binding: the key and what pressing it will do next. */

@@ -6,7 +6,7 @@ import { displayedChildren, type ViewFilter } from '../../../protocol/src/displa
 import type { NodeDetailResult } from '../../../protocol/src/node.js';
 import type { TreeDocument, TreeDocumentNode } from '../../../protocol/src/tree-document.js';
 import type { ChainPage, ChildrenPage, TreeExpandResult, TreeRootResult, ViewNode, ViewOptions } from '../../../protocol/src/tree.js';
-import { sourceWindow } from '../../../daemon/src/source/read-source.js';
+import { sourceWindow, type FileLines, type SourceLookup } from '../../../daemon/src/source/read-source.js';
 import { DEFAULT_CONTEXT } from './tree-state.js';
 
 /** The async data the tree model needs; every call carries the full view options. */
@@ -45,12 +45,19 @@ export interface DocumentSourceOptions {
   readonly cwd?: string;
   /** The traced process's sys.path: module names, and further directories for relative file names. */
   readonly searchPath?: readonly string[];
+  /** Checkouts tried first (--source-root, MEMTREE_SOURCE_ROOTS), as node/detail's sourceRoots. */
+  readonly sourceRoots?: readonly string[];
+  /** false: read no source file (--no-source). */
+  readonly source?: boolean;
+  /** Reads a candidate file (default: the daemon's readSourceFile); tests pass their own. */
+  readonly read?: (file: string) => FileLines;
 }
 
 /** TreeSource over an in-memory TreeDocument: filters, ids, paging and source lines as the daemon does them. */
 export class DocumentTreeSource implements TreeSource {
   readonly searchPath: readonly string[];
-  private readonly cwd: string;
+  private readonly lookup: SourceLookup;
+  private readonly readSources: boolean;
   private readonly byId: IndexedNode[] = [];
   private readonly shown = new Map<string, Map<number, IndexedNode[]>>();
 
@@ -58,8 +65,9 @@ export class DocumentTreeSource implements TreeSource {
     private readonly doc: TreeDocument,
     opts: DocumentSourceOptions = {},
   ) {
-    this.cwd = opts.cwd ?? process.cwd();
     this.searchPath = opts.searchPath ?? [];
+    this.lookup = { cwd: opts.cwd ?? process.cwd(), searchPath: this.searchPath, roots: opts.sourceRoots, read: opts.read };
+    this.readSources = opts.source !== false;
     this.index(doc.root);
   }
 
@@ -148,7 +156,8 @@ export class DocumentTreeSource implements TreeSource {
     signal.throwIfAborted();
     const n = this.node(nodeId);
     // The daemon's reader: the same lookup (path, cwd, absolute sys.path entries) and checks.
-    const source = nodeId === 0 ? null : sourceWindow(n.doc.file, n.doc.line, context, this.cwd, this.searchPath);
-    return { node: this.viewNode(n, view), source };
+    if (nodeId === 0 || !this.readSources) return { node: this.viewNode(n, view), source: null };
+    const { window, tried } = sourceWindow(n.doc.file, n.doc.line, context, this.lookup);
+    return { node: this.viewNode(n, view), source: window, ...(tried.length > 0 ? { sourceTried: tried } : {}) };
   }
 }

@@ -3,7 +3,7 @@
  * what is expanded, where the cursor is. Immutable: reduce() returns new objects, so
  * identity comparisons tell what changed (rows are memoised on `data` and `expanded`).
  */
-import type { SourceWindow } from '../../../protocol/src/node.js';
+import type { SourceAttempt, SourceWindow } from '../../../protocol/src/node.js';
 import type { ElidedInfo } from '../../../protocol/src/tree-document.js';
 import type { ViewNode, ViewOptions } from '../../../protocol/src/tree.js';
 
@@ -67,6 +67,8 @@ export interface Viewport {
 /** Source lines of a node and how much context was asked for. */
 export interface CachedSource {
   readonly window: SourceWindow | null;
+  /** Where the file was looked for, when no window came back for that reason. */
+  readonly tried?: readonly SourceAttempt[];
   readonly context: number;
 }
 

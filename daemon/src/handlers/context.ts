@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { CaptureProgressParams } from '../../../protocol/src/capture.js';
 import type { Captures } from '../index/captures.js';
 import type { Jobs } from '../index/jobs.js';
+import type { FileLines } from '../source/read-source.js';
 
 export interface DaemonContext {
   readonly captures: Captures;
@@ -21,6 +22,8 @@ export interface DaemonContext {
   clientCount(): number;
   /** Starts a graceful shutdown after the current reply is sent. */
   requestShutdown(): void;
+  /** How node/detail reads a source file (default: readSourceFile, regular files only); tests inject their own. */
+  readonly readSource?: (file: string) => FileLines;
 }
 
 export interface ConnectionContext {

@@ -16,7 +16,7 @@ import { compilePattern, PatternError } from '../../../protocol/src/pattern.js';
 import { documentView, treeSpec } from '../tree/view-spec.js';
 import { cancellable, progressSink } from './capture.js';
 import type { ConnectionContext } from './context.js';
-import { bool, int, mode, obj, optInt, optStr, str, view } from './validate.js';
+import { bool, int, mode, obj, optInt, optPaths, optStr, str, view } from './validate.js';
 
 function patternError(err: unknown): unknown {
   if (!(err instanceof PatternError)) return err;
@@ -130,8 +130,10 @@ export async function detail(ctx: ConnectionContext, params: unknown, token?: Ca
   const context = optInt(p, 'context', 10, 0, 200);
   if (!display.displayed(nodeId)) throw unknownNode(nodeId);
   const node = display.node(nodeId);
-  const source = nodeId === 0 ? null : sourceWindow(node.file, node.line, context, optStr(p, 'cwd'), index.searchPath);
-  return { node, source };
+  const lookup = { cwd: optStr(p, 'cwd'), searchPath: index.searchPath, roots: optPaths(p, 'sourceRoots'), read: ctx.daemon.readSource };
+  if (nodeId === 0 || !bool(p, 'source', true)) return { node, source: null };
+  const { window, tried } = sourceWindow(node.file, node.line, context, lookup);
+  return { node, source: window, ...(tried.length > 0 ? { sourceTried: tried } : {}) };
 }
 
 export async function threads(ctx: ConnectionContext, params: unknown, token?: CancelSignal): Promise<CaptureThreadsResult> {

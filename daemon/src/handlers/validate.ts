@@ -83,3 +83,13 @@ function optPattern(o: Record<string, unknown>, key: string): string | undefined
   if (typeof v !== 'string') throw invalid(`${key} must be a string`);
   return v;
 }
+
+/** An optional list of at most `max` non-empty strings of at most 4096 characters (paths). */
+export function optPaths(o: Record<string, unknown>, key: string, max = 64): string[] | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length > max || !v.every((s) => typeof s === 'string' && s !== '' && s.length <= 4096)) {
+    throw invalid(`${key} must be an array of at most ${max} non-empty strings (at most 4096 characters each)`);
+  }
+  return v as string[];
+}

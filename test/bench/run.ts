@@ -3,7 +3,7 @@
  * numbers (never asserted). Every measurement that reports a peak RSS runs in its own process.
  *
  *   npm run bench                 everything
- *   npm run bench -- reader       one section: reader, memory, errors, daemon, expand, native, tui
+ *   npm run bench -- reader       one section: reader, memory, errors, daemon, expand, views, native, tui
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -13,6 +13,7 @@ import { CAPTURES, MEMTREE_BIN, ROOT, sharedCapture } from '../helpers/paths.js'
 import { generateCapture, type GenerateOptions } from './generate-capture.js';
 import { benchDaemon, benchExpand } from './daemon-bench.js';
 import { benchNative, benchTui } from './native-tui-bench.js';
+import { benchViews } from './views-bench.js';
 
 const DIST = path.join(ROOT, 'dist/test/bench');
 /** Generated captures, kept between runs. */
@@ -104,6 +105,7 @@ const SECTIONS: Record<string, () => void | Promise<void>> = {
   errors: benchErrors,
   daemon: () => benchDaemon(largeCapture()),
   expand: () => benchExpand(largeCapture(), generated('gen-1m-stacks', { records: 2_000_000, distinctStacks: 1_000_000, raw: false })),
+  views: () => benchViews(generated('gen-1m-stacks', { records: 2_000_000, distinctStacks: 1_000_000, raw: false })),
   native: benchNative,
   tui: () => benchTui(largeCapture()),
 };

@@ -107,19 +107,13 @@ export async function search(ctx: ConnectionContext, params: unknown, token?: Ca
     test = (s) => s.toLowerCase().includes(q);
   }
   // Decided once per location, then a scan of the displayed nodes.
-  const tree = cached.tree;
-  const byLocation = new Map<number, boolean>();
-  const matches = (id: number): boolean => {
-    const loc = tree.location(id);
-    let m = byLocation.get(loc);
-    if (m === undefined) {
-      const f = tree.facts(id);
-      m = test(f.function) || test(f.file);
-      byLocation.set(loc, m);
-    }
-    return m;
-  };
-  const { ids, total } = display.search(matches, offset, limit);
+  const frames = cached.tree.built.frames;
+  const byLocation = new Uint8Array(frames.length);
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i];
+    if (f !== undefined && (test(f.function) || test(f.file))) byLocation[i] = 1;
+  }
+  const { ids, total } = display.search(byLocation, test('...'), offset, limit);
   return { matches: ids.map((id) => ({ node: display.node(id), path: display.pathTo(id) })), total, offset };
 }
 

@@ -9,13 +9,15 @@ import type { ReadableDB } from '../db/open.js';
 import type { TreeFrame } from '../tree/frame-classifier.js';
 import type { ModeRecords, PathTrie, ViewData } from '../tree/view-data.js';
 import type { ViewTree } from '../tree/view-display.js';
-import { buildViewTree, labelsByTid, type TreeSpec } from '../tree/view-engine.js';
+import { buildViewTree, recordLabels, type TreeSpec } from '../tree/view-engine.js';
 import { ViewTree as Tree } from '../tree/view-display.js';
 import { treeKey } from '../tree/view-spec.js';
 import { storedLocations, storedPaths, storedRecords, storedSizes } from './queries.js';
 
-/** Built trees kept per index (least recently used first out). */
+/** Built trees kept per index (least recently used first out)... */
 export const VIEWS_PER_INDEX = 16;
+/** ...and their nodes at most (a -b 1000000 tree of a capture with a million stacks has millions, ~70 bytes each). */
+export const CACHED_NODES_PER_INDEX = 8_000_000;
 
 export interface CachedView {
   readonly tree: ViewTree;
@@ -67,7 +69,13 @@ export function cachedView(db: ReadableDB, mode: string, spec: TreeSpec): Cached
   } else {
     const built = buildViewTree(data, spec);
     v = { tree: new Tree(built.tree), elided: built.elided, filteredRecords: built.filteredRecords };
-    while (views.size >= VIEWS_PER_INDEX) views.delete(views.keys().next().value!);
+    let nodes = v.tree.size;
+    for (const c of views.values()) nodes += c.tree.size;
+    for (const [k, c] of views) {
+      if (views.size < VIEWS_PER_INDEX && nodes <= CACHED_NODES_PER_INDEX) break;
+      views.delete(k);
+      nodes -= c.tree.size;
+    }
   }
   views.set(key, v);
   return v;
@@ -76,15 +84,13 @@ export function cachedView(db: ReadableDB, mode: string, spec: TreeSpec): Cached
 /** The threads of a stored mode with their totals, most bytes first. */
 export function threadTotals(data: ViewData): ThreadTotals[] {
   const r = data.records;
-  const byLabel = new Map<string, { label: string; bytes: number; allocations: number; records: number }>();
-  const labels = labelsByTid(data);
+  const { labels, of } = recordLabels(data);
+  const out = labels.map((label) => ({ label, bytes: 0, allocations: 0, records: 0 }));
   for (let i = 0; i < r.length; i++) {
-    const label = labels.get(r.tid[i]!)!;
-    let t = byLabel.get(label);
-    if (t === undefined) byLabel.set(label, (t = { label, bytes: 0, allocations: 0, records: 0 }));
+    const t = out[of[i]!]!;
     t.bytes += r.bytes[i]!;
     t.allocations += r.count[i]!;
     t.records++;
   }
-  return [...byLabel.values()].sort((a, b) => b.bytes - a.bytes || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+  return out.sort((a, b) => b.bytes - a.bytes || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
 }

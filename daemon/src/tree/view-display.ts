@@ -74,12 +74,19 @@ export class Display {
     return out.reverse();
   }
 
-  /** Displayed nodes (not the root) for which `match(location)` holds, in display order. */
-  search(match: (id: number) => boolean, offset: number, limit: number): { ids: number[]; total: number } {
+  /**
+   * Displayed nodes (not the root) whose location matches (`byLocation[location] === 1`; cut-off
+   * nodes, shown as "...", by `tooDeep`), in display order: one pass over typed arrays.
+   */
+  search(byLocation: Uint8Array, tooDeep: boolean, offset: number, limit: number): { ids: number[]; total: number } {
     const ids: number[] = [];
+    const locs = this.view.locations();
+    const parent = this.parent;
     let total = 0;
-    for (let id = 1; id < this.view.size; id++) {
-      if (this.parent[id]! < 0 || !match(id)) continue;
+    for (let id = 1; id < locs.length; id++) {
+      if (parent[id]! < 0) continue;
+      const loc = locs[id]!;
+      if (loc < 0 ? !tooDeep : byLocation[loc] !== 1) continue;
       if (total >= offset && ids.length < limit) ids.push(id);
       total++;
     }
@@ -129,6 +136,18 @@ export class ViewTree {
       const kids = built.children(node);
       for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!, id);
     }
+  }
+
+  private locs: Int32Array | undefined;
+
+  /** The location id of every id (-1 for the root and for cut-off nodes). */
+  locations(): Int32Array {
+    if (this.locs === undefined) {
+      const out = new Int32Array(this.size);
+      for (let id = 0; id < this.size; id++) out[id] = this.location(id);
+      this.locs = out;
+    }
+    return this.locs;
   }
 
   /** The location id of node `id` (-1 for the root and for cut-off nodes). */

@@ -43,6 +43,26 @@ function matchLocations(frames: readonly TreeFrame[], re: RegExp): Uint8Array {
   return out;
 }
 
+/**
+ * Per-trie results of one expression, kept per trie (a view change usually keeps most of the
+ * previous view's expressions): whether each stack has a match, and where its outermost one is.
+ */
+const byTrie = new WeakMap<object, Map<string, Uint8Array | Int32Array>>();
+const PER_TRIE = 8;
+
+function memo<T extends Uint8Array | Int32Array>(data: ViewData, key: string, make: () => T): T {
+  let m = byTrie.get(data.paths);
+  if (m === undefined) byTrie.set(data.paths, (m = new Map()));
+  let v = m.get(key) as T | undefined;
+  if (v !== undefined) m.delete(key);
+  else {
+    v = make();
+    while (m.size >= PER_TRIE) m.delete(m.keys().next().value!);
+  }
+  m.set(key, v);
+  return v;
+}
+
 /** Per stack id: whether any frame of the stack matches. */
 function anyOnPath(data: ViewData, match: Uint8Array): Uint8Array {
   const { size, parent, location } = data.paths;
@@ -62,29 +82,44 @@ function outermostOnPath(data: ViewData, match: Uint8Array): Int32Array {
   return out;
 }
 
-/** Thread labels of a mode's records by tid. */
-export function labelsByTid(data: ViewData): Map<number, string> {
-  const out = new Map<number, string>();
-  const r = data.records;
-  for (let i = 0; i < r.length; i++) {
-    const tid = r.tid[i]!;
-    if (!out.has(tid)) out.set(tid, threadLabel(tid, r.threadNames.get(tid)));
+/** Each record's thread label as an index into `labels`, computed once per mode's records. */
+const labelIndexes = new WeakMap<object, { labels: string[]; of: Int32Array }>();
+
+export function recordLabels(data: ViewData): { labels: string[]; of: Int32Array } {
+  let li = labelIndexes.get(data.records);
+  if (li === undefined) {
+    const r = data.records;
+    const labels: string[] = [];
+    const byTid = new Map<number, number>();
+    const of = new Int32Array(r.length);
+    for (let i = 0; i < r.length; i++) {
+      const tid = r.tid[i]!;
+      let k = byTid.get(tid);
+      if (k === undefined) {
+        k = labels.push(threadLabel(tid, r.threadNames.get(tid))) - 1;
+        byTid.set(tid, k);
+      }
+      of[i] = k;
+    }
+    li = { labels, of };
+    labelIndexes.set(data.records, li);
   }
-  return out;
+  return li;
 }
 
-/** Indices (in size order) of the records the filters keep. */
-function filterRecords(data: ViewData, spec: TreeSpec, showTop: Int32Array | undefined): Int32Array {
+/** Indices (in size order) of the records the filters keep; undefined: every record. */
+function filterRecords(data: ViewData, spec: TreeSpec, showTop: Int32Array | undefined): Int32Array | undefined {
+  if (spec.threads.length === 0 && !spec.focus && !spec.ignore && !showTop) return undefined;
   const r = data.records;
   const wanted = spec.threads.length > 0 ? new Set(spec.threads) : undefined;
-  const tidOk = new Map<number, boolean>();
-  if (wanted !== undefined) for (const [tid, label] of labelsByTid(data)) tidOk.set(tid, wanted.has(label));
-  const focus = spec.focus && anyOnPath(data, matchLocations(data.frames, spec.focus));
-  const ignore = spec.ignore && anyOnPath(data, matchLocations(data.frames, spec.ignore));
+  const { labels, of: labelOf } = recordLabels(data);
+  const labelOk = Uint8Array.from(labels, (l) => (wanted?.has(l) ? 1 : 0));
+  const focus = spec.focus && memo(data, `any\0${spec.focus.source}`, () => anyOnPath(data, matchLocations(data.frames, spec.focus!)));
+  const ignore = spec.ignore && memo(data, `any\0${spec.ignore.source}`, () => anyOnPath(data, matchLocations(data.frames, spec.ignore!)));
   const out = new Int32Array(r.length);
   let n = 0;
   for (let i = 0; i < r.length; i++) {
-    if (wanted !== undefined && !tidOk.get(r.tid[i]!)) continue;
+    if (wanted !== undefined && labelOk[labelOf[i]!] === 0) continue;
     const p = r.path[i]!;
     if (focus !== undefined && focus[p] === 0) continue;
     if (ignore !== undefined && ignore[p] === 1) continue;
@@ -99,13 +134,14 @@ export function buildViewTree(data: ViewData, spec: TreeSpec): ViewTreeResult {
   const r = data.records;
   const { parent, location } = data.paths;
   const frames = data.frames;
-  const showTop = spec.showFrom && outermostOnPath(data, matchLocations(frames, spec.showFrom));
+  const showTop = spec.showFrom && memo(data, `top\0${spec.showFrom.source}`, () => outermostOnPath(data, matchLocations(frames, spec.showFrom!)));
   const hidden = spec.hide && matchLocations(frames, spec.hide);
   const filtered = filterRecords(data, spec, showTop);
-  const kept = keptCount(spec.biggestAllocs, filtered.length);
+  const filteredCount = filtered === undefined ? r.length : filtered.length;
+  const kept = keptCount(spec.biggestAllocs, filteredCount);
   const snap = { records: newRecords(kept), threadNames: r.threadNames };
   for (let k = 0; k < kept; k++) {
-    const i = filtered[k]!;
+    const i = filtered === undefined ? k : filtered[k]!;
     snap.records.stackId[k] = r.path[i]!;
     snap.records.tid[k] = r.tid[i]!;
     snap.records.bytes[k] = r.bytes[i]!;
@@ -131,12 +167,11 @@ export function buildViewTree(data: ViewData, spec: TreeSpec): ViewTreeResult {
   const order = new Int32Array(kept);
   for (let k = 0; k < kept; k++) order[k] = k;
   const tree = buildTree(snap, kept, { resolve, frames }, order, spec.inverted);
-  const elided: ElidedSummary = { locations: 0, allocations: 0, bytes: 0 };
-  for (let k = kept; k < filtered.length; k++) {
-    const i = filtered[k]!;
-    elided.locations++;
+  const elided: ElidedSummary = { locations: filteredCount - kept, allocations: 0, bytes: 0 };
+  for (let k = kept; k < filteredCount; k++) {
+    const i = filtered === undefined ? k : filtered[k]!;
     elided.allocations += r.count[i]!;
     elided.bytes += r.bytes[i]!;
   }
-  return { tree, elided, filteredRecords: filtered.length };
+  return { tree, elided, filteredRecords: filteredCount };
 }

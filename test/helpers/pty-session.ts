@@ -52,6 +52,11 @@ export class PtySession {
     return new PtySession(file, args, { cols: opts.cols ?? 120, rows: opts.rows ?? 40, cwd: opts.cwd, env: opts.env });
   }
 
+  /** The process id of the command run in the terminal. */
+  get pid(): number {
+    return this.proc.pid;
+  }
+
   /** The visible screen as text lines (wide characters once, trailing blanks trimmed). */
   screen(): string[] {
     const b = this.term.buffer.active;

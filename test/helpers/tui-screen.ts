@@ -8,7 +8,7 @@ import type { ViewOptions } from '../../protocol/src/tree.js';
 import { screenLines } from '../../client/src/tui/blessed-canvas.js';
 import { startTree } from '../../client/src/tui/tree-controller.js';
 import type { TreeSource } from '../../client/src/tui/tree-source.js';
-import { runTreeTui, type RunTreeTuiOptions } from '../../client/src/tui/tree-view.js';
+import { runTreeTui, type RunTreeTuiOptions, type TuiOutcome } from '../../client/src/tui/tree-view.js';
 import type { TuiApp } from '../../client/src/tui/tui-app.js';
 
 export { KEY } from './keys.js';
@@ -32,7 +32,7 @@ export class HeadlessTui {
   written = '';
   screen!: blessed.Screen;
   app!: TuiApp;
-  readonly done: Promise<void>;
+  readonly done: Promise<TuiOutcome>;
   private renders = 0;
 
   constructor(cols: number, rows: number, opts: HeadlessOptions) {

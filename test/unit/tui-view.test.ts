@@ -116,7 +116,7 @@ describe('runTreeTui on a headless terminal', () => {
     expect(lines[1]!.startsWith('▼ 📂 19.139MB (100.00 %) <ROOT>')).toBe(true);
     expect(borderAligned(t)).toBe(true);
     // The model's viewport followed: paging moves by the new height.
-    expect(t.app.tree!.state.viewport).toEqual({ treeRows: 22, codeRows: 10 });
+    expect(t.app.tree!.state.viewport).toEqual({ treeRows: 22, codeRows: 10, treeCols: 48 });
     // AND absurdly small terminals do not break it
     await t.resize(12, 3);
     expect(t.lines()).toHaveLength(3);

@@ -5,9 +5,10 @@
  * the pane's edge, never wrapped.
  */
 import { gradientColor } from '../format/gradient.js';
-import type { Grid, Style } from './cells.js';
+import { Grid, type Style } from './cells.js';
 import type { Rect } from './layout.js';
 import { STYLES } from './palette.js';
+import { DEPTH_MARK_WIDTH } from './tree-model.js';
 import type { FooterItem } from './tree-panel.js';
 import type { Row } from './tree-rows.js';
 import { stringWidth } from './wcwidth.js';
@@ -38,9 +39,31 @@ function drawRow(grid: Grid, rect: Rect, y: number, row: Row): void {
   }
 }
 
-/** Draws the visible rows (already windowed to the scroll position). */
-export function drawTree(grid: Grid, rect: Rect, rows: readonly Row[]): void {
-  rows.slice(0, rect.height).forEach((row, i) => drawRow(grid, rect, rect.y + i, row));
+/**
+ * Draws the visible rows (already windowed to the scroll position), `hscroll` columns
+ * scrolled to the left: each row is drawn whole into a scratch row and its visible part
+ * copied, a wide character cut at the left edge becoming a blank. Scrolled rows start with
+ * their depth (`‹12`), which the guides no longer show.
+ */
+export function drawTree(grid: Grid, rect: Rect, rows: readonly Row[], hscroll = 0): void {
+  rows.slice(0, rect.height).forEach((row, i) => {
+    const y = rect.y + i;
+    if (hscroll <= 0) {
+      drawRow(grid, rect, y, row);
+      return;
+    }
+    const scratch = new Grid(hscroll + rect.width, 1);
+    drawRow(scratch, { x: 0, y: 0, width: scratch.width, height: 1 }, 0, row);
+    const from = scratch.cells[0]!;
+    const to = grid.cells[y]!;
+    for (let x = 0; x < rect.width; x++) {
+      const c = from[hscroll + x]!;
+      to[rect.x + x] = x === 0 && c.ch === '' ? { ch: ' ', style: c.style } : c;
+    }
+    if (to[rect.x + DEPTH_MARK_WIDTH]?.ch === '') to[rect.x + DEPTH_MARK_WIDTH] = { ch: ' ', style: STYLES.plain };
+    grid.fill(rect.x, y, DEPTH_MARK_WIDTH, 1);
+    grid.text(rect.x, y, `‹${row.depth}`, STYLES.muted, DEPTH_MARK_WIDTH - 1);
+  });
 }
 
 /** The summary line on the left, the title on the right when there is room for both. */

@@ -3,6 +3,7 @@
  * or in-process with --no-daemon. commands/tree.ts decides that the view is wanted; this file
  * owns everything from there to the exit status.
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import type { CaptureProgressParams } from '../../../protocol/src/capture.js';
@@ -12,6 +13,7 @@ import type { CommandIO } from '../commands/common.js';
 import { localTree, openCapture, viewOf } from '../commands/tree.js';
 import type { TreeOptions } from '../commands/tree-options.js';
 import type { TerminalProfile } from './terminal.js';
+import type { TuiOutcome } from './tree-view.js';
 
 /** Resolves after pending socket writes had a turn of the event loop. */
 function flushed(): Promise<void> {
@@ -24,13 +26,14 @@ export async function interactiveTree(opts: TreeOptions, io: CommandIO, terminal
   const title = path.basename(opts.capture);
   const size = { cols: io.stdout.columns ?? 80, rows: io.stdout.rows ?? 24 };
   let warnings: readonly string[] = [];
+  let outcome: TuiOutcome;
   if (opts.noDaemon) {
     const [{ DocumentTreeSource }, { startTree }] = await Promise.all([import('../tui/tree-source.js'), import('../tui/tree-controller.js')]);
     const local = await localTree(opts);
     warnings = local.warnings;
     const tree = startTree(new DocumentTreeSource(local.doc, { cwd: process.cwd(), searchPath: local.searchPath, sourceRoots: opts.sourceRoots, source: !opts.noSource }), view, { terminal: size });
     const { runTreeTui } = await import('../tui/tree-view.js');
-    await runTreeTui({ tree, title, terminal });
+    outcome = await runTreeTui({ tree, title, terminal, warnings });
   } else {
     // Talk to the daemon while the view's modules load: the first screen comes sooner.
     const client = await connectDaemon({ stateDir: opts.stateDir, socket: opts.socket, env: io.env });
@@ -60,10 +63,11 @@ export async function interactiveTree(opts: TreeOptions, io: CommandIO, terminal
       // that needs indexing goes straight to the progress view.
       await Promise.race([tree.then(flushed, flushed), new Promise((r) => setTimeout(r, 60))]);
       const { runTreeTui } = await import('../tui/tree-view.js');
-      await runTreeTui({
+      outcome = await runTreeTui({
         tree,
         title,
         terminal,
+        warnings: open.then((o) => o.warnings),
         progress: (l) => {
           listeners.add(l);
           if (last !== undefined) l(last);
@@ -75,7 +79,12 @@ export async function interactiveTree(opts: TreeOptions, io: CommandIO, terminal
       client.close();
     }
   }
+  if (outcome === 'cancelled') {
+    io.stderr.write(`memtree: indexing ${opts.capture} cancelled\n`);
+    return 130;
+  }
   // Like memray, warnings are left on the terminal after the full-screen view closes.
   for (const w of warnings) io.stderr.write(`memtree: warning: ${opts.capture}: ${w}\n`);
-  return 0;
+  // A signal ends the view like it ends a shell command: 128 + its number.
+  return outcome === 'quit' ? 0 : 128 + os.constants.signals[outcome];
 }

@@ -21,6 +21,8 @@ export interface Layout {
   readonly rows: number;
   /** Row 0: the summary line. */
   readonly headerRow: number;
+  /** The warning banner's row under the header (a damaged or unfinished capture), or -1. */
+  readonly bannerRow: number;
   /** The last row: key bindings. */
   readonly footerRow: number;
   readonly tree: Rect;
@@ -40,10 +42,10 @@ export interface Rect {
   readonly height: number;
 }
 
-/** The layout of a `cols` x `rows` terminal. */
-export function layout(cols: number, rows: number): Layout {
-  const bodyTop = 1;
-  const bodyHeight = Math.max(0, rows - 2);
+/** The layout of a `cols` x `rows` terminal, with a warning banner under the header when `banner`. */
+export function layout(cols: number, rows: number, banner = false): Layout {
+  const bodyTop = banner ? 2 : 1;
+  const bodyHeight = Math.max(0, rows - 1 - bodyTop);
   const tw = treePaneWidth(cols);
   const dw = cols - tw;
   const tree = { x: 0, y: bodyTop, width: tw, height: bodyHeight };
@@ -55,11 +57,11 @@ export function layout(cols: number, rows: number): Layout {
   const codeH = Math.max(0, Math.floor((bodyHeight - 1) / 2));
   const code = { x: innerX, y: bodyTop, width: innerW, height: codeH };
   const labels = { x: innerX, y: bodyTop + codeH + 1, width: innerW, height: Math.max(0, bodyHeight - codeH - 1) };
-  return { cols, rows, headerRow: 0, footerRow: rows - 1, tree, detail, code, labels };
+  return { cols, rows, headerRow: 0, bannerRow: banner ? 1 : -1, footerRow: rows - 1, tree, detail, code, labels };
 }
 
 /** The model's viewport on a `cols` x `rows` terminal: the tree pane's and the code pane's heights. */
-export function viewportOf(cols: number, rows: number): Viewport {
-  const l = layout(cols, rows);
-  return { treeRows: l.tree.height, codeRows: l.code.height };
+export function viewportOf(cols: number, rows: number, banner = false): Viewport {
+  const l = layout(cols, rows, banner);
+  return { treeRows: l.tree.height, codeRows: l.code.height, treeCols: l.tree.width };
 }

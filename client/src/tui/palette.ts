@@ -38,6 +38,7 @@ export const STYLES = {
   position: { fg: PALETTE.position } as Style,
   muted: { fg: PALETTE.muted } as Style,
   warning: { fg: PALETTE.warning, bold: true } as Style,
+  banner: { fg: '#000000', bg: PALETTE.warning, bold: true } as Style,
   border: { fg: PALETTE.border } as Style,
   footerKey: { fg: PALETTE.footerKey, bold: true } as Style,
   cursor: { fg: PALETTE.cursorFg, bg: PALETTE.cursorBg, bold: true } as Style,

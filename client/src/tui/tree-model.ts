@@ -5,7 +5,7 @@
  */
 import type { NodeDetailResult } from '../../../protocol/src/node.js';
 import type { ChildrenPage, TreeExpandResult, TreeRootResult, ViewOptions } from '../../../protocol/src/tree.js';
-import { flatRows, rowIndex, type FlatRow } from './tree-rows.js';
+import { cursorSpan, flatRows, rowIndex, type FlatRow } from './tree-rows.js';
 import {
   ROOT_ID,
   displayedCount,
@@ -153,6 +153,7 @@ function rebuild(s: TreeState, view: ViewOptions): TreeState {
     chain: { kind: 'first', at: ROOT_ID },
     cursor: nodeKey(ROOT_ID),
     scroll: 0,
+    hscroll: 0,
     failures: new Map(),
   };
 }
@@ -228,5 +229,28 @@ function settle(prev: TreeState, next: TreeState): TreeState {
   if (at >= 0 && at < scroll) scroll = at;
   if (at >= scroll + h) scroll = at - h + 1;
   scroll = Math.max(0, Math.min(scroll, all.length - h));
-  return scroll === s.scroll ? s : { ...s, scroll };
+  const hscroll = horizontalScroll(s);
+  return scroll === s.scroll && hscroll === s.hscroll ? s : { ...s, scroll, hscroll };
+}
+
+/** Columns the depth marker (`‹123 `) takes at the left of rows scrolled sideways. */
+export const DEPTH_MARK_WIDTH = 5;
+
+/**
+ * The sideways scroll that shows the cursor row's label from its start to the end of the
+ * function name: unchanged while that holds (no jumping on every move), else the least change,
+ * in whole guide groups (4 columns) so the guides keep their columns. A label wider than the
+ * pane shows from its start.
+ */
+function horizontalScroll(s: TreeState): number {
+  const width = s.viewport.treeCols ?? Infinity;
+  const span = cursorSpan(s);
+  if (span === undefined || !Number.isFinite(width)) return 0;
+  const fits = (h: number): boolean => span.start - h >= (h > 0 ? DEPTH_MARK_WIDTH : 0) && span.fnEnd - h <= width;
+  if (fits(s.hscroll)) return s.hscroll;
+  if (fits(0)) return 0;
+  // Right of the view: scroll just far enough (rounded up to a group); left of it, or too wide: start at the label.
+  const latest = Math.max(0, Math.floor((span.start - DEPTH_MARK_WIDTH) / 4) * 4);
+  const least = Math.ceil(Math.max(0, span.fnEnd - width) / 4) * 4;
+  return Math.min(latest, least);
 }

@@ -16,7 +16,7 @@ import {
   type TreeData,
   type TreeState,
 } from './tree-state.js';
-import { truncateToWidth } from './wcwidth.js';
+import { stringWidth, truncateToWidth } from './wcwidth.js';
 
 /** The structure of a row, independent of width and cursor. */
 export interface FlatRow {
@@ -128,6 +128,17 @@ function rowLabel(s: TreeState, r: FlatRow): LabelSegments {
     total: root.bytes,
     moduleName: config.moduleName,
   });
+}
+
+/** Where the cursor row's label starts and its function name ends, in columns from the pane's left edge. */
+export function cursorSpan(s: TreeState): { start: number; fnEnd: number } | undefined {
+  const at = rowIndex(s, s.cursor);
+  if (at < 0) return undefined;
+  const row = rowWindow(s, Infinity, at, 1)[0]!;
+  const l = row.label;
+  const start = stringWidth(row.guides) + stringWidth(row.arrow);
+  const head = stringWidth(l.icon) + stringWidth(l.sizeText) + stringWidth(l.fn);
+  return { start, fnEnd: start + (head > 0 ? head : stringWidth(l.text)) };
 }
 
 /** Rows `start` .. `start + count - 1` as drawn `width` cells wide. */

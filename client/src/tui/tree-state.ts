@@ -62,6 +62,8 @@ export interface TreeConfig {
 export interface Viewport {
   readonly treeRows: number;
   readonly codeRows: number;
+  /** Columns of the tree pane (absent: unlimited, never scrolled sideways). */
+  readonly treeCols?: number;
 }
 
 /** Source lines of a node and how much context was asked for. */
@@ -86,6 +88,8 @@ export interface TreeState {
   readonly cursor: RowKey;
   /** Index of the first tree row shown. */
   readonly scroll: number;
+  /** Columns of every tree row scrolled away to the left (deep trees: the cursor's label stays in view). */
+  readonly hscroll: number;
   readonly viewport: Viewport;
   /** Source windows by node id; filter independent, so kept across toggles (memray caches files too). */
   readonly sources: ReadonlyMap<number, CachedSource>;
@@ -123,6 +127,7 @@ export function initialTreeState(view: ViewOptions, config: TreeConfig = treeCon
     chain: { kind: 'first', at: ROOT_ID },
     cursor: nodeKey(ROOT_ID),
     scroll: 0,
+    hscroll: 0,
     viewport,
     sources: new Map(),
     failures: new Map(),

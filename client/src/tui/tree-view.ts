@@ -24,6 +24,8 @@ export interface RunTreeTuiOptions {
   readonly title?: string;
   /** Subscribes to indexing progress; returns the unsubscribe function. */
   readonly progress?: (listener: (p: CaptureProgressParams) => void) => () => void;
+  /** Warnings about the capture, shown under the header (a promise: they come with the open capture). */
+  readonly warnings?: readonly string[] | Promise<readonly string[]>;
   /** Called when the user quits while `tree` is still pending: cancel the indexing there. */
   readonly onCancel?: () => void;
   /** Defaults to process.stdin / process.stdout. */
@@ -38,6 +40,11 @@ export interface RunTreeTuiOptions {
    * after `fg`; with other inputs (tests, embedding) it does nothing.
    */
   readonly suspend?: (resume: () => void) => void;
+  /**
+   * End the view on SIGINT, SIGTERM and SIGHUP (terminal restored, runTreeTui resolves with the
+   * signal). Default: when reading process.stdin.
+   */
+  readonly signals?: boolean;
   /** Receives the screen once created (headless tests inspect screen.lines). */
   readonly onScreen?: (screen: blessed.Screen, app: TuiApp) => void;
 }
@@ -77,8 +84,13 @@ function suspendProcess(program: blessed.Program, redraw: () => void): void {
   }
 }
 
-/** Runs the interactive tree until the user quits; the terminal is restored before it settles. */
-export async function runTreeTui(opts: RunTreeTuiOptions): Promise<void> {
+/** How the view ended: the user quit, quit while the capture was being indexed, or a signal. */
+export type TuiOutcome = 'quit' | 'cancelled' | 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** Runs the interactive tree until the user quits or a signal comes; the terminal is restored before it settles. */
+export async function runTreeTui(opts: RunTreeTuiOptions): Promise<TuiOutcome> {
   const input = opts.input ?? process.stdin;
   const output = opts.output ?? process.stdout;
   const profile = typeof opts.terminal === 'object' ? opts.terminal : terminalProfile(opts.terminal ?? process.env.TERM ?? '');
@@ -95,14 +107,21 @@ export async function runTreeTui(opts: RunTreeTuiOptions): Promise<void> {
   }, profile);
   const cleanups: (() => void)[] = [];
   try {
-    await new Promise<void>((resolve, reject) => {
+    return await new Promise<TuiOutcome>((resolve, reject) => {
       let settled = false;
-      const finish = (err?: unknown): void => {
+      const finish = (err?: unknown, outcome: TuiOutcome = 'quit'): void => {
         if (settled) return;
         settled = true;
-        if (err === undefined) resolve();
+        if (err === undefined) resolve(outcome);
         else reject(err instanceof Error ? err : new Error(String(err)));
       };
+      if (opts.signals ?? input === process.stdin) {
+        for (const sig of SIGNALS) {
+          const onSignal = (): void => finish(undefined, sig);
+          process.on(sig, onSignal);
+          cleanups.push(() => process.removeListener(sig, onSignal));
+        }
+      }
       // Every callback into our code goes through here: an exception ends the view (and
       // restores the terminal in the finally below) instead of escaping into neo-blessed.
       const guard =
@@ -140,7 +159,7 @@ export async function runTreeTui(opts: RunTreeTuiOptions): Promise<void> {
         onChange: scheduleRender,
         onQuit: (cancelled) => {
           if (cancelled) opts.onCancel?.();
-          finish();
+          finish(undefined, cancelled ? 'cancelled' : 'quit');
         },
         onSuspend: suspend,
         onError: finish,
@@ -166,6 +185,12 @@ export async function runTreeTui(opts: RunTreeTuiOptions): Promise<void> {
       opts.onScreen?.(screen, app);
       app.resize(screen.width, screen.height);
       const attach = guard((tree: TreeController) => app.attach(tree));
+      Promise.resolve(opts.warnings ?? []).then(
+        guard((w: readonly string[]) => {
+          if (w.length > 0) app.setWarnings(w);
+        }),
+        () => {}, // a capture that failed to open is reported through `tree`
+      );
       Promise.resolve(opts.tree).then(
         (tree) => {
           if (settled) tree.close(); // the view ended first: its requests are not wanted

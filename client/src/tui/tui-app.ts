@@ -34,6 +34,7 @@ export class TuiApp {
   private controller: TreeController | undefined;
   private size = { cols: 80, rows: 24 };
   private closed = false;
+  private warnings: readonly string[] = [];
 
   constructor(private readonly opts: TuiAppOptions) {
     this.progress = initialProgress(opts.title ?? 'the capture');
@@ -69,6 +70,17 @@ export class TuiApp {
     this.opts.onChange();
   }
 
+  /**
+   * Warnings about the capture (damaged, not finished): one line under the header for the
+   * rest of the session, the first warning and how many more.
+   */
+  setWarnings(warnings: readonly string[]): void {
+    if (this.closed) return;
+    this.warnings = warnings;
+    this.resize(this.size.cols, this.size.rows);
+    this.opts.onChange();
+  }
+
   /** A key, as neo-blessed's `key.full`. */
   key(full: string): void {
     if (this.closed) return;
@@ -89,7 +101,7 @@ export class TuiApp {
   /** The terminal's size changed (also called once at start). */
   resize(cols: number, rows: number): void {
     this.size = { cols, rows };
-    this.controller?.dispatch({ type: 'resize', viewport: viewportOf(cols, rows) });
+    this.controller?.dispatch({ type: 'resize', viewport: viewportOf(cols, rows, this.warnings.length > 0) });
   }
 
   /** Stops all requests; no more callbacks. */
@@ -108,8 +120,13 @@ export class TuiApp {
   /** The frame for a `cols` x `rows` terminal. */
   compose(cols: number, rows: number): Grid {
     const grid = new Grid(cols, rows);
-    const l = layout(cols, rows);
+    const l = layout(cols, rows, this.warnings.length > 0);
     const title = this.opts.title ?? '';
+    if (l.bannerRow >= 0) {
+      const more = this.warnings.length > 1 ? ` (+${this.warnings.length - 1} more)` : '';
+      grid.fill(0, l.bannerRow, cols, 1, STYLES.banner);
+      grid.text(0, l.bannerRow, `⚠ ${title === '' ? '' : `${title}: `}${this.warnings[0]}${more}`, STYLES.banner);
+    }
     if (this.controller === undefined) {
       drawHeader(grid, l.headerRow, 'memtree', '');
       const lines = progressLines(this.progress, Math.min(cols - 4, 70));
@@ -123,7 +140,7 @@ export class TuiApp {
     }
     const s = this.controller.state;
     drawHeader(grid, l.headerRow, header(s), title);
-    drawTree(grid, l.tree, rowWindow(s, l.tree.width, s.scroll, l.tree.height));
+    drawTree(grid, l.tree, rowWindow(s, l.tree.width, s.scroll, l.tree.height), s.hscroll);
     drawDetail(grid, l, panel(s));
     drawFooter(grid, l.footerRow, footer(s), status(s, this.controller.pending));
     return grid;

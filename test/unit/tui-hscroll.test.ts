@@ -1,5 +1,5 @@
-// Sideways scrolling of the tree pane (deep trees): the model keeps the cursor's label, from its
-// start to the end of the function name, inside the pane; the drawing shows each row's depth.
+// Model behaviour the view relies on beyond memray: sideways scrolling of the tree pane (deep
+// trees; the cursor label stays inside the pane, rows show their depth) and reopening on a new source.
 import { describe, expect, it } from 'vitest';
 import { Grid } from '../../client/src/tui/cells.js';
 import { drawTree } from '../../client/src/tui/draw-tree.js';
@@ -66,5 +66,34 @@ describe('sideways scrolling', () => {
     const cursor = texts[rowWindow(s, WIDTH, s.scroll, 10).findIndex((r) => r.cursor)]!;
     expect(cursor).toMatch(/^‹35 +.*f34/);
     for (const t of texts.filter((x) => x.trim() !== '')) expect(t).toMatch(/^‹\d+/);
+  });
+});
+
+describe('reopen (a new daemon)', () => {
+  it('GIVEN the cursor deep in the tree WHEN the controller reopens on a new source THEN the rows load again and the cursor returns to its node, not to its old line', async () => {
+    const h = await open();
+    await h.press('end', 'up', 'up', 'left');
+    const { cursor, expanded } = h.state;
+    const rowsBefore = h.rows().map((r) => r.text);
+    // A source slower to answer: every page arrives after the view has seen the empty state.
+    const { DocumentTreeSource } = await import('../../client/src/tui/tree-source.js');
+    h.ctl.reopen(new DocumentTreeSource(deep.doc));
+    expect(h.state.restoring).toBe(cursor);
+    await h.ctl.idle();
+    for (let i = 0; i < 5 && h.state.restoring !== null; i++) await h.ctl.idle();
+    expect(h.state.cursor).toBe(cursor);
+    expect(h.state.restoring).toBeNull();
+    expect(h.state.expanded).toBe(expanded);
+    expect(h.rows().map((r) => r.text)).toEqual(rowsBefore);
+    visible(h);
+  });
+
+  it('a key while restoring gives up on the old place', async () => {
+    const h = await open();
+    await h.press('end');
+    const { DocumentTreeSource } = await import('../../client/src/tui/tree-source.js');
+    h.ctl.reopen(new DocumentTreeSource(deep.doc));
+    h.ctl.dispatch({ type: 'key', key: 'home' });
+    expect(h.state.restoring).toBeNull();
   });
 });

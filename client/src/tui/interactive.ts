@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import type { CaptureProgressParams } from '../../../protocol/src/capture.js';
 import type { ViewOptions } from '../../../protocol/src/tree.js';
-import { connectDaemon } from '../daemon/connect.js';
+import { memtreePaths } from '../../../protocol/src/node/paths.js';
+import { connectDaemon, type DaemonClient } from '../daemon/connect.js';
 import type { CommandIO } from '../commands/common.js';
 import { localTree, openCapture, viewOf } from '../commands/tree.js';
 import type { TreeOptions } from '../commands/tree-options.js';
@@ -36,7 +37,21 @@ export async function interactiveTree(opts: TreeOptions, io: CommandIO, terminal
     outcome = await runTreeTui({ tree, title, terminal, warnings });
   } else {
     // Talk to the daemon while the view's modules load: the first screen comes sooner.
-    const client = await connectDaemon({ stateDir: opts.stateDir, socket: opts.socket, env: io.env });
+    const where = { stateDir: opts.stateDir, socket: opts.socket, env: io.env };
+    let client = await connectDaemon(where);
+    // A closed connection (the daemon exited or was stopped) is reported to the view, which
+    // keeps the rows it has and offers `r`: a new connection (starting a daemon) and the capture
+    // opened again there.
+    const lostListeners = new Set<(what: string, log: string) => void>();
+    let ended = false;
+    const watch = (c: DaemonClient): void => {
+      c.conn.onClose(() => {
+        if (c !== client || ended) return; // replaced by a reconnect, or closed by us below
+        const log = memtreePaths({ stateDir: opts.stateDir, socket: opts.socket }, io.env).logFile;
+        lostListeners.forEach((l) => l('memtreed closed the connection (it exited or was stopped)', log));
+      });
+    };
+    watch(client);
     try {
       const listeners = new Set<(p: CaptureProgressParams) => void>();
       let last: CaptureProgressParams | undefined;
@@ -74,8 +89,29 @@ export async function interactiveTree(opts: TreeOptions, io: CommandIO, terminal
           return () => listeners.delete(l);
         },
         onCancel: () => cancel.cancel(),
+        connection: {
+          onLost: (l) => {
+            lostListeners.add(l);
+            return () => lostListeners.delete(l);
+          },
+          reconnect: async () => {
+            const [[{ DaemonTreeSource }], next] = await Promise.all([modules, connectDaemon(where)]);
+            try {
+              const o = await openCapture(next, opts, () => {});
+              const old = client;
+              client = next;
+              watch(next);
+              old.close();
+              return new DaemonTreeSource(next.conn, o.captureId, o.searchPath);
+            } catch (err) {
+              next.close();
+              throw err;
+            }
+          },
+        },
       });
     } finally {
+      ended = true;
       client.close();
     }
   }

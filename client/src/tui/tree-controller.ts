@@ -44,7 +44,7 @@ export class TreeController {
   private unheard: unknown[] | undefined;
 
   constructor(
-    private readonly source: TreeSource,
+    private source: TreeSource,
     initial: TreeState,
     private readonly options: TreeControllerOptions = {},
   ) {
@@ -83,6 +83,17 @@ export class TreeController {
     this.current = next;
     this.sync();
     this.listener.onChange?.(next);
+  }
+
+  /** Takes the data from `source` from now on (a restarted daemon), reloading what the view shows. */
+  reopen(source: TreeSource): void {
+    if (this.closed) return;
+    for (const { ac } of this.inFlight.values()) ac.abort();
+    for (const t of this.delayed.values()) clearTimeout(t);
+    this.inFlight.clear();
+    this.delayed.clear();
+    this.source = source;
+    this.dispatch({ type: 'reopen' });
   }
 
   /** Resolves once no request is in flight or waiting (for tests and scripted use). */

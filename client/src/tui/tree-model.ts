@@ -43,6 +43,8 @@ export type KeyAction =
 export type TreeAction =
   | { readonly type: 'key'; readonly key: KeyAction }
   | { readonly type: 'resize'; readonly viewport: Viewport }
+  /** The data comes from a new source (the daemon was restarted): load it again where the view was. */
+  | { readonly type: 'reopen' }
   | { readonly type: 'rootLoaded'; readonly generation: number; readonly result: TreeRootResult }
   | { readonly type: 'childrenLoaded'; readonly generation: number; readonly nodeId: number; readonly result: TreeExpandResult }
   | { readonly type: 'detailLoaded'; readonly nodeId: number; readonly context: number; readonly result: NodeDetailResult }
@@ -56,8 +58,19 @@ export function reduce(s: TreeState, a: TreeAction): TreeState {
 
 function apply(s: TreeState, a: TreeAction): TreeState {
   switch (a.type) {
-    case 'key':
-      return onKey(s, a.key);
+    case 'key': {
+      const next = onKey(s, a.key);
+      return s.restoring === null ? next : { ...next, restoring: null };
+    }
+    case 'reopen':
+      return {
+        ...s,
+        generation: s.generation + 1,
+        data: emptyData(),
+        chain: null,
+        failures: new Map(),
+        restoring: s.restoring ?? s.cursor,
+      };
     case 'resize':
       return { ...s, viewport: a.viewport };
     case 'rootLoaded': {
@@ -154,6 +167,7 @@ function rebuild(s: TreeState, view: ViewOptions): TreeState {
     cursor: nodeKey(ROOT_ID),
     scroll: 0,
     hscroll: 0,
+    restoring: null,
     failures: new Map(),
   };
 }
@@ -218,6 +232,7 @@ function onKey(s: TreeState, key: KeyAction): TreeState {
 /** Keeps the cursor on an existing row (at the same line if its row went away) and visible. */
 function settle(prev: TreeState, next: TreeState): TreeState {
   let s = next;
+  if (s.restoring !== null && rowIndex(s, s.restoring) >= 0) s = { ...s, cursor: s.restoring, restoring: null };
   const all = flatRows(s);
   let at = rowIndex(s, s.cursor);
   if (at < 0 && all.length > 0) {

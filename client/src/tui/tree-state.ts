@@ -86,6 +86,11 @@ export interface TreeState {
   readonly expanded: ReadonlySet<number>;
   readonly chain: Chain | null;
   readonly cursor: RowKey;
+  /**
+   * After a reopen (a new daemon): the row the cursor was on, taken back as soon as it is
+   * loaded again; forgotten at the next key.
+   */
+  readonly restoring: RowKey | null;
   /** Index of the first tree row shown. */
   readonly scroll: number;
   /** Columns of every tree row scrolled away to the left (deep trees: the cursor's label stays in view). */
@@ -126,6 +131,7 @@ export function initialTreeState(view: ViewOptions, config: TreeConfig = treeCon
     expanded: new Set([ROOT_ID]),
     chain: { kind: 'first', at: ROOT_ID },
     cursor: nodeKey(ROOT_ID),
+    restoring: null,
     scroll: 0,
     hscroll: 0,
     viewport,

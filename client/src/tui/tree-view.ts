@@ -11,6 +11,7 @@ import type { CaptureProgressParams } from '../../../protocol/src/capture.js';
 import { paintGrid } from './blessed-canvas.js';
 import { terminalProfile, type ColorMode, type TerminalProfile } from './terminal.js';
 import type { TreeController } from './tree-controller.js';
+import type { TreeSource } from './tree-source.js';
 import { TuiApp } from './tui-app.js';
 
 /** What runTreeTui shows and where. */
@@ -26,6 +27,14 @@ export interface RunTreeTuiOptions {
   readonly progress?: (listener: (p: CaptureProgressParams) => void) => () => void;
   /** Warnings about the capture, shown under the header (a promise: they come with the open capture). */
   readonly warnings?: readonly string[] | Promise<readonly string[]>;
+  /**
+   * The daemon behind the tree: `onLost` reports a lost connection (returns the unsubscribe
+   * function), `reconnect` opens the capture again through a new one (`r` in the view).
+   */
+  readonly connection?: {
+    readonly onLost: (listener: (what: string, log?: string) => void) => () => void;
+    readonly reconnect: () => Promise<TreeSource>;
+  };
   /** Called when the user quits while `tree` is still pending: cancel the indexing there. */
   readonly onCancel?: () => void;
   /** Defaults to process.stdin / process.stdout. */
@@ -163,7 +172,9 @@ export async function runTreeTui(opts: RunTreeTuiOptions): Promise<TuiOutcome> {
         },
         onSuspend: suspend,
         onError: finish,
+        onReconnect: opts.connection?.reconnect,
       });
+      if (opts.connection !== undefined) cleanups.push(opts.connection.onLost(guard((what: string, log?: string) => app.connectionLost(what, log))));
       cleanups.push(() => app.close());
 
       // One element covering the screen; its render paints the current frame. neo-blessed also

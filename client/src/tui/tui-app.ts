@@ -11,6 +11,7 @@ import { layout, viewportOf } from './layout.js';
 import { STYLES } from './palette.js';
 import { initialProgress, progressLines, reduceProgress, type ProgressState } from './progress-model.js';
 import type { TreeController } from './tree-controller.js';
+import type { TreeSource } from './tree-source.js';
 import { rowWindow } from './tree-model.js';
 import { footer, header, panel, status } from './tree-panel.js';
 import { stringWidth } from './wcwidth.js';
@@ -26,6 +27,8 @@ export interface TuiAppOptions {
   readonly onSuspend: () => void;
   /** An exception outside a key press or render (while applying data): ends the view. */
   readonly onError: (err: unknown) => void;
+  /** `r` after connectionLost(): a new source for the same capture (a daemon started if needed). */
+  readonly onReconnect?: () => Promise<TreeSource>;
 }
 
 /** The view's state machine: progress, then tree, then closed. */
@@ -35,6 +38,9 @@ export class TuiApp {
   private size = { cols: 80, rows: 24 };
   private closed = false;
   private warnings: readonly string[] = [];
+  /** Why the data source went away (shown under the header until `r` reconnects), or undefined. */
+  private lost: { readonly what: string; readonly log?: string } | undefined;
+  private reconnecting = false;
 
   constructor(private readonly opts: TuiAppOptions) {
     this.progress = initialProgress(opts.title ?? 'the capture');
@@ -81,9 +87,47 @@ export class TuiApp {
     this.opts.onChange();
   }
 
+  /**
+   * The data source went away (the daemon exited, the connection dropped): say so under the
+   * header; the loaded rows stay browsable and `r` reconnects.
+   */
+  connectionLost(what: string, log?: string): void {
+    if (this.closed || this.reconnecting) return;
+    this.lost = { what, log };
+    this.resize(this.size.cols, this.size.rows);
+    this.opts.onChange();
+  }
+
+  private reconnect(): void {
+    const again = this.opts.onReconnect;
+    if (again === undefined || this.reconnecting) return;
+    this.reconnecting = true;
+    this.opts.onChange();
+    again().then(
+      (source) => {
+        this.reconnecting = false;
+        if (this.closed) return;
+        this.lost = undefined;
+        this.resize(this.size.cols, this.size.rows);
+        this.controller?.reopen(source);
+        this.opts.onChange();
+      },
+      (err: unknown) => {
+        this.reconnecting = false;
+        if (this.closed) return;
+        this.lost = { what: `could not reconnect (${err instanceof Error ? err.message : String(err)})`, log: this.lost?.log };
+        this.opts.onChange();
+      },
+    );
+  }
+
   /** A key, as neo-blessed's `key.full`. */
   key(full: string): void {
     if (this.closed) return;
+    if (full === 'r' && this.lost !== undefined && this.controller !== undefined) {
+      this.reconnect();
+      return;
+    }
     if (this.controller === undefined) {
       const action = lookupKey(PROGRESS_KEYS, full);
       if (action === 'suspend') this.opts.onSuspend();
@@ -101,13 +145,27 @@ export class TuiApp {
   /** The terminal's size changed (also called once at start). */
   resize(cols: number, rows: number): void {
     this.size = { cols, rows };
-    this.controller?.dispatch({ type: 'resize', viewport: viewportOf(cols, rows, this.warnings.length > 0) });
+    this.controller?.dispatch({ type: 'resize', viewport: viewportOf(cols, rows, this.hasBanner()) });
   }
 
   /** Stops all requests; no more callbacks. */
   close(): void {
     this.closed = true;
     this.controller?.close();
+  }
+
+  private hasBanner(): boolean {
+    return this.warnings.length > 0 || this.lost !== undefined;
+  }
+
+  /** The banner under the header: a lost connection first, else the capture's warnings. */
+  private bannerText(title: string): string {
+    if (this.lost !== undefined) {
+      const log = this.lost.log === undefined ? '' : `; its log: ${this.lost.log}`;
+      return `⚠ ${this.lost.what}: ${this.reconnecting ? 'reconnecting…' : 'press r to reconnect'}${log}`;
+    }
+    const more = this.warnings.length > 1 ? ` (+${this.warnings.length - 1} more)` : '';
+    return `⚠ ${title === '' ? '' : `${title}: `}${this.warnings[0]}${more}`;
   }
 
   private quit(): void {
@@ -120,12 +178,11 @@ export class TuiApp {
   /** The frame for a `cols` x `rows` terminal. */
   compose(cols: number, rows: number): Grid {
     const grid = new Grid(cols, rows);
-    const l = layout(cols, rows, this.warnings.length > 0);
+    const l = layout(cols, rows, this.hasBanner());
     const title = this.opts.title ?? '';
     if (l.bannerRow >= 0) {
-      const more = this.warnings.length > 1 ? ` (+${this.warnings.length - 1} more)` : '';
       grid.fill(0, l.bannerRow, cols, 1, STYLES.banner);
-      grid.text(0, l.bannerRow, `⚠ ${title === '' ? '' : `${title}: `}${this.warnings[0]}${more}`, STYLES.banner);
+      grid.text(0, l.bannerRow, this.bannerText(title), STYLES.banner);
     }
     if (this.controller === undefined) {
       drawHeader(grid, l.headerRow, 'memtree', '');

@@ -11,6 +11,7 @@ Which code held a Python program's memory at its peak: memray captures, read thr
 
 commands:
   tree CAPTURE             show which code held the memory of a memray capture at its peak
+  memory CAPTURE           show heap and RSS over time (memtree memory -h for its options)
   rpc METHOD [JSON]        send one JSON-RPC request to memtreed and print the result
   daemon status|stop|logs  inspect or stop memtreed
 
@@ -27,6 +28,8 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
     // Commands load lazily: start-up time is most of a reopen (`memtree tree` on an index).
     case 'tree':
       return (await import('./commands/tree.js')).treeCommand(rest, io);
+    case 'memory':
+      return (await import('./commands/memory.js')).memoryCommand(rest, io);
     case 'rpc':
       return (await import('./commands/rpc.js')).rpcCommand(rest, io);
     case 'daemon':
@@ -40,7 +43,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
       io.stdout.write(`memtree ${packageVersion()}\n`);
       return 0;
     case undefined:
-      io.stderr.write(`${USAGE}memtree: error: a command is required (tree, rpc or daemon; memtree -h for help)\n`);
+      io.stderr.write(`${USAGE}memtree: error: a command is required (tree, memory, rpc or daemon; memtree -h for help)\n`);
       return 2;
     default:
       io.stderr.write(

@@ -16,6 +16,7 @@ import {
 import { CaptureForgetRequest, CaptureListRequest, CaptureOpenRequest, CaptureProgressNotification } from '../../protocol/src/capture.js';
 import { DaemonInitializeRequest, DaemonShutdownRequest, DaemonStatusRequest } from '../../protocol/src/daemon.js';
 import { MemtreeErrorCodes } from '../../protocol/src/errors.js';
+import { CaptureMemoryRequest } from '../../protocol/src/memory.js';
 import { NodeDetailRequest } from '../../protocol/src/node.js';
 import { CaptureThreadsRequest } from '../../protocol/src/threads.js';
 import { TreeExpandRequest, TreeExportRequest, TreeRootRequest, TreeSearchRequest } from '../../protocol/src/tree.js';
@@ -23,6 +24,7 @@ import { LimitedSocketReader, LimitedSocketWriter } from './framing.js';
 import * as capture from './handlers/capture.js';
 import type { ConnectionContext, DaemonContext } from './handlers/context.js';
 import * as daemon from './handlers/daemon.js';
+import * as memory from './handlers/memory.js';
 import { strictReader } from './strict-reader.js';
 import * as tree from './handlers/tree.js';
 
@@ -124,6 +126,7 @@ export function startServer(
     const list = bind(CaptureListRequest.method, capture.list);
     conn.onRequest(CaptureListRequest.type, (token) => list(undefined, token));
     conn.onRequest(CaptureForgetRequest.type, bind(CaptureForgetRequest.method, capture.forget));
+    conn.onRequest(CaptureMemoryRequest.type, bind(CaptureMemoryRequest.method, memory.memory));
     conn.onRequest(TreeRootRequest.type, bind(TreeRootRequest.method, tree.root));
     conn.onRequest(TreeExpandRequest.type, bind(TreeExpandRequest.method, tree.expand));
     conn.onRequest(TreeExportRequest.type, bind(TreeExportRequest.method, tree.exportTree));

@@ -8,3 +8,4 @@ export * from './node.js';
 export * from './threads.js';
 export * from './tree-document.js';
 export * from './display.js';
+export * from './memory.js';

@@ -176,6 +176,8 @@ export const EXAMPLES: Record<string, string> = {
 ← {"jsonrpc": "2.0", "id": 5, "result": {"captures": [{${ID}, "path": "/home/me/examples/simple.bin", "indexBytes": 69632, "state": "ready"}]}}`,
   'capture/forget': `→ {"jsonrpc": "2.0", "id": 6, "method": "capture/forget", "params": {${ID}}}
 ← {"jsonrpc": "2.0", "id": 6, "result": null}`,
+  'capture/memory': `→ {"jsonrpc": "2.0", "id": 11, "method": "capture/memory", "params": {${ID}, "points": 3}}
+← {"jsonrpc": "2.0", "id": 11, "result": {"startTimeMs": 1795791043794, "endTimeMs": 1795791043873, "count": 7, "peak": {"snapshot": 7, "bytes": 19138731}, "buckets": [{"first": 0, "last": 1, "fromMs": 1795791043795, "toMs": 1795791043811, "rss": [47484928, 49881088], "heap": [0, 10038722]}, …]}}`,
   'tree/root': `→ {"jsonrpc": "2.0", "id": 7, "method": "tree/root", "params": {${ID}, ${VIEW}}}
 ← {"jsonrpc": "2.0", "id": 7, "result": {"root": {"id": 0, "function": "<ROOT>", "file": "", "line": 0, "bytes": 19138731, "allocations": 51, "thread": "", "interesting": true, "importSystem": false, "childCount": 3}, "elided": {"locations": 0, "allocations": 0, "bytes": 0}, "peakMemory": 19138731}}`,
   'tree/expand': `→ {"jsonrpc": "2.0", "id": 8, "method": "tree/expand", "params": {${ID}, ${VIEW}, "nodeId": 0, "offset": 0, "limit": 2}}

@@ -29,7 +29,9 @@ export function readAggregatedRecords(
   header: CaptureHeader,
   state: CaptureState,
   onProgress?: ProgressFn,
-): { outcome: ReadOutcome; allocations: AggregatedAllocation[] } {
+): { outcome: ReadOutcome; allocations: AggregatedAllocation[]; memory: number[][] } {
+  /** The stored MEMORY_SNAPSHOT records: [ms since the epoch, rss, heap]. */
+  const memory: number[][] = [];
   let nativeFrameId = 0;
   let instructionPointer = 0;
   let firstLineNo = 0;
@@ -56,9 +58,14 @@ export function readAggregatedRecords(
       try {
         token = c.u8();
         switch (token) {
-          case 0x01: // MEMORY_SNAPSHOT: time, rss, heap
-            c.bytes(24);
+          case 0x01: {
+            // MEMORY_SNAPSHOT: time, rss, heap
+            const time = c.u64();
+            const rss = c.u64();
+            const heap = c.u64();
+            memory.push([time, rss, heap]);
             break;
+          }
           case 0x02: {
             // AGGREGATED_ALLOCATION (72 bytes; bytes 9-15 are uninitialised padding)
             const rtid = c.u64();
@@ -189,5 +196,6 @@ export function readAggregatedRecords(
   return {
     outcome: { allocationRecords: raw.length, end, error, bytes: sb.base + recStart },
     allocations,
+    memory,
   };
 }

@@ -46,8 +46,8 @@ export class CaptureState {
   /** generation number (1-based) -> its images. */
   readonly generations: Segment[][] = [[]];
   private frameCache: (Frame | undefined)[] = [];
-  /** THREAD_RECORDs in file order, with the number of ALLOCATION records read before each. */
-  private readonly threadNameLog: { tid: number; name: string; at: number }[] = [];
+  /** THREAD_RECORDs in file order, with the number of ALLOCATION records read before each (the index keeps them for time ranges). */
+  readonly threadNameLog: { tid: number; name: string; at: number }[] = [];
 
   constructor(readonly pythonVersion: number) {}
 

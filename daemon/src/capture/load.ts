@@ -14,6 +14,7 @@ import { readAllocationRecords, type ProgressFn, type ReadOutcome } from './reco
 import { Cursor, NeedMore, StreamBuffer } from './stream-buffer.js';
 import { aggregatedSnapshot } from '../snapshot/aggregated-snapshot.js';
 import { SnapshotBuilder, type SnapshotRecords } from '../snapshot/snapshot-builder.js';
+import type { CaptureTimeline, MemorySeries } from '../snapshot/time-ranges.js';
 
 /** A snapshot's records with the thread names memray would show for them. */
 export interface Snapshot {
@@ -36,6 +37,10 @@ export interface LoadedCapture {
   readonly leaks: Snapshot;
   /** Present when `temporaryThreshold` was given. */
   readonly temporary?: Snapshot;
+  /** The memory records (or an aggregated capture's stored memory snapshots). */
+  readonly memory: MemorySeries;
+  /** What time-range trees need (ALL_ALLOCATIONS captures). */
+  readonly timeline?: CaptureTimeline;
   /** Decompressed bytes read. */
   readonly bytesRead: number;
   /** Where and why reading stopped early, if it did (the data before is used). */
@@ -204,7 +209,7 @@ export function readCapture(open: OpenCapture, opts: LoadOptions = {}): LoadedCa
     if (opts.temporaryThreshold !== undefined && opts.temporaryThreshold >= 0) {
       throw new AggregatedTemporaryError(path);
     }
-    const { outcome, allocations } = readAggregatedRecords(sb, header, state, opts.onProgress);
+    const { outcome, allocations, memory } = readAggregatedRecords(sb, header, state, opts.onProgress);
     if (outcome.end === 'error' && allocations.length === 0) {
       const e = outcome.error!;
       if (e.inFile) throw new CaptureError(path, e.message);
@@ -219,6 +224,11 @@ export function readCapture(open: OpenCapture, opts: LoadOptions = {}): LoadedCa
       peakMemory: allocations.reduce((s, a) => s + a.peakBytes, 0),
       peak: { records: aggregatedSnapshot(allocations, 'peak'), threadNames: names },
       leaks: { records: aggregatedSnapshot(allocations, 'leaks'), threadNames: names },
+      memory: {
+        timeMs: Float64Array.from(memory, (m) => m[0]!),
+        rss: Float64Array.from(memory, (m) => m[1]!),
+        heap: Float64Array.from(memory, (m) => m[2]!),
+      },
       bytesRead: outcome.bytes,
       warnings,
     };
@@ -226,7 +236,7 @@ export function readCapture(open: OpenCapture, opts: LoadOptions = {}): LoadedCa
   if (header.fileFormat !== FILE_FORMAT_ALL) {
     throw new CaptureError(path, `unknown file format ${header.fileFormat} in the header`, 16);
   }
-  const builder = new SnapshotBuilder({ temporaryThreshold: opts.temporaryThreshold });
+  const builder = new SnapshotBuilder({ temporaryThreshold: opts.temporaryThreshold, startTime: header.startTime });
   const outcome = readAllocationRecords(sb, header, state, builder, opts.onProgress);
   if (outcome.end === 'error' && outcome.allocationRecords === 0) {
     const e = outcome.error!;
@@ -261,6 +271,8 @@ export function readCapture(open: OpenCapture, opts: LoadOptions = {}): LoadedCa
     peak: { records: result.peak, threadNames: state.threadNamesAt(result.peakIndex) },
     leaks: { records: result.leaks, threadNames: lastNames },
     temporary: result.temporary === undefined ? undefined : { records: result.temporary, threadNames: lastNames },
+    memory: result.timeline,
+    timeline: { data: result.timeline, groups: result.groups, peakRecord: result.peakIndex, records: result.records },
     bytesRead: outcome.bytes,
     warnings,
   };

@@ -27,6 +27,8 @@ export interface AllocationSink {
     nativeId: number,
     generation: number,
   ): void;
+  /** One MEMORY_RECORD: RSS in bytes and ms since the header's start time (negative if the clock went back). */
+  memory?(rss: number, msSinceStart: number): void;
 }
 
 /** How reading ended. */
@@ -299,10 +301,13 @@ export function readAllocationRecords(
           case 0x01: // TRAILER
             outcome = 'trailer';
             break;
-          case 0x02: // MEMORY_RECORD: rss, ms since start (unused by the tree)
-            c.varint();
-            c.varint();
+          case 0x02: {
+            // MEMORY_RECORD: rss, ms since start (mod 2^64: a 10-byte varint is a clock that went back)
+            const rss = c.varint();
+            const ms = c.varint();
+            if (sink.memory !== undefined) sink.memory(rss, ms >= 2 ** 63 ? ms - 2 ** 64 : ms);
             break;
+          }
           case 0x05: {
             // NATIVE_TRACE_INDEX
             const ip = instructionPointer + c.svarint();

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import type { LoadedCapture, Snapshot } from '../capture/load.js';
 import type { WritableDB } from '../db/open.js';
+import type { SnapshotRecords } from '../snapshot/snapshot-builder.js';
 import { CaptureResolver } from '../tree/capture-views.js';
 import { FrameClassifier } from '../tree/frame-classifier.js';
 import { storedLocations, storedPaths } from './queries.js';
@@ -40,6 +41,16 @@ export class CaptureIndexWriter {
     const trie = this.resolver.paths.trie();
     this.stmts.appendPaths(trie, this.written);
     this.written = trie.size;
+  }
+
+  /** The path (trie id) of each record of `r`, in its own order: the time-range groups (timeline-store.ts). */
+  groupPaths(r: SnapshotRecords): Int32Array {
+    const identity = Int32Array.from({ length: r.length }, (_, i) => i);
+    const paths = this.resolver.records({ records: r, threadNames: new Map() }, identity).path;
+    const trie = this.resolver.paths.trie();
+    this.stmts.appendPaths(trie, this.written);
+    this.written = trie.size;
+    return paths;
   }
 
   /** Flushes newly resolved symbols to the shared cache. */

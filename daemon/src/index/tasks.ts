@@ -13,6 +13,7 @@ import { openWritable, removeDatabase, type WritableDB } from '../db/open.js';
 import { captureInfo, snapshotFor } from '../tree/tree-document.js';
 import { CaptureIndexWriter } from './capture-writer.js';
 import { metaValue } from './queries.js';
+import { writeTimeline } from './timeline-store.js';
 import { loadedModes, markComplete, modeKey, writeMeta } from './write-index.js';
 
 export const DEFAULT_BIGGEST = 200;
@@ -95,6 +96,7 @@ function writeIndex(db: WritableDB, task: Extract<Task, { kind: 'index' }>, c: L
     for (const [key, snap] of loadedModes(c, task.temporaryThreshold)) {
       w.mode(key, snap);
     }
+    writeTimeline(db, w, c);
   } finally {
     w.close();
   }

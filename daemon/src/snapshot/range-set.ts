@@ -5,6 +5,7 @@
  * flat list in insertion order (as memray keeps it) is both simplest and fast enough.
  */
 import type { GroupTally } from './group-tally.js';
+import type { Timeline } from './timeline.js';
 
 export class RangeSet {
   private begin: number[] = [];
@@ -27,9 +28,10 @@ export class RangeSet {
   /**
    * Removes [start, start + size) from every range and returns the bytes removed. Fragments
    * allocated at or before `peakIndex` report what they lose (bytes, and fragments lost minus
-   * fragments gained) to `departed` under `epoch`, so the peak snapshot can be rebuilt.
+   * fragments gained) to `departed` under `epoch`, so the peak snapshot can be rebuilt, and
+   * every fragment's loss to `timeline`.
    */
-  remove(start: number, size: number, peakIndex: number, departed: GroupTally, epoch: number): number {
+  remove(start: number, size: number, peakIndex: number, departed: GroupTally, epoch: number, timeline?: Timeline): number {
     if (size <= 0) return 0;
     const stop = start + size;
     let freed = 0;
@@ -67,6 +69,7 @@ export class RangeSet {
         pieces++;
       }
       if (s <= peakIndex) departed.add(g, epoch, hi - lo, 1 - pieces, s);
+      timeline?.free(g, 1 - pieces, hi - lo, s);
     }
     this.begin = nb;
     this.end = ne;

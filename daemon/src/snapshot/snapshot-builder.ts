@@ -23,6 +23,7 @@ import { RecordError, type AllocationSink } from '../capture/records.js';
 import { GroupTally } from './group-tally.js';
 import { RangeSet } from './range-set.js';
 import { TemporaryTracker } from './temporary.js';
+import { Timeline, type TimelineData } from './timeline.js';
 
 /**
  * No real heap comes near 2^53 bytes (8 PiB); sizes and totals beyond it are damaged data, and
@@ -78,6 +79,10 @@ export interface SnapshotResult {
   readonly leaks: SnapshotRecords;
   /** Present when a temporary threshold was given. */
   readonly temporary?: SnapshotRecords;
+  /** Memory over time and what the time-range trees need (timeline.ts). */
+  readonly timeline: TimelineData;
+  /** Every group (stack + thread) as a record with zero bytes; timeline rows refer to these by index. */
+  readonly groups: SnapshotRecords;
 }
 
 export class SnapshotBuilder implements AllocationSink {
@@ -89,6 +94,9 @@ export class SnapshotBuilder implements AllocationSink {
   private groupGeneration: number[] = [];
   private readonly departed = new GroupTally();
   private readonly temp: TemporaryTracker | undefined;
+  /** Fed the same deltas as the snapshots; kept apart so the hot path here stays readable. */
+  private readonly timeline = new Timeline();
+  private readonly startTime: number;
   private readonly threadIndex = new Map<number, number>();
   private lastTid = -1;
   private lastTidIndex = 0;
@@ -102,7 +110,8 @@ export class SnapshotBuilder implements AllocationSink {
   private peakIndex = 0;
   private epoch = 0;
 
-  constructor(opts: { temporaryThreshold?: number } = {}) {
+  constructor(opts: { temporaryThreshold?: number; startTime?: number } = {}) {
+    this.startTime = opts.startTime ?? 0;
     if (opts.temporaryThreshold !== undefined && opts.temporaryThreshold >= 0) {
       this.temp = new TemporaryTracker(opts.temporaryThreshold + 1);
     }
@@ -153,11 +162,15 @@ export class SnapshotBuilder implements AllocationSink {
       const slot = live.upsert(address);
       // An allocation at a still-live address replaces the earlier one silently, as in memray
       // (capture-format.md section 9): the earlier one's free was not recorded, which happens.
-      if (!live.isNew && live.seqAt(slot) <= this.peakIndex) {
-        // The replaced allocation was live at the peak candidate: it leaves the live set now.
-        this.departed.add(live.groupAt(slot), this.epoch, live.sizeAt(slot), 1, live.seqAt(slot));
+      if (!live.isNew) {
+        if (live.seqAt(slot) <= this.peakIndex) {
+          // The replaced allocation was live at the peak candidate: it leaves the live set now.
+          this.departed.add(live.groupAt(slot), this.epoch, live.sizeAt(slot), 1, live.seqAt(slot));
+        }
+        this.timeline.free(live.groupAt(slot), 1, live.sizeAt(slot), live.seqAt(slot));
       }
       live.set(slot, size, i, g);
+      this.timeline.alloc(g, size);
       if (this.temp !== undefined) this.temp.allocate(tid, address, size, g, i);
     } else if (kind === KIND_SIMPLE_FREE) {
       const slot = live.find(address);
@@ -166,6 +179,7 @@ export class SnapshotBuilder implements AllocationSink {
         const bytes = live.sizeAt(slot);
         this.current -= bytes;
         if (seq <= this.peakIndex) this.departed.add(live.groupAt(slot), this.epoch, bytes, 1, seq);
+        this.timeline.free(live.groupAt(slot), 1, bytes, seq);
         live.removeAt(slot);
       }
       if (this.temp !== undefined) this.temp.free(tid, address, size, false, i);
@@ -174,10 +188,11 @@ export class SnapshotBuilder implements AllocationSink {
       if (size > 0) {
         this.ranges.add(address * 8, size, g, i);
         this.current += size;
+        this.timeline.alloc(g, size);
       }
       if (this.temp !== undefined) this.temp.allocate(tid, address, size, g, i);
     } else if (kind === KIND_RANGED_FREE) {
-      this.current -= this.ranges.remove(address * 8, size, this.peakIndex, this.departed, this.epoch);
+      this.current -= this.ranges.remove(address * 8, size, this.peakIndex, this.departed, this.epoch, this.timeline);
       if (this.temp !== undefined) this.temp.free(tid, address, size, true, i);
     }
     if (this.current >= this.peakBytes) {
@@ -185,6 +200,12 @@ export class SnapshotBuilder implements AllocationSink {
       this.peakIndex = i;
       this.epoch++;
     }
+    if (this.current >= this.timeline.max) this.timeline.newMax(this.current, i);
+  }
+
+  /** A MEMORY_RECORD: a point of the memory series and the end of a period (timeline.ts). */
+  memory(rss: number, msSinceStart: number): void {
+    this.timeline.memory(this.startTime + msSinceStart, rss, this.current, this.index);
   }
 
   /** The error for a record whose size, or the heap it makes, is beyond MAX_BYTES. */
@@ -215,6 +236,12 @@ export class SnapshotBuilder implements AllocationSink {
       if (seq <= P) peak.add(g, 0, bytes, 1, seq);
     });
     if (this.index > 0) peak.merge(this.departed, this.epoch);
+    const timeline = this.timeline.finish(this.index, (visit) => {
+      live.forEach((size, seq, g) => visit(g, size, 1, seq));
+      this.ranges.forEach((g, bytes, seq) => visit(g, bytes, 1, seq));
+    });
+    const all = new GroupTally(groups);
+    for (let g = 0; g < groups; g++) all.add(g, 0, 0, 1, g);
     return {
       records: this.index,
       peakBytes: this.peakBytes,
@@ -222,6 +249,8 @@ export class SnapshotBuilder implements AllocationSink {
       peak: this.records(peak),
       leaks: this.records(leaks),
       temporary: this.temp === undefined ? undefined : this.records(this.temp.tally),
+      timeline,
+      groups: this.records(all),
     };
   }
 

@@ -30,10 +30,10 @@ export class CaptureResolver {
     }
   }
 
-  /** A snapshot's records in memray's size order, stacks interned. */
-  records(snap: Snapshot): ModeRecords {
+  /** A snapshot's records in memray's size order (or `order`), stacks interned. */
+  records(snap: Snapshot, order: Int32Array = sizeOrder(snap)): ModeRecords {
     const native = this.capture.header.nativeTraces;
-    return modeRecords(snap, sizeOrder(snap), this.resolution.resolve, this.paths, this.capture.header.mainTid, !native);
+    return modeRecords(snap, order, this.resolution.resolve, this.paths, this.capture.header.mainTid, !native);
   }
 
   /** Flushes newly resolved symbols (native captures). */

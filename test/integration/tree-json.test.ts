@@ -10,7 +10,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { SnapshotMode, TreeDocument } from '../../protocol/src/tree-document.js';
 import { loadCapture, type LoadedCapture } from '../../daemon/src/capture/load.js';
 import { treeDocument } from '../../daemon/src/tree/tree-document.js';
-import { expectedTreeModes, fromDocument, fromMemray, modeFlags, readExpected, type MemrayTreeFile } from '../helpers/expected.js';
+import {
+  canonicalThreads,
+  expectedTreeModes,
+  fromDocument,
+  fromMemray,
+  hashOrdered,
+  modeFlags,
+  readExpected,
+  type MemrayRecord,
+  type MemrayTreeFile,
+} from '../helpers/expected.js';
 import { CAPTURES, EXPECTED, sharedCapture } from '../helpers/paths.js';
 import { runMemtree } from '../helpers/run-cli.js';
 import { nativeSkipReason } from '../helpers/native-env.js';
@@ -18,8 +28,6 @@ import { nativeSkipReason } from '../helpers/native-env.js';
 const SIZES = [10, 200, 1000000];
 const NATIVE_SKIP = nativeSkipReason();
 
-/** Captures whose expected files were made by memray 1.19, which returns records in hash order. */
-const HASH_ORDER = new Set(['simple_v12']);
 
 /** `memtree tree --json --no-daemon -b B` for the mode, checked against memray's; returns the document. */
 async function checkTree(capturePath: string, capture: string, mode: string, b: number): Promise<TreeDocument> {
@@ -34,12 +42,16 @@ async function checkTree(capturePath: string, capture: string, mode: string, b: 
 /** A tree document against memray's expected tree file `<mode>-b<b>.json` of `capture`. */
 function checkDocument(doc: TreeDocument, capture: string, mode: string, b: number): void {
   const expected = readExpected<MemrayTreeFile>(capture, `${mode}-b${b}.json`);
-  const tieSort = HASH_ORDER.has(capture);
+  const tieSort = hashOrdered(capture);
   const want = fromMemray(expected, tieSort);
   if (tieSort && cutFallsOnTie(capture, mode, b)) {
-    // memray 1.19 yields records in hash order, so which of several equal-sized records
+    // memray 1.19 and older yield records in hash order, so which of several equal-sized records
     // survives the -b cut is arbitrary: compare what does not depend on that choice.
     expect([doc.root.bytes, doc.root.allocations]).toEqual([want.bytes, want.allocations]);
+  } else if (tieSort) {
+    const records = readExpected<{ records: MemrayRecord[] }>(capture, `${mode}-records.json`).records;
+    const [w, got] = canonicalThreads(want, fromDocument(doc.root, tieSort), records, b);
+    expect(got).toEqual(w);
   } else {
     expect(fromDocument(doc.root, tieSort)).toEqual(want);
   }

@@ -1,7 +1,9 @@
 /**
- * The AGGREGATED_ALLOCATIONS record decoder (docs/capture-format.md section 12). These files
- * are small (one record per distinct location), so this path favours clarity over speed.
+ * The AGGREGATED_ALLOCATIONS record decoder (docs/capture-format.md section 12; versions 10
+ * and 11 in docs/capture-versions.md). These files are small (one record per distinct
+ * location), so this path favours clarity over speed.
  */
+import { LEGACY_ALLOCATOR } from './allocators.js';
 import type { CaptureState } from './capture-state.js';
 import type { CaptureHeader } from './header.js';
 import { CaptureDataError } from './lz4.js';
@@ -37,8 +39,11 @@ export function readAggregatedRecords(
   let firstLineNo = 0;
   let generation = 0;
   let tid = 0;
+  // Versions 10 and 11: frames carry (function, file, line), fixed-width ids, old allocator ids.
+  const legacy = header.version < 12;
   /** File frame id -> our frame id; file stack id -> our stack id. */
   const frameMap: number[] = [];
+  const legacyFrames = new Map<number, number>();
   const stackMap: number[] = [0];
   const raw: (Omit<AggregatedAllocation, 'stackId'> & { fileStackId: number })[] = [];
   let end: ReadOutcome['end'] = 'end';
@@ -84,14 +89,14 @@ export function readAggregatedRecords(
             if (peakTotal > Number.MAX_SAFE_INTEGER || leakedTotal > Number.MAX_SAFE_INTEGER || peakCount > Number.MAX_SAFE_INTEGER || leakedCount > Number.MAX_SAFE_INTEGER) {
               throw new RecordError(`aggregated record ${raw.length}: its sizes or counts take the totals beyond 2^53 (a damaged field)`);
             }
-            raw.push({ tid: rtid, allocator, nativeId, fileStackId, generation: gen, peakCount, leakedCount, peakBytes, leakedBytes });
+            raw.push({ tid: rtid, allocator: legacy ? LEGACY_ALLOCATOR[allocator]! : allocator, nativeId, fileStackId, generation: gen, peakCount, leakedCount, peakBytes, leakedBytes });
             break;
           }
           case 0x03: {
-            // PYTHON_TRACE_INDEX: the k-th defines stack id k
-            const frame = c.varint();
-            const parent = c.varint();
-            const f = frameMap[frame];
+            // PYTHON_TRACE_INDEX: the k-th defines stack id k (versions 10-11: u64 frame, u32 parent)
+            const frame = legacy ? c.u64() : c.varint();
+            const parent = legacy ? c.u32() : c.varint();
+            const f = legacy ? legacyFrames.get(frame) : frameMap[frame];
             const p = stackMap[parent];
             if (f === undefined || p === undefined) {
               throw new RecordError(`PYTHON_TRACE_INDEX refers to unknown frame ${frame} or stack ${parent}`);
@@ -100,6 +105,17 @@ export function readAggregatedRecords(
             break;
           }
           case 0x04: {
+            if (legacy) {
+              // PYTHON_FRAME_INDEX of versions 10-11: u64 id, function, file, i32 line, bool entry
+              const id = c.u64();
+              const fn = c.cstr();
+              const file = c.cstr();
+              const line = c.i32();
+              const entry = c.u8() !== 0;
+              if (legacyFrames.has(id)) throw new RecordError(`two PYTHON_FRAME_INDEX records define frame ${id}`);
+              legacyFrames.set(id, state.defineFrame(id, fn, file, line, entry));
+              break;
+            }
             // PYTHON_FRAME_INDEX
             const id = c.varint();
             const code = c.varint();
@@ -144,10 +160,12 @@ export function readAggregatedRecords(
             tid = c.u64();
             break;
           case 0x0d: // SURVIVING_OBJECT
+            if (legacy) throw new RecordError('invalid record type 0x0d');
             c.varint();
             if (header.nativeTraces) c.varint();
             break;
           case 0x0e: {
+            if (legacy) throw new RecordError('invalid record type 0x0e');
             const id = c.varint();
             const fn = c.cstr();
             const file = c.cstr();

@@ -47,3 +47,27 @@ export const ALLOCATOR_NAMES = [
   'MMAP',
   'MUNMAP',
 ];
+
+/**
+ * Header versions 9-11 number the allocators differently (memray 1.4-1.18: MALLOC = 1 ...
+ * PYMALLOC_FREE = 15): their id -> today's id, 0 for invalid. The reader translates once, so
+ * everything after it sees one numbering.
+ */
+export const LEGACY_ALLOCATOR = new Uint8Array([
+  0,
+  6, // 1 MALLOC
+  5, // 2 FREE
+  8, // 3 CALLOC
+  7, // 4 REALLOC
+  9, // 5 POSIX_MEMALIGN
+  10, // 6 ALIGNED_ALLOC
+  11, // 7 MEMALIGN
+  12, // 8 VALLOC
+  13, // 9 PVALLOC
+  14, // 10 MMAP
+  15, // 11 MUNMAP
+  2, // 12 PYMALLOC_MALLOC
+  3, // 13 PYMALLOC_CALLOC
+  4, // 14 PYMALLOC_REALLOC
+  1, // 15 PYMALLOC_FREE
+]);

@@ -36,7 +36,10 @@ const UNKNOWN_CODE: CodeObject = { function: '', file: '', firstLine: 0, lineTab
 
 export class CaptureState {
   readonly codeObjects = new Map<number, CodeObject>();
-  /** Frame id -> (code object id, offset * 2 + isEntry). */
+  /**
+   * Frame id -> (code object id, offset * 2 + isEntry). Versions 9-11 have no code objects:
+   * there a frame is (the file's frame id, isEntry) and its location is given directly.
+   */
   readonly frames = new PairInterner(1024);
   /** Stack id - 1 -> (parent stack id, frame id); stack id 0 is the empty stack. */
   readonly tree = new IntPairInterner(4096);
@@ -118,6 +121,23 @@ export class CaptureState {
       this.frameCache[frameId] = f;
     }
     return f;
+  }
+
+  /**
+   * Versions 9-11: the FRAME_INDEX record `fileId` gives its (function, file, line) directly.
+   * Returns our frame id. (The reader refuses a second definition of a file id, as memray does.)
+   */
+  defineFrame(fileId: number, fn: string, file: string, line: number, isEntry: boolean): number {
+    const id = this.frames.intern(fileId, isEntry ? 1 : 0);
+    this.frameCache[id] = { function: fn, file, line };
+    return id;
+  }
+
+  /** Versions 9-11: a frame id for a FRAME_PUSH of `fileId` that no FRAME_INDEX defined. */
+  undefinedFrame(fileId: number): number {
+    const id = this.frames.intern(fileId, 2); // (never an isEntry value: no clash with defined frames)
+    this.frameCache[id] ??= { function: '', file: '', line: 0 };
+    return id;
   }
 
   /** Frame ids of a stack, innermost first. */

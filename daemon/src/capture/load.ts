@@ -7,10 +7,20 @@ import * as fs from 'node:fs';
 import { readAggregatedRecords } from './aggregated-records.js';
 import { CaptureState } from './capture-state.js';
 import { AggregatedTemporaryError, CaptureError, checkCaptureFile, fileProblemOf, NoSuchFileError } from './errors.js';
-import { FILE_FORMAT_AGGREGATED, FILE_FORMAT_ALL, hasMagic, parseHeader, type CaptureHeader } from './header.js';
+import {
+  FILE_FORMAT_AGGREGATED,
+  FILE_FORMAT_ALL,
+  hasMagic,
+  NEWEST_VERSION,
+  OLDEST_VERSION,
+  parseHeader,
+  writtenBy,
+  type CaptureHeader,
+} from './header.js';
 import { isLz4Frame, Lz4FrameSource, RawFileSource, readableLimit, type ByteSource } from './lz4.js';
 export { checkCaptureFile } from './errors.js';
 import { readAllocationRecords, type ProgressFn, type ReadOutcome } from './records.js';
+import { readLegacyAllocationRecords } from './records-legacy.js';
 import { Cursor, NeedMore, StreamBuffer } from './stream-buffer.js';
 import { aggregatedSnapshot } from '../snapshot/aggregated-snapshot.js';
 import { SnapshotBuilder, type SnapshotRecords } from '../snapshot/snapshot-builder.js';
@@ -83,6 +93,18 @@ function openSource(path: string, fd: number, size: number): { source: ByteSourc
   return { source: new RawFileSource(fd, readableLimit(fd, size)), compressed: false };
 }
 
+/** Why a header version is refused: who wrote it, and what memtree reads instead. */
+export function unsupportedVersion(version: number): string {
+  const range = `memtree reads versions ${OLDEST_VERSION} to ${NEWEST_VERSION}, written by memray 1.4 to 1.20`;
+  if (version < OLDEST_VERSION && version >= 1) {
+    return (
+      `capture format version ${version} is too old: it was written by ${writtenBy(version)} (${range}); ` +
+      `open it with that memray release, or capture again with memray 1.4 or newer`
+    );
+  }
+  return `incompatible capture format version ${version} (${range})`;
+}
+
 function readHeader(path: string, sb: StreamBuffer): CaptureHeader {
   sb.fill(11);
   const head = sb.buf.subarray(0, Math.min(sb.end, 11));
@@ -94,12 +116,8 @@ function readHeader(path: string, sb: StreamBuffer): CaptureHeader {
   if (sb.end < 11) throw new CaptureError(path, 'Failed to read input file header: the data ends inside it', sb.end);
   const c = new Cursor(sb.buf, 7, sb.end);
   const version = c.i32();
-  if (version !== 13 && version !== 12) {
-    throw new CaptureError(
-      path,
-      `incompatible capture format version ${version} (memtree reads versions 12 and 13, written by memray 1.19 and 1.20)`,
-      7,
-    );
+  if (version < OLDEST_VERSION || version > NEWEST_VERSION) {
+    throw new CaptureError(path, unsupportedVersion(version), 7);
   }
   for (;;) {
     try {
@@ -236,8 +254,9 @@ export function readCapture(open: OpenCapture, opts: LoadOptions = {}): LoadedCa
   if (header.fileFormat !== FILE_FORMAT_ALL) {
     throw new CaptureError(path, `unknown file format ${header.fileFormat} in the header`, 16);
   }
-  const builder = new SnapshotBuilder({ temporaryThreshold: opts.temporaryThreshold, startTime: header.startTime });
-  const outcome = readAllocationRecords(sb, header, state, builder, opts.onProgress);
+  const builder = new SnapshotBuilder({ temporaryThreshold: opts.temporaryThreshold, startTime: header.startTime, headerVersion: header.version });
+  const read = header.version >= 12 ? readAllocationRecords : readLegacyAllocationRecords;
+  const outcome = read(sb, header, state, builder, opts.onProgress);
   if (outcome.end === 'error' && outcome.allocationRecords === 0) {
     const e = outcome.error!;
     if (e.inFile) throw new CaptureError(path, e.message);

@@ -110,8 +110,16 @@ export class SnapshotBuilder implements AllocationSink {
   private peakIndex = 0;
   private epoch = 0;
 
-  constructor(opts: { temporaryThreshold?: number; startTime?: number } = {}) {
+  /**
+   * memray 1.4-1.6 (header version 9) moved the peak only on allocations and on munmaps that
+   * freed something, and summed an munmap's freed bytes in a C int; 1.7 and later (versions
+   * 10+) check for a new peak after every record (docs/capture-versions.md).
+   */
+  private readonly peakOnEveryRecord: boolean;
+
+  constructor(opts: { temporaryThreshold?: number; startTime?: number; headerVersion?: number } = {}) {
     this.startTime = opts.startTime ?? 0;
+    this.peakOnEveryRecord = (opts.headerVersion ?? 13) >= 10;
     if (opts.temporaryThreshold !== undefined && opts.temporaryThreshold >= 0) {
       this.temp = new TemporaryTracker(opts.temporaryThreshold + 1);
     }
@@ -156,6 +164,7 @@ export class SnapshotBuilder implements AllocationSink {
     }
     const i = this.index++;
     const live = this.live;
+    let peakCheck = true;
     if (kind === KIND_SIMPLE_ALLOC) {
       const g = this.group(tid, stackId, nativeId, generation);
       this.current += size;
@@ -183,6 +192,7 @@ export class SnapshotBuilder implements AllocationSink {
         live.removeAt(slot);
       }
       if (this.temp !== undefined) this.temp.free(tid, address, size, false, i);
+      peakCheck = this.peakOnEveryRecord;
     } else if (kind === KIND_RANGED_ALLOC) {
       const g = this.group(tid, stackId, nativeId, generation);
       if (size > 0) {
@@ -192,10 +202,16 @@ export class SnapshotBuilder implements AllocationSink {
       }
       if (this.temp !== undefined) this.temp.allocate(tid, address, size, g, i);
     } else if (kind === KIND_RANGED_FREE) {
-      this.current -= this.ranges.remove(address * 8, size, this.peakIndex, this.departed, this.epoch, this.timeline);
+      const removed = this.ranges.remove(address * 8, size, this.peakIndex, this.departed, this.epoch, this.timeline);
       if (this.temp !== undefined) this.temp.free(tid, address, size, true, i);
+      if (!this.peakOnEveryRecord) {
+        peakCheck = removed !== 0;
+        this.current -= removed | 0; // std::accumulate(..., 0, ...) sums in an int
+      } else {
+        this.current -= removed;
+      }
     }
-    if (this.current >= this.peakBytes) {
+    if (peakCheck && this.current >= this.peakBytes) {
       this.peakBytes = this.current;
       this.peakIndex = i;
       this.epoch++;

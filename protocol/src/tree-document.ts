@@ -16,8 +16,10 @@ export type SnapshotMode =
 export interface CaptureInfo {
   /** Absolute path of the capture. */
   readonly path: string;
-  /** Header version: 13 (memray 1.20) or 12 (memray 1.19). */
+  /** Header version of the capture format: 9 to 13 (docs/capture-versions.md). */
   readonly formatVersion: number;
+  /** The memray releases that write this header version, e.g. "memray 1.11-1.18" for 11. */
+  readonly writtenBy: string;
   /** "all_allocations" or "aggregated" (`memray run --aggregate`). */
   readonly fileFormat: 'all_allocations' | 'aggregated';
   /** Whether the file is LZ4-compressed. */

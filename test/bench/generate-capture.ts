@@ -6,7 +6,7 @@
 // Optionally a block of M live allocations on M distinct deep stacks first.
 //
 //   npx tsc -b && node dist/test/bench/generate-capture.js OUT --records 10m [--raw]
-//        [--distinct-stacks 1000000] [--seed 1] [--threads 4]
+//        [--distinct-stacks 1000000] [--seed 1] [--threads 4] [--version 11]
 
 import * as fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -26,6 +26,8 @@ export interface GenerateOptions {
   threads?: number;
   /** PY_VERSION_HEX selecting the line-table format (default 3.11). */
   pythonVersion?: number;
+  /** Header version 9-13 (default 13): the same workload in memray 1.4-1.20's formats. */
+  version?: 9 | 10 | 11 | 12 | 13;
 }
 
 /** What was written. */
@@ -108,6 +110,7 @@ export function generateCapture(out: string, opts: GenerateOptions): GenerateRes
     fileBytes += chunk.length;
   };
   const w = new CaptureWriter(sink, {
+    version: opts.version ?? 13,
     compress: !opts.raw,
     pythonVersion,
     nAllocations: total, // known up front, so the LZ4 header needs no rewrite
@@ -399,11 +402,12 @@ function main(argv: string[]): void {
     else if (a === '--distinct-stacks') opts.distinctStacks = parseCount(argv[++i], a);
     else if (a === '--seed') opts.seed = Number(argv[++i]);
     else if (a === '--threads') opts.threads = Number(argv[++i]);
+    else if (a === '--version') opts.version = Number(argv[++i]) as GenerateOptions['version'];
     else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
     else out = a;
   }
   if (out === undefined) {
-    console.error('usage: node dist/test/bench/generate-capture.js OUT --records N [--raw] [--distinct-stacks M] [--seed S] [--threads T]');
+    console.error('usage: node dist/test/bench/generate-capture.js OUT --records N [--raw] [--distinct-stacks M] [--seed S] [--threads T] [--version 9-13]');
     process.exit(2);
   }
   const r = generateCapture(out, opts);

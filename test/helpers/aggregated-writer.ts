@@ -10,6 +10,7 @@ import { lz4CompressFrame } from '../../daemon/src/capture/lz4-encode.js';
 import { ByteWriter } from './byte-writer.js';
 import { DEFAULT_START_TIME, encodeHeader, paddingFor, writeCodeObject, writeMemoryMaps } from './capture-records.js';
 import { Allocator, isSimpleDeallocator, type CaptureEvent, type WriterOptions } from './capture-types.js';
+import { LegacyFrames, oldAllocatorId } from './legacy-records.js';
 
 /** A (tid, stack, native stack, generation, allocator) location and its usage history (12.4). */
 interface Location {
@@ -145,9 +146,17 @@ class HighWaterMark {
 /**
  * Writes an AGGREGATED_ALLOCATIONS capture of `events`. `trailer: false` gives what a crashed
  * aggregated capture is: an empty file (memray writes nothing before tracking stops).
+ * Versions 10 and 11 (memray 1.7-1.18) write frames as (function, file, line) with fixed-width
+ * ids, their PYTHON_FRAME_INDEX records in hash order (here: newest first), and old allocator
+ * ids (docs/capture-versions.md section 4).
  */
 export function writeAggregatedCapture(events: Iterable<CaptureEvent>, opts: WriterOptions = {}): Uint8Array {
   if (opts.trailer === false) return new Uint8Array(0);
+  const version = opts.version ?? 13;
+  if (version < 10) throw new RangeError(`version ${version} has no aggregated format (memray 1.7 introduced it)`);
+  const legacy = version < 12;
+  const legacyFrames = new LegacyFrames(opts.pythonVersion ?? 0x030b07f0);
+  const legacyInfo: { function: string; file: string; line: number; entry: boolean }[] = [];
   const native = opts.nativeTraces ?? false;
   const start = opts.startTime ?? DEFAULT_START_TIME;
   const names = new Map<number, string>();
@@ -167,11 +176,18 @@ export function writeAggregatedCapture(events: Iterable<CaptureEvent>, opts: Wri
     switch (e.type) {
       case 'code':
         if (!codes.has(e.id)) codes.set(e.id, e); // memray emplaces: the first definition stays
+        if (legacy) legacyFrames.define(e); // the old tracker resolved frames as it went
         break;
       case 'push': {
         const entry = e.entry !== false;
+        let f: number | undefined;
+        if (legacy) {
+          const lf = legacyFrames.frame(e.code, e.offset, entry);
+          f = lf.id;
+          if (lf.isNew) legacyInfo.push({ function: lf.function, file: lf.file, line: lf.line, entry });
+        }
         const fkey = `${e.code}:${e.offset}:${entry ? 1 : 0}`;
-        let f = frameIds.get(fkey);
+        f ??= frameIds.get(fkey);
         if (f === undefined) {
           f = frames.length;
           frames.push({ code: e.code, offset: e.offset, entry });
@@ -222,6 +238,7 @@ export function writeAggregatedCapture(events: Iterable<CaptureEvent>, opts: Wri
         generations.push(e.images);
         break;
       case 'object':
+        if (legacy) throw new RangeError('object records exist only from version 12');
         if (e.created) objects.set(e.address, native ? (e.native ?? 0) : 0);
         else objects.delete(e.address);
         break;
@@ -229,7 +246,7 @@ export function writeAggregatedCapture(events: Iterable<CaptureEvent>, opts: Wri
   }
 
   const w = new ByteWriter(1 << 16);
-  w.bytes(encodeHeader(opts, opts.nAllocations ?? 0, 1));
+  w.bytes(encodeHeader(opts, opts.nAllocations ?? 0, 1, legacyInfo.length));
   for (const s of snapshots) {
     w.u8(0x01);
     w.u64(s.ms);
@@ -244,7 +261,7 @@ export function writeAggregatedCapture(events: Iterable<CaptureEvent>, opts: Wri
   }
   for (const images of generations) writeMemoryMaps(w, images);
   let firstLine = 0;
-  for (const c of codes.values()) firstLine = writeCodeObject(w, c, firstLine);
+  if (!legacy) for (const c of codes.values()) firstLine = writeCodeObject(w, c, firstLine);
   let ip = 0;
   let parent = 0;
   for (const n of nativeNodes) {
@@ -254,17 +271,34 @@ export function writeAggregatedCapture(events: Iterable<CaptureEvent>, opts: Wri
     ip = n.ip;
     parent = n.parent;
   }
-  frames.forEach((f, id) => {
-    w.u8(0x04);
-    w.varint(id);
-    w.varint(f.code);
-    w.svarint(f.offset);
-    w.u8(f.entry ? 1 : 0);
-  });
+  if (legacy) {
+    for (let id = legacyInfo.length - 1; id >= 0; id--) {
+      const f = legacyInfo[id]!;
+      w.u8(0x04);
+      w.u64(id);
+      w.cstr(f.function);
+      w.cstr(f.file);
+      w.u32(f.line);
+      w.u8(f.entry ? 1 : 0);
+    }
+  } else {
+    frames.forEach((f, id) => {
+      w.u8(0x04);
+      w.varint(id);
+      w.varint(f.code);
+      w.svarint(f.offset);
+      w.u8(f.entry ? 1 : 0);
+    });
+  }
   for (const n of nodes) {
     w.u8(0x03);
-    w.varint(n.frame);
-    w.varint(n.parent);
+    if (legacy) {
+      w.u64(n.frame);
+      w.u32(n.parent);
+    } else {
+      w.varint(n.frame);
+      w.varint(n.parent);
+    }
   }
   for (const [address, nativeId] of objects) {
     w.u8(0x0d);
@@ -275,7 +309,7 @@ export function writeAggregatedCapture(events: Iterable<CaptureEvent>, opts: Wri
     if (r.hwmCount === 0 && r.leakedCount === 0) continue;
     w.u8(0x02);
     w.u64(r.loc.tid);
-    w.u8(r.loc.allocator);
+    w.u8(legacy ? oldAllocatorId(r.loc.allocator) : r.loc.allocator);
     // Struct padding: uninitialised in memray's files, so readers must ignore it.
     for (let i = 0; i < 7; i++) w.u8(0xa5 + i);
     w.u64(r.loc.native);

@@ -1,6 +1,7 @@
 /**
- * Encodes the header and the records of an ALL_ALLOCATIONS capture exactly as memray 1.19 /
- * 1.20's streaming writer does (capture-format.md sections 3-5): token packing, the 15-entry
+ * Encodes the header (every version 9-13) and the records of a version 12 or 13 ALL_ALLOCATIONS
+ * capture (legacy-records.ts encodes versions 9-11) exactly as memray 1.19 / 1.20's streaming
+ * writer does (capture-format.md sections 3-5): token packing, the 15-entry
  * FIFO address cache shared by ALLOCATION and OBJECT_RECORD, addresses >> 3, the four shared
  * delta accumulators, and a CONTEXT_SWITCH whenever a thread-specific record's tid differs
  * from the previous thread-specific record's.
@@ -12,18 +13,23 @@ const MAGIC = [0x6d, 0x65, 0x6d, 0x72, 0x61, 0x79, 0x00];
 /** Default header start time: a fixed instant so synthetic captures are reproducible. */
 export const DEFAULT_START_TIME = 1_700_000_000_000;
 
-/** The header bytes for `opts`, with `nAllocations` as the statistic and file format `fileFormat`. */
-export function encodeHeader(opts: WriterOptions, nAllocations: number, fileFormat = 0): Uint8Array {
+/**
+ * The header bytes for `opts`, with `nAllocations` as the statistic and file format
+ * `fileFormat`, in the layout of header version `opts.version` (docs/capture-versions.md
+ * section 2); `nFrames` is the n_frames statistic of versions 9-11 (0 from version 12).
+ */
+export function encodeHeader(opts: WriterOptions, nAllocations: number, fileFormat = 0, nFrames = 0): Uint8Array {
   const version = opts.version ?? 13;
-  if (version !== 12 && version !== 13) throw new RangeError(`unsupported capture version ${String(version)}`);
+  if (!Number.isInteger(version) || version < 9 || version > 13) throw new RangeError(`unsupported capture version ${String(version)}`);
+  if (version === 9 && fileFormat !== 0) throw new RangeError('version 9 has no aggregated format');
   const w = new ByteWriter(512);
   for (const b of MAGIC) w.u8(b);
   w.u32(version);
-  w.u32(opts.pythonVersion ?? 0x030b07f0);
+  if (version >= 12) w.u32(opts.pythonVersion ?? 0x030b07f0);
   w.u8(opts.nativeTraces ? 1 : 0);
-  w.u8(fileFormat);
+  if (version >= 10) w.u8(fileFormat);
   w.u64(nAllocations);
-  w.u64(0); // n_frames: not maintained since version 12
+  w.u64(version >= 12 ? 0 : nFrames); // n_frames: not maintained since version 12
   const start = opts.startTime ?? DEFAULT_START_TIME;
   w.u64(start);
   w.u64(opts.endTime ?? start);
@@ -32,8 +38,8 @@ export function encodeHeader(opts: WriterOptions, nAllocations: number, fileForm
   w.u64(opts.mainTid ?? 1);
   w.u64(opts.skippedFramesOnMainTid ?? 0);
   w.u8(opts.pythonAllocator ?? 1);
-  w.u8(opts.tracePythonAllocators ? 1 : 0);
-  w.u8(opts.trackObjectLifetimes ? 1 : 0);
+  if (version >= 11) w.u8(opts.tracePythonAllocators ? 1 : 0);
+  if (version >= 12) w.u8(opts.trackObjectLifetimes ? 1 : 0);
   if (version >= 13) {
     w.cstr(opts.libdest ?? '/usr/lib/python3.11');
     for (const list of [opts.sitePackages ?? [], opts.sysPath ?? []]) {
@@ -87,6 +93,8 @@ export class RecordEncoder {
   readonly out = new ByteWriter(1 << 17);
   /** ALLOCATION records written. */
   allocations = 0;
+  /** FRAME_INDEX records written: none from version 12 (the header's n_frames). */
+  readonly frameIndexes = 0;
   // The address cache as a ring of (address >> 3): slot p is cache[(head + p) % 15].
   private readonly cache = new Float64Array(15);
   private head = 0;

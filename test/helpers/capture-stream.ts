@@ -7,6 +7,14 @@ import { lz4CompressFrame, Lz4FrameEncoder } from '../../daemon/src/capture/lz4-
 import { concatBytes } from './byte-writer.js';
 import { encodeHeader, paddingFor, RecordEncoder } from './capture-records.js';
 import type { CaptureEvent, WriterOptions } from './capture-types.js';
+import { LegacyRecordEncoder } from './legacy-records.js';
+
+/** The record encoder of the header version `opts.version` asks for. */
+function encoderFor(opts: WriterOptions): RecordEncoder | LegacyRecordEncoder {
+  const version = opts.version ?? 13;
+  if (version >= 12) return new RecordEncoder(opts.nativeTraces ?? false);
+  return new LegacyRecordEncoder(opts.nativeTraces ?? false, opts.pythonVersion ?? 0x030b07f0);
+}
 
 /** Records are handed to the sink in pieces of about this size. */
 const FLUSH_BYTES = 1 << 20;
@@ -14,13 +22,13 @@ const ZEROS = new Uint8Array(4096);
 
 /** Writes a complete capture of `events` and returns its file bytes. */
 export function writeCapture(events: Iterable<CaptureEvent>, opts: WriterOptions = {}): Uint8Array {
-  const enc = new RecordEncoder(opts.nativeTraces ?? false);
+  const enc = encoderFor(opts);
   for (const e of events) enc.write(e);
   const trailer = opts.trailer ?? true;
   if (trailer) enc.trailer();
   const body = enc.out.take();
   // Like memray's final header rewrite; a crashed capture keeps the provisional statistic 0.
-  const header = encodeHeader(opts, opts.nAllocations ?? (trailer ? enc.allocations : 0));
+  const header = encodeHeader(opts, opts.nAllocations ?? (trailer ? enc.allocations : 0), 0, trailer ? enc.frameIndexes : 0);
   const size = header.length + body.length;
   const raw = concatBytes([header, body, new Uint8Array(opts.pad === false ? 0 : paddingFor(size))]);
   return opts.compress ? lz4CompressFrame(raw) : raw;
@@ -33,7 +41,7 @@ export function writeCapture(events: Iterable<CaptureEvent>, opts: WriterOptions
  * at offset 0, which raw-file callers may write over the first bytes.
  */
 export class CaptureWriter {
-  private readonly enc: RecordEncoder;
+  private readonly enc: RecordEncoder | LegacyRecordEncoder;
   private readonly lz4: Lz4FrameEncoder | undefined;
   private rawBytes = 0;
   private ended = false;
@@ -42,7 +50,7 @@ export class CaptureWriter {
     private readonly sink: (chunk: Uint8Array) => void,
     private readonly opts: WriterOptions = {},
   ) {
-    this.enc = new RecordEncoder(opts.nativeTraces ?? false);
+    this.enc = encoderFor(opts);
     this.lz4 = opts.compress ? new Lz4FrameEncoder() : undefined;
     this.emit(encodeHeader(opts, opts.nAllocations ?? 0));
   }
@@ -83,7 +91,7 @@ export class CaptureWriter {
   /** The header with the final n_allocations (same length as the one written first). */
   finalHeader(): Uint8Array {
     const trailer = this.opts.trailer ?? true;
-    return encodeHeader(this.opts, this.opts.nAllocations ?? (trailer ? this.enc.allocations : 0));
+    return encodeHeader(this.opts, this.opts.nAllocations ?? (trailer ? this.enc.allocations : 0), 0, trailer ? this.enc.frameIndexes : 0);
   }
 
   private flush(): void {

@@ -4,8 +4,8 @@
 
 /** Header fields and container choices of a synthetic capture. */
 export interface WriterOptions {
-  version?: 12 | 13; // default 13
-  pythonVersion?: number; // PY_VERSION_HEX, default 0x030b07f0 (3.11)
+  version?: 9 | 10 | 11 | 12 | 13; // header version (default 13): 9-11 are memray 1.4-1.18's format
+  pythonVersion?: number; // PY_VERSION_HEX, default 0x030b07f0 (3.11); versions 9-11 do not record it but resolve lines with it
   nativeTraces?: boolean; // default false
   mainTid?: number; // default 1
   skippedFramesOnMainTid?: number; // default 0

@@ -67,7 +67,7 @@ const REFUSED: [number, RegExp][] = [
   [0, /incompatible capture format version 0 /],
 ];
 
-describe('header versions memtree does not read', () => {
+describe('header versions memtree does not read, and the ones it does', () => {
   let dir: string;
   let daemon: DaemonInstance;
   beforeAll(async () => {
@@ -95,10 +95,20 @@ describe('header versions memtree does not read', () => {
     });
   }
 
-  it('the unpatched version 9 file opens', async () => {
-    const r = await runMemtree(['tree', '--json', '--no-daemon', path.join(CAPTURES, 'simple_nocompress_v9.bin')]);
-    expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout) as TreeDocument;
-    expect(doc.capture.formatVersion).toBe(9);
-  });
+  for (const [file, version, writtenBy] of [
+    ['simple_nocompress_v9.bin', 9, 'memray 1.4-1.6'],
+    ['simple_v10.bin', 10, 'memray 1.7-1.10'],
+    ['temporary_v11.bin', 11, 'memray 1.11-1.18'],
+    ['simple_v12.bin', 12, 'memray 1.19'],
+    ['simple.bin', 13, 'memray 1.20'],
+  ] as const) {
+    it(`--json of ${file}: formatVersion ${version}, writtenBy "${writtenBy}", with and without the daemon`, async () => {
+      for (const where of [['--no-daemon'], ['--state-dir', daemon.stateDir]]) {
+        const r = await runMemtree(['tree', '--json', ...where, path.join(CAPTURES, file)]);
+        expect(r.code).toBe(0);
+        const doc = JSON.parse(r.stdout) as TreeDocument;
+        expect([doc.capture.formatVersion, doc.capture.writtenBy]).toEqual([version, writtenBy]);
+      }
+    });
+  }
 });

@@ -1,7 +1,9 @@
 // Property test of the whole reader (record decoding + one-pass snapshot engine) against a
 // deliberately simple reference model that follows memray literally (capture-format.md
 // sections 10-12): random event streams are written with the synthetic writer, read back with
-// loadCapture, and the peak, leaks and temporary snapshots compared record by record.
+// loadCapture, and the peak, leaks and temporary snapshots compared record by record. Every
+// header version is covered: 9, 10 and 11 (memray 1.4-1.18: frames identified by (function,
+// file, line), and 1.4-1.6's peak rule) as well as 12 and 13 (docs/capture-versions.md).
 //
 // Reproduce a failure with the seed (and path) fast-check prints:
 //   FC_SEED=<seed> FC_PATH=<path> npx vitest run test/unit/snapshot-property.test.ts
@@ -80,7 +82,7 @@ const codeArb = fc.record({
 
 /** Random programs; `big` ones are long, with megabyte filler records and dense churn bursts. */
 const makeProgramArb = (big: boolean) => fc.record({
-  version: fc.constantFrom(12 as const, 13 as const),
+  version: fc.constantFrom(9 as const, 10 as const, 11 as const, 12 as const, 13 as const),
   pythonVersion: fc.constantFrom(...PYTHON_VERSIONS),
   native: fc.boolean(),
   objects: fc.boolean(),
@@ -101,6 +103,8 @@ const programArb = makeProgramArb(false);
 type Program = typeof programArb extends fc.Arbitrary<infer T> ? T : never;
 
 interface Generated {
+  /** Header versions 9-11: frames are (function, file, line, entry), not (code, offset, entry). */
+  legacy?: boolean;
   events: CaptureEvent[];
   opts: WriterOptions;
   /** (code id, offset) -> line the writer's tables promise. */
@@ -321,7 +325,7 @@ function interpret(prog: Program, aggregatable = false): Generated {
         break;
       }
       case 'object':
-        if (!prog.objects) break;
+        if (!prog.objects || prog.version < 12) break; // object records exist from version 12
         events.push({
           type: 'object',
           tid: TIDS[op.t]!,
@@ -336,7 +340,7 @@ function interpret(prog: Program, aggregatable = false): Generated {
     version: prog.version,
     pythonVersion: prog.pythonVersion,
     nativeTraces: prog.native,
-    trackObjectLifetimes: prog.objects,
+    trackObjectLifetimes: prog.objects && prog.version >= 12,
     compress: prog.compress,
     pad: prog.pad,
     trailer: prog.trailer !== 0,
@@ -344,6 +348,7 @@ function interpret(prog: Program, aggregatable = false): Generated {
     skippedFramesOnMainTid: 0,
   };
   return {
+    legacy: prog.version < 12,
     events,
     opts,
     codeInfo,
@@ -464,8 +469,12 @@ function removeRange(ranges: readonly Range[], start: number, size: number): { r
   return { ranges: out, freed };
 }
 
-/** Pass 1 (10.1): the index of the last record at which the heap reached its maximum. */
-function findPeak(records: readonly Rec[]): { index: number; bytes: number } {
+/**
+ * Pass 1 (10.1): the index of the last record at which the heap reached its maximum. memray
+ * 1.4-1.6 (version 9) checked only after allocations and after munmaps that removed something,
+ * and summed the removed bytes in a C int (docs/capture-versions.md section 5).
+ */
+function findPeak(records: readonly Rec[], version = 13): { index: number; bytes: number } {
   let current = 0;
   const live = new Map<number, number>();
   let intervals: Range[] = [];
@@ -481,6 +490,7 @@ function findPeak(records: readonly Rec[]): { index: number; bytes: number } {
           current -= live.get(r.address)!;
           live.delete(r.address);
         }
+        if (version === 9) continue;
         break;
       case 'map':
         if (r.size > 0) {
@@ -491,7 +501,12 @@ function findPeak(records: readonly Rec[]): { index: number; bytes: number } {
       case 'unmap': {
         const x = removeRange(intervals, r.address, r.size);
         intervals = x.ranges;
-        current -= x.freed;
+        if (version === 9) {
+          if (x.freed === 0) continue;
+          current -= x.freed | 0;
+        } else {
+          current -= x.freed;
+        }
         break;
       }
     }
@@ -523,14 +538,21 @@ function liveAfter(records: readonly Rec[], last: number): { r: Rec; bytes: numb
   return [...[...live.values()].map((r) => ({ r, bytes: r.size, seq: r.seq })), ...ranges.map((x) => ({ r: x.r, bytes: x.e - x.b, seq: x.seq }))];
 }
 
-const frameKey = (frames: readonly Frame[]): string => JSON.stringify(frames.map((f) => [f.code, f.offset, f.entry ? 1 : 0]));
+/** What identifies a frame: (code, offset, entry) from version 12; before, what it resolves to. */
+const frameKey = (frames: readonly Frame[], g?: Generated): string =>
+  JSON.stringify(frames.map((f) => (g?.legacy ? legacyFrame(f, g) : [f.code, f.offset, f.entry ? 1 : 0])));
+/** A frame as versions 9-11 store it: (function, file, line, entry); ("", "", 0) for an undefined code object. */
+const legacyFrame = (f: Frame, g: Generated): [string, string, number, number] => {
+  const info = definedCodes(g.events).has(f.code) ? g.codeInfo.get(f.code) : undefined;
+  return info === undefined ? ['', '', 0, f.entry ? 1 : 0] : [info.fn, info.file, g.lineOf(f.code, f.offset), f.entry ? 1 : 0];
+};
 // Deep stacks make long keys: group by a small number per distinct frame list instead.
 const stackNumbers = new Map<string, number>();
 const stackNumberCache = new WeakMap<readonly Frame[], number>();
-const stackNumber = (frames: readonly Frame[]): number => {
+const stackNumber = (frames: readonly Frame[], g?: Generated): number => {
   let n = stackNumberCache.get(frames);
   if (n === undefined) {
-    const key = frameKey(frames);
+    const key = frameKey(frames, g);
     n = stackNumbers.get(key);
     if (n === undefined) stackNumbers.set(key, (n = stackNumbers.size));
     stackNumberCache.set(frames, n);
@@ -542,7 +564,7 @@ const stackNumber = (frames: readonly Frame[]): number => {
 function group(members: readonly { r: Rec; bytes: number; seq: number }[], g: Generated): Row[] {
   const groups = new Map<string, { row: Row; first: number }>();
   for (const m of members) {
-    const key = `${stackNumber(m.r.frames)}|${m.r.native}|${m.r.tid}`;
+    const key = `${stackNumber(m.r.frames, g)}|${m.r.native}|${m.r.tid}`;
     const x = groups.get(key);
     if (x === undefined) groups.set(key, { row: rowOf(m.r, g, m.bytes, 1), first: m.seq });
     else {
@@ -561,7 +583,7 @@ function rowOf(r: Rec, g: Generated, bytes: number, count: number): Row {
     // An undefined code object resolves to ("", "", 0); a defined one to the table's promise.
     return info === undefined || !defined.has(f.code) ? ':0' : `${info.fn}@${info.file}:${g.lineOf(f.code, f.offset)}`;
   });
-  return { frames: frameKey(r.frames), lines: lines.join(' <- '), tid: r.tid, native: r.native, bytes, count };
+  return { frames: frameKey(r.frames, g), lines: lines.join(' <- '), tid: r.tid, native: r.native, bytes, count };
 }
 
 /** Section 11: allocations freed by their own thread within `threshold` of its later allocations. */
@@ -593,9 +615,9 @@ interface Expected {
   lastNames: Map<number, string>;
 }
 
-function model(g: Generated, threshold: number): Expected {
+function model(g: Generated, threshold: number, version = 13): Expected {
   const records = readRecords(g.events);
-  const peak = findPeak(records);
+  const peak = findPeak(records, version);
   const last = records.length - 1;
   return {
     records: records.length,
@@ -616,17 +638,22 @@ function readerRows(cap: LoadedCapture, snap: Snapshot): Row[] {
   const s = cap.state;
   const r = snap.records;
   const out: Row[] = [];
+  const legacy = cap.header.version < 12;
   for (let i = 0; i < r.length; i++) {
     const ids = s.frameIds(r.stackId[i]!);
     const frames = ids.map((fid) => {
+      if (legacy) {
+        const f = s.frame(fid);
+        return [f.function, f.file, f.line, s.isEntryFrame(fid) ? 1 : 0];
+      }
       const packed = s.frames.b(fid);
-      return { code: s.frames.a(fid), offset: Math.floor(packed / 2), entry: (packed & 1) === 1 };
+      return [s.frames.a(fid), Math.floor(packed / 2), (packed & 1) === 1 ? 1 : 0];
     });
     const lines = ids.map((fid) => {
       const f = s.frame(fid);
       return `${f.function === '' && f.file === '' ? '' : `${f.function}@${f.file}`}:${f.line}`;
     });
-    out.push({ frames: frameKey(frames), lines: lines.join(' <- '), tid: r.tid[i]!, native: r.nativeId[i]!, bytes: r.bytes[i]!, count: r.count[i]! });
+    out.push({ frames: JSON.stringify(frames), lines: lines.join(' <- '), tid: r.tid[i]!, native: r.nativeId[i]!, bytes: r.bytes[i]!, count: r.count[i]! });
   }
   return out;
 }
@@ -643,7 +670,7 @@ function survivingEvents(g: Generated): CaptureEvent[] {
 function check(prog: Program): void {
   const g = interpret(prog);
   const bytes = writeCapture(g.events, g.opts);
-  const expected = model({ ...g, events: survivingEvents(g) }, prog.threshold);
+  const expected = model({ ...g, events: survivingEvents(g) }, prog.threshold, prog.version);
   let cap: LoadedCapture;
   try {
     cap = loadBytes(bytes, { temporaryThreshold: prog.threshold });
@@ -671,12 +698,14 @@ function check(prog: Program): void {
  */
 function checkAggregated(prog: Program): void {
   const g = interpret(prog, true);
-  const opts = { ...g.opts, trailer: true };
+  // Version 9 (memray 1.4-1.6) has no aggregated format: those programs are written as version 10.
+  const version = prog.version === 9 ? 10 : prog.version;
+  const opts = { ...g.opts, version, trailer: true } as const;
   const cap = loadBytes(writeAggregatedCapture(g.events, opts));
   const records = readRecords(g.events);
-  const peak = findPeak(records);
+  const peak = findPeak(records, version);
   const locOrder = new Map<string, number>();
-  const locKey = (r: Rec): string => `${r.tid}|${stackNumber(r.frames)}|${r.native}|${r.generation}|${r.allocator}`;
+  const locKey = (r: Rec): string => `${r.tid}|${stackNumber(r.frames, g)}|${r.native}|${r.generation}|${r.allocator}`;
   for (const r of records) if (kindOf(r.allocator) === 'alloc' || kindOf(r.allocator) === 'map') if (!locOrder.has(locKey(r))) locOrder.set(locKey(r), locOrder.size);
   const aggregate = (last: number): Row[] => {
     const locs = new Map<string, { r: Rec; bytes: number; count: number }>();
@@ -689,7 +718,7 @@ function checkAggregated(prog: Program): void {
     const inFileOrder = [...locs.entries()].sort((a, b) => locOrder.get(a[0])! - locOrder.get(b[0])!);
     const groups = new Map<string, Row>();
     for (const [, x] of inFileOrder) {
-      const key = `${stackNumber(x.r.frames)}|${x.r.native}|${x.r.tid}`;
+      const key = `${stackNumber(x.r.frames, g)}|${x.r.native}|${x.r.tid}`;
       const row = groups.get(key);
       if (row === undefined) groups.set(key, rowOf(x.r, g, x.bytes, x.count));
       else {
@@ -712,7 +741,7 @@ describe('reader snapshots match a literal model of memray', () => {
 
   it('ALL_ALLOCATIONS: long captures of several megabytes (buffer and LZ4 block boundaries)', () => {
     fc.assert(fc.property(makeProgramArb(true), check), { numRuns: Number(process.env.FC_BIG_RUNS ?? 4), ...FC_PARAMS });
-  });
+  }, 300_000); // CPU-bound megabytes of model and reader: ~50 s on a loaded 2-core machine
 
   it('AGGREGATED_ALLOCATIONS: peak and leaks of random captures', () => {
     fc.assert(fc.property(programArb, checkAggregated), { numRuns: Math.ceil(RUNS * 0.4), ...FC_PARAMS });

@@ -2,7 +2,7 @@
  * Builds the `memtree tree --json` document (docs/json-output.md) from a loaded capture.
  */
 import type { CaptureInfo, SnapshotMode, TreeDocument, TreeDocumentNode } from '../../../protocol/src/tree-document.js';
-import { FILE_FORMAT_AGGREGATED } from '../capture/header.js';
+import { FILE_FORMAT_AGGREGATED, writtenBy } from '../capture/header.js';
 import type { LoadedCapture, Snapshot } from '../capture/load.js';
 import { hybridTreeResolver } from '../native/hybrid-resolver.js';
 import { Symbolizer } from '../native/symbolizer.js';
@@ -14,6 +14,7 @@ export function captureInfo(c: LoadedCapture, absPath: string): CaptureInfo {
   return {
     path: absPath,
     formatVersion: h.version,
+    writtenBy: writtenBy(h.version),
     fileFormat: h.fileFormat === FILE_FORMAT_AGGREGATED ? 'aggregated' : 'all_allocations',
     compressed: c.compressed,
     pid: h.pid,

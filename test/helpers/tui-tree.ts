@@ -9,7 +9,7 @@ import type { ViewOptions } from '../../protocol/src/tree.js';
 import { loadCapture } from '../../daemon/src/capture/load.js';
 import { treeDocument } from '../../daemon/src/tree/tree-document.js';
 import { joinLabel } from '../../client/src/format/label.js';
-import { moduleNamer } from '../../client/src/print/print-tree.js';
+import { formatNote, moduleNamer } from '../../client/src/print/print-tree.js';
 import { TreeController } from '../../client/src/tui/tree-controller.js';
 import { initialTreeState, rows, treeConfig, type KeyAction, type Row } from '../../client/src/tui/tree-model.js';
 import { DocumentTreeSource, type DocumentSourceOptions, type TreeSource } from '../../client/src/tui/tree-source.js';
@@ -69,6 +69,7 @@ export class ModelHarness {
     const view = { ...DEFAULT_VIEW, biggestAllocs: loaded.doc.biggestAllocs, ...opts.view };
     const config = treeConfig({
       moduleName: moduleNamer(loaded.searchPath),
+      formatNote: formatNote(loaded.doc.capture),
       ...(opts.pageSize !== undefined ? { pageSize: opts.pageSize } : {}),
       ...(opts.prefetchRows !== undefined ? { prefetchRows: opts.prefetchRows } : {}),
     });

@@ -43,6 +43,15 @@ function styled(s: LabelSegments, color: boolean): string {
   return out + s.text;
 }
 
+/**
+ * The note a summary line ends with for a capture in an older format, e.g. " · format 11
+ * (memray 1.11-1.18)"; '' for the current format 13 (docs/capture-versions.md).
+ */
+export function formatNote(capture: { readonly formatVersion: number; readonly writtenBy?: string } | undefined): string {
+  if (capture === undefined || capture.formatVersion >= 13 || capture.writtenBy === undefined) return '';
+  return ` · format ${capture.formatVersion} (${capture.writtenBy})`;
+}
+
 /** What the summary line above a tree is made of (a TreeDocument, or the `tree/root` answer). */
 export interface SummaryInput {
   readonly mode: SnapshotMode;
@@ -53,6 +62,8 @@ export interface SummaryInput {
   readonly shownBytes: number;
   /** What `-b` cut. */
   readonly elided: ElidedInfo;
+  /** formatNote() of the capture ('' or absent for the current format). */
+  readonly formatNote?: string;
 }
 
 /** The summary line shown above a tree, printed or interactive. */
@@ -67,7 +78,7 @@ export function summaryLine(input: SummaryInput): string {
         ? `Leaked (still allocated at exit): ${sizeFmt(total)}`
         : `Temporary allocations (threshold ${formatCount(input.mode.threshold)}): ${sizeFmt(total)}`;
   const locations = input.elided.locations === 0 ? 'all locations' : `the ${formatCount(input.biggestAllocs)} biggest locations`;
-  return `${what}; the tree shows ${sizeFmt(shown)} (${pct} %) from ${locations}`;
+  return `${what}; the tree shows ${sizeFmt(shown)} (${pct} %) from ${locations}${input.formatNote ?? ''}`;
 }
 
 /** The summary line printed above the tree. */
@@ -78,6 +89,7 @@ function headerLine(doc: TreeDocument): string {
     peakMemory: doc.capture.peakMemory,
     shownBytes: doc.root.bytes,
     elided: doc.elided,
+    formatNote: formatNote(doc.capture),
   });
 }
 

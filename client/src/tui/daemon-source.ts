@@ -33,6 +33,8 @@ export class DaemonTreeSource implements TreeSource {
     readonly searchPath: readonly string[],
     /** node/detail's sourceRoots and source (--source-root, --no-source). */
     private readonly sources: { readonly sourceRoots?: readonly string[]; readonly source?: boolean } = {},
+    /** capture/open's info: the header version and who writes it. */
+    readonly capture?: { readonly formatVersion: number; readonly writtenBy?: string },
   ) {}
 
   root(view: ViewOptions, signal?: AbortSignal): Promise<TreeRootResult> {

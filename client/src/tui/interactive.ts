@@ -70,7 +70,7 @@ export async function interactiveTree(opts: TreeOptions, io: CommandIO, terminal
       // open, before the view's modules load; the view attaches to the tree when it is up.
       const tree = Promise.all([open, modules]).then(([o, [{ DaemonTreeSource }, { startTree }]]) => {
         warnings = o.warnings;
-        return startTree(new DaemonTreeSource(client.conn, o.captureId, o.searchPath, { sourceRoots: opts.sourceRoots, source: !opts.noSource }), view, { terminal: size });
+        return startTree(new DaemonTreeSource(client.conn, o.captureId, o.searchPath, { sourceRoots: opts.sourceRoots, source: !opts.noSource }, o.info), view, { terminal: size });
       });
       tree.catch(() => {}); // reported by runTreeTui below
       // An indexed capture opens in milliseconds: wait that long so the tree's requests are on

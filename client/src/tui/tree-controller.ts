@@ -5,7 +5,7 @@
  * house-style 6), so a late answer can never overwrite newer state.
  */
 import type { ViewOptions } from '../../../protocol/src/tree.js';
-import { moduleNamer } from '../print/print-tree.js';
+import { formatNote, moduleNamer } from '../print/print-tree.js';
 import { viewportOf } from './layout.js';
 import { reduce, type TreeAction } from './tree-model.js';
 import { needs, type Need } from './tree-needs.js';
@@ -209,7 +209,7 @@ export interface StartTreeOptions {
  * come from the source's sys.path.
  */
 export function startTree(source: TreeSource, view: ViewOptions, opts: StartTreeOptions = {}): TreeController {
-  const config = treeConfig({ moduleName: moduleNamer(source.searchPath ?? []) });
+  const config = treeConfig({ moduleName: moduleNamer(source.searchPath ?? []), formatNote: formatNote(source.capture) });
   const { cols, rows } = opts.terminal ?? { cols: 80, rows: 24 };
   const controller = new TreeController(source, initialTreeState(view, config, viewportOf(cols, rows)), {
     detailDelayMs: opts.detailDelayMs,

@@ -125,6 +125,7 @@ export function header(s: TreeState): string {
     peakMemory: s.data.peakMemory,
     shownBytes: root.bytes,
     elided: s.data.elided,
+    formatNote: s.config.formatNote,
   });
 }
 

@@ -13,6 +13,8 @@ import { DEFAULT_CONTEXT } from './tree-state.js';
 export interface TreeSource {
   /** The traced process's sys.path, for module names (as `memtree tree --print`) and source files. */
   readonly searchPath?: readonly string[];
+  /** The capture's header version and the memray releases that write it (for the header line). */
+  readonly capture?: { readonly formatVersion: number; readonly writtenBy?: string };
   /** The root node (its bytes count only the shown records), what `-b` cut, and the peak. */
   root(view: ViewOptions, signal?: AbortSignal): Promise<TreeRootResult>;
   /**
@@ -56,6 +58,7 @@ export interface DocumentSourceOptions {
 /** TreeSource over an in-memory TreeDocument: filters, ids, paging and source lines as the daemon does them. */
 export class DocumentTreeSource implements TreeSource {
   readonly searchPath: readonly string[];
+  readonly capture: TreeDocument['capture'];
   private readonly lookup: SourceLookup;
   private readonly readSources: boolean;
   private readonly byId: IndexedNode[] = [];
@@ -66,6 +69,7 @@ export class DocumentTreeSource implements TreeSource {
     opts: DocumentSourceOptions = {},
   ) {
     this.searchPath = opts.searchPath ?? [];
+    this.capture = doc.capture;
     this.lookup = { cwd: opts.cwd ?? process.cwd(), searchPath: this.searchPath, roots: opts.sourceRoots, read: opts.read };
     this.readSources = opts.source !== false;
     this.index(doc.root);

@@ -56,6 +56,8 @@ export interface TreeConfig {
   readonly pageSize: number;
   /** The next page is fetched once its "more" row is this many rows below the viewport or closer. */
   readonly prefetchRows: number;
+  /** Ends the header line for a capture in an older format (print-tree's formatNote). */
+  readonly formatNote?: string;
 }
 
 /** Rows available to the tree pane and the code pane. */

@@ -88,7 +88,7 @@ export interface CaptureForgetParams {
   readonly captureId: string;
 }
 
-/** Deletes a capture's index (cancelling its job if one runs). */
+/** Deletes a capture's index once the capture's running jobs (indexing, a temporary mode, a tree) end; meanwhile and afterwards requests with the id fail with UnknownCapture, and a capture/open of the file waits, then indexes it again. */
 export namespace CaptureForgetRequest {
   export const method = 'capture/forget' as const;
   export const type = new RequestType<CaptureForgetParams, null, void>(method);

@@ -17,7 +17,7 @@ export namespace MemtreeErrorCodes {
   export const UnknownNode = -31005 as const;
   /** The capture cannot give this snapshot (temporary allocations of an aggregated capture: `X is an aggregated capture (memray run --aggregate): it has no temporary allocations`). */
   export const ModeUnavailable = -31006 as const;
-  /** The capture file changed since it was indexed; reopen it. */
+  /** The index was found damaged and has been discarded; open the capture again (a changed capture file is CaptureChanged). */
   export const IndexStale = -31007 as const;
   /** `daemon/initialize` was not the first request, or its protocol major differs. */
   export const ProtocolMismatch = -31008 as const;
@@ -25,6 +25,13 @@ export namespace MemtreeErrorCodes {
   export const ShuttingDown = -31009 as const;
   /** A regular expression of a view or search does not compile; `data` is a PatternErrorData. @since 1.2 */
   export const InvalidPattern = -31020 as const;
+  /**
+   * The capture file changed (replaced or rewritten) since this capture id was opened, or while
+   * the daemon read it: the answer would mix two files, so there is none and nothing was stored.
+   * Open the path again (`capture/open`) for the new file's id; memtree does so by itself.
+   * `data` is a CaptureErrorData.
+   */
+  export const CaptureChanged = -31020 as const;
   /** The request was cancelled by the client (LSP's code). */
   export const RequestCancelled = -32800 as const;
 }

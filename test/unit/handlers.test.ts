@@ -140,7 +140,7 @@ describe('handlers', () => {
     const { captureId } = await capture.open(ctx, { path: path.join(CAPTURES, 'unicode.bin') });
     const before = ctx.daemon.captures.get(captureId).file;
     expect(fs.existsSync(before)).toBe(true);
-    capture.forget(ctx, { captureId });
+    await capture.forget(ctx, { captureId });
     expect(fs.existsSync(before)).toBe(false);
     expect(await codeOf(tree.root(ctx, { captureId, view }))).toBe(MemtreeErrorCodes.UnknownCapture);
   });

@@ -63,6 +63,7 @@ export function reportError(err: unknown, io: CommandIO): number | undefined {
       MemtreeErrorCodes.CaptureNotFound,
       MemtreeErrorCodes.CaptureInvalid,
       MemtreeErrorCodes.ModeUnavailable,
+      MemtreeErrorCodes.CaptureChanged,
     ];
     io.stderr.write(known.includes(err.code) ? `${err.message}\n` : `memtree: daemon error ${err.code}: ${err.message}\n`);
     return 1;

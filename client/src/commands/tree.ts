@@ -3,8 +3,9 @@
  * (started when needed) or, with --no-daemon, in this process.
  */
 import * as path from 'node:path';
-import { CancellationToken } from 'vscode-jsonrpc/node';
+import { CancellationToken, ResponseError } from 'vscode-jsonrpc/node';
 import { CaptureOpenRequest, CaptureProgressNotification, type CaptureOpenResult, type CaptureProgressParams } from '../../../protocol/src/capture.js';
+import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
 import type { TreeDocument } from '../../../protocol/src/tree-document.js';
 import { TreeExportRequest, type ViewOptions } from '../../../protocol/src/tree.js';
 import { checkCaptureFile } from '../../../daemon/src/capture/errors.js';
@@ -60,28 +61,38 @@ export async function openCapture(
   }
 }
 
+/** Opens and exports once more (up to this many times) when the capture changed under the daemon. */
+const REOPENS = 3;
+
 async function daemonTree(opts: TreeOptions, io: CommandIO): Promise<TreeData> {
   const client = await connectDaemon({ stateDir: opts.stateDir, socket: opts.socket, env: io.env });
   try {
-    const bar = progressBar(io.stderr);
-    let open: CaptureOpenResult;
-    try {
-      open = await whileConnected(client, opts, io.env, openCapture(client, opts, (p) => bar.update(p)));
-    } finally {
-      bar.done();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const bar = progressBar(io.stderr);
+        let open: CaptureOpenResult;
+        try {
+          open = await whileConnected(client, opts, io.env, openCapture(client, opts, (p) => bar.update(p)));
+        } finally {
+          bar.done();
+        }
+        const doc = await whileConnected(
+          client,
+          opts,
+          io.env,
+          client.conn.sendRequest(TreeExportRequest.type, {
+            captureId: open.captureId,
+            mode: opts.mode,
+            biggestAllocs: opts.biggestAllocs,
+            view: viewOf(opts, true),
+          }),
+        );
+        return { doc, searchPath: open.searchPath, warnings: open.warnings };
+      } catch (err) {
+        // The file was replaced or rewritten while the daemon read it: open the new version.
+        if (!(err instanceof ResponseError && err.code === MemtreeErrorCodes.CaptureChanged) || attempt + 1 >= REOPENS) throw err;
+      }
     }
-    const doc = await whileConnected(
-      client,
-      opts,
-      io.env,
-      client.conn.sendRequest(TreeExportRequest.type, {
-        captureId: open.captureId,
-        mode: opts.mode,
-        biggestAllocs: opts.biggestAllocs,
-        view: viewOf(opts, true),
-      }),
-    );
-    return { doc, searchPath: open.searchPath, warnings: open.warnings };
   } finally {
     client.close();
   }

@@ -179,6 +179,8 @@ export interface OpenCapture {
   readonly header: CaptureHeader;
   readonly state: CaptureState;
   readonly buffer: StreamBuffer;
+  /** The open file (to check that it is the version the caller expects). */
+  readonly fd: number;
   close(): void;
 }
 
@@ -199,7 +201,7 @@ export function openCapture(path: string): OpenCapture {
     const buffer = new StreamBuffer(source);
     const header = readHeader(path, buffer);
     const state = new CaptureState(header.pythonVersion);
-    return { path, fileSize: st.size, compressed, header, state, buffer, close: () => fs.closeSync(fd) };
+    return { path, fileSize: st.size, compressed, header, state, buffer, fd, close: () => fs.closeSync(fd) };
   } catch (err) {
     fs.closeSync(fd);
     throw err;

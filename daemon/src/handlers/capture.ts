@@ -60,7 +60,7 @@ export function list(ctx: ConnectionContext): CaptureListResult {
   };
 }
 
-export function forget(ctx: ConnectionContext, params: unknown): null {
-  ctx.daemon.captures.forget(str(obj(params), 'captureId'));
+export async function forget(ctx: ConnectionContext, params: unknown): Promise<null> {
+  await ctx.daemon.captures.forget(str(obj(params), 'captureId'));
   return null;
 }

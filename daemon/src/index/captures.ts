@@ -9,11 +9,11 @@ import type { Logger } from 'pino';
 import { ResponseError } from 'vscode-jsonrpc';
 import { MemtreeErrorCodes, type CaptureErrorData } from '../../../protocol/src/errors.js';
 import type { CaptureInfo, SnapshotMode } from '../../../protocol/src/tree-document.js';
-import { AGGREGATED_HAS_NO_TEMPORARY, aggregatedTemporaryMessage, CaptureError, NoSuchFileError, type FileProblem } from '../capture/errors.js';
+import { AGGREGATED_HAS_NO_TEMPORARY, aggregatedTemporaryMessage, CaptureError, fileProblemOf, NoSuchFileError, type FileProblem } from '../capture/errors.js';
 import { checkCaptureFile } from '../capture/load.js';
 import { SCHEMA_VERSION } from '../db/migrate.js';
 import { openReadable, removeDatabase, type ReadableDB } from '../db/open.js';
-import { captureIdOf, pathKey } from './fingerprint.js';
+import { currentIdentity, fingerprint, pathKey, stillIs, type FileIdentity } from './fingerprint.js';
 import { Jobs, type CancelSignal } from './jobs.js';
 import { hasMode, metaValue } from './queries.js';
 import type { TaskFailure, TaskOutcome, TaskProgress } from './tasks.js';
@@ -44,11 +44,23 @@ function indexName(absPath: string, captureId: string): string {
  */
 function failureError(f: TaskFailure, shownAs = f.path): ResponseError<CaptureErrorData | undefined> {
   if (f.kind === 'not-found') return notFound(new NoSuchFileError(shownAs!, (f.reason as FileProblem | undefined) ?? 'No such file'));
+  if (f.kind === 'changed') return changedError(shownAs!);
   if (f.kind === 'capture') {
     const message = new CaptureError(shownAs!, f.reason!, f.offset, f.decompressed).message;
     return new ResponseError(MemtreeErrorCodes.CaptureInvalid, message, { path: f.path!, reason: f.reason!, offset: f.offset });
   }
   return new ResponseError(-32603, `internal error: ${f.message.split('\n')[0]}`, undefined);
+}
+
+/** CaptureChanged: the file is no longer the version a capture id names. */
+function changedError(shownAs: string): ResponseError<CaptureErrorData> {
+  const reason = 'the file changed (replaced or rewritten) since memtree opened it';
+  return new ResponseError(MemtreeErrorCodes.CaptureChanged, `${shownAs}: ${reason}; open it again`, { path: shownAs, reason });
+}
+
+/** UnknownCapture for a capture forgotten (capture/forget) before or while a request used it. */
+function forgotten(captureId: string): ResponseError<void> {
+  return new ResponseError(MemtreeErrorCodes.UnknownCapture, `capture ${captureId} was forgotten (capture/forget); open it again`);
 }
 
 /** CaptureNotFound for a path that is missing, a directory, not a regular file or not readable. */
@@ -63,6 +75,12 @@ function check(outcome: TaskOutcome, shownAs?: string): number {
 
 export class Captures {
   private readonly open = new Map<string, OpenIndex>();
+  /** Stat identity of the file version of each open capture id: checked on every request. */
+  private readonly identities = new Map<string, FileIdentity>();
+  /** Capture ids whose file was found changed: requests with them fail with CaptureChanged. */
+  private readonly changed = new Set<string>();
+  /** Captures being forgotten: the index goes once their jobs end (see forget). */
+  private readonly forgetting = new Map<string, Promise<void>>();
 
   constructor(
     readonly indexDir: string,
@@ -133,37 +151,91 @@ export class Captures {
       if (err instanceof NoSuchFileError) throw notFound(err);
       throw err;
     }
-    const captureId = captureIdOf(abs);
-    this.removeStale(abs, captureId);
+    let captureId: string;
+    try {
+      const f = fingerprint(abs);
+      captureId = f.captureId;
+      this.identities.set(captureId, f.identity);
+    } catch (err) {
+      throw notFound(new NoSuchFileError(p, fileProblemOf(err)));
+    }
+    this.changed.delete(captureId); // a version that is back (a file restored from a copy) is fine again
     const file = path.join(this.indexDir, indexName(abs, captureId));
-    if (force) this.discard(captureId, file);
-    let index = this.tryOpen(captureId, file);
     let indexed = false;
     let indexMs = 0;
-    if (index === undefined) {
-      const temp = modes.find((m) => m.kind === 'temporary');
-      const outcome = await this.jobs.run(
-        { kind: 'index', captureId, path: abs, indexFile: file, temporaryThreshold: temp?.kind === 'temporary' ? temp.threshold : undefined },
-        (pr) => progress({ ...pr, captureId, path: abs }),
-        token,
-      );
-      indexMs = check(outcome, p);
-      indexed = true;
-      index = this.tryOpen(captureId, file);
-      if (index === undefined) throw new ResponseError(-32603, `the index of ${p} could not be opened after indexing`);
+    for (let attempt = 1; ; attempt++) {
+      // A capture/forget of this version ends first (it waits for the capture's jobs).
+      await this.forgetting.get(captureId);
+      this.removeStale(abs, captureId);
+      if (force && attempt === 1) this.discard(captureId, file);
+      let index = this.tryOpen(captureId, file);
+      if (index === undefined) {
+        const temp = modes.find((m) => m.kind === 'temporary');
+        const outcome = await this.jobs.run(
+          { kind: 'index', captureId, path: abs, indexFile: file, temporaryThreshold: temp?.kind === 'temporary' ? temp.threshold : undefined },
+          (pr) => progress({ ...pr, captureId, path: abs }),
+          token,
+        );
+        indexMs += this.check(outcome, captureId, p);
+        indexed = true;
+        if (!this.forgetting.has(captureId)) index = this.tryOpen(captureId, file);
+      }
+      if (index !== undefined) {
+        for (const m of modes) if (this.isOpen(index)) await this.ensureMode(index, m, progress, token, p);
+        if (this.isOpen(index)) {
+          this.assertUnchanged(index, p);
+          return { index, indexed, indexMs };
+        }
+      }
+      // Forgotten by another client while this open waited: open it again.
+      if (attempt >= 3) throw new ResponseError(MemtreeErrorCodes.UnknownCapture, `${p} was forgotten (capture/forget) while it was being opened`);
     }
-    for (const m of modes) await this.ensureMode(index, m, progress, token, p);
-    return { index, indexed, indexMs };
   }
 
-  /** The open index of a capture id. */
+  /** Whether `index` is still open and not being forgotten (its database usable). */
+  private isOpen(index: OpenIndex): boolean {
+    return this.open.get(index.captureId) === index && !this.forgetting.has(index.captureId);
+  }
+
+  /** The open index of a capture id, if its file is still that version (else CaptureChanged). */
   get(captureId: string): OpenIndex {
+    if (this.forgetting.has(captureId)) throw forgotten(captureId);
+    if (this.changed.has(captureId) && !this.open.has(captureId)) throw changedError(captureId);
     // An id from capture/list (or from before a restart) names an index on disk: open it.
     const idx = this.open.get(captureId) ?? this.openListed(captureId);
     if (idx === undefined) {
       throw new ResponseError(MemtreeErrorCodes.UnknownCapture, `no open capture has id ${captureId}; open it with capture/open`);
     }
+    this.assertUnchanged(idx);
     return idx;
+  }
+
+  /**
+   * Throws CaptureChanged unless the capture's file is still the version its id names: one stat
+   * per request (the full fingerprint when this daemon has not seen the version yet).
+   */
+  private assertUnchanged(idx: OpenIndex, shownAs = idx.path): void {
+    const id = idx.captureId;
+    if (!this.changed.has(id)) {
+      const now = currentIdentity(idx.path);
+      // A file that is gone cannot mix with the index, which holds every record: it answers alone.
+      if (now === undefined) return;
+      const known = this.identities.get(id);
+      if (now === known) return;
+      if (now !== undefined && known === undefined && stillIs(idx.path, id)) {
+        this.identities.set(id, now);
+        return;
+      }
+      this.changed.add(id);
+      this.log.info({ captureId: id, path: idx.path }, 'capture changed since it was opened');
+    }
+    throw changedError(shownAs);
+  }
+
+  /** The outcome of a job for capture `captureId`, or its error (a changed file marks the id). */
+  private check(outcome: TaskOutcome, captureId: string, shownAs?: string): number {
+    if (!outcome.ok && outcome.failure.kind === 'changed') this.changed.add(captureId);
+    return check(outcome, shownAs);
   }
 
   /** Opens the complete index file of `captureId` found in the index directory, if any. */
@@ -185,14 +257,17 @@ export class Captures {
         reason,
       });
     }
-    check(
+    this.check(
       await this.jobs.run(
         { kind: 'temporary', captureId: index.captureId, path: index.path, indexFile: index.file, threshold: mode.threshold },
         (pr) => progress({ ...pr, captureId: index.captureId, path: index.path }),
         token,
       ),
+      index.captureId,
       shownAs,
     );
+    // Forgotten (capture/forget) while the job ran: the database is closed.
+    if (!this.isOpen(index)) throw forgotten(index.captureId);
   }
 
   /**
@@ -225,9 +300,24 @@ export class Captures {
     }
   }
 
-  /** Closes and deletes a capture's index. */
-  forget(captureId: string): void {
-    this.discard(captureId, this.get(captureId).file);
+  /**
+   * Deletes a capture's index. The capture's running jobs (indexing, a temporary mode, a tree)
+   * end first; meanwhile and afterwards requests with the id fail with UnknownCapture, and a
+   * capture/open of the file waits, then indexes it again.
+   */
+  forget(captureId: string): Promise<void> {
+    const pending = this.forgetting.get(captureId);
+    if (pending !== undefined) return pending;
+    const idx = this.open.get(captureId) ?? this.openListed(captureId);
+    if (idx === undefined) {
+      throw new ResponseError(MemtreeErrorCodes.UnknownCapture, `no open capture has id ${captureId}; open it with capture/open`);
+    }
+    const done = this.jobs.idle(captureId).then(() => {
+      this.discard(captureId, idx.file);
+      this.forgetting.delete(captureId);
+    });
+    this.forgetting.set(captureId, done);
+    return done;
   }
 
   /** Closes a capture's index, if open, and deletes its file (the next open rebuilds it). */

@@ -41,6 +41,8 @@ export interface JobInfo {
 
 export class Jobs {
   private readonly running = new Map<string, Job>();
+  /** Callbacks waiting until no job of a capture runs (see idle). */
+  private readonly idleWaiters = new Map<string, (() => void)[]>();
 
   constructor(
     private readonly log: Logger,
@@ -83,6 +85,29 @@ export class Jobs {
     });
   }
 
+  /** Resolves when no job of capture `captureId` runs any more (at once if none does). */
+  idle(captureId: string): Promise<void> {
+    if (!this.busy(captureId)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const list = this.idleWaiters.get(captureId) ?? [];
+      list.push(resolve);
+      this.idleWaiters.set(captureId, list);
+    });
+  }
+
+  private busy(captureId: string): boolean {
+    for (const j of this.running.values()) if (j.task.captureId === captureId) return true;
+    return false;
+  }
+
+  /** Wakes the idle() waiters of a capture whose last job just left `running`. */
+  private leftRunning(captureId: string): void {
+    const list = this.idleWaiters.get(captureId);
+    if (list === undefined || this.busy(captureId)) return;
+    this.idleWaiters.delete(captureId);
+    for (const wake of list) wake();
+  }
+
   /** Terminates every job (daemon shutdown). */
   async stopAll(): Promise<void> {
     const jobs = [...this.running.values()];
@@ -90,6 +115,7 @@ export class Jobs {
       for (const w of j.waiters) w.reject(new JobCancelledError('the daemon is shutting down'));
       j.waiters.clear();
       this.running.delete(j.key);
+      this.leftRunning(j.task.captureId);
     }
     await Promise.all(jobs.map(async (j) => (await j.worker?.terminate(), cleanUpStoppedTask(j.task))));
   }
@@ -129,11 +155,13 @@ export class Jobs {
     else this.log.warn({ key: job.key, ok: false, ms, failure: outcome.failure }, `job failed: ${outcome.failure.message.split('\n')[0]}`);
     for (const w of job.waiters) w.resolve(outcome);
     job.waiters.clear();
+    this.leftRunning(job.task.captureId);
   }
 
   private abandon(job: Job): void {
     if (this.running.get(job.key) !== job) return;
     this.running.delete(job.key);
+    this.leftRunning(job.task.captureId);
     this.log.info({ key: job.key }, 'job cancelled: nobody waits for it');
     void job.worker?.terminate().then(() => {
       // A new job under the same key owns the files now; otherwise nothing can start one

@@ -12,6 +12,7 @@ import { openCapture, readCapture, type LoadedCapture, type Snapshot } from '../
 import { openWritable, removeDatabase, type WritableDB } from '../db/open.js';
 import { captureInfo, snapshotFor } from '../tree/tree-document.js';
 import { CaptureIndexWriter } from './capture-writer.js';
+import { CaptureChangedError, fingerprintFd, stillIs } from './fingerprint.js';
 import { metaValue } from './queries.js';
 import { writeTimeline } from './timeline-store.js';
 import { loadedModes, markComplete, modeKey, writeMeta } from './write-index.js';
@@ -39,7 +40,8 @@ export interface TaskProgress {
 
 /** A task failure that crosses the worker boundary as plain data. */
 export interface TaskFailure {
-  readonly kind: 'not-found' | 'capture' | 'internal';
+  /** 'changed': the file is no longer the version of the task's capture id (CaptureChangedError). */
+  readonly kind: 'not-found' | 'capture' | 'changed' | 'internal';
   readonly message: string;
   readonly path?: string;
   readonly reason?: string;
@@ -51,6 +53,7 @@ export interface TaskFailure {
 export type TaskOutcome = { ok: true; indexMs: number } | { ok: false; failure: TaskFailure };
 
 function failure(err: unknown): TaskFailure {
+  if (err instanceof CaptureChangedError) return { kind: 'changed', message: err.message, path: err.path };
   if (err instanceof NoSuchFileError) return { kind: 'not-found', message: err.message, path: err.path, reason: err.problem };
   if (err instanceof CaptureError) {
     return { kind: 'capture', message: err.message, path: err.path, reason: err.reason, offset: err.offset, decompressed: err.decompressed };
@@ -60,16 +63,31 @@ function failure(err: unknown): TaskFailure {
 }
 
 /**
- * Reads the capture at `capturePath`. Aggregated captures have no temporary mode: the
+ * Reads the capture at `capturePath`, which must be the version `captureId` names: the file
+ * opened is checked against it before reading, and both the open file and the path after
+ * reading (a file rewritten in place, or replaced by another, fails with CaptureChangedError, so
+ * nothing read from it is ever stored). Aggregated captures have no temporary mode: the
  * threshold is dropped for them (asking for that mode gives its own error, see Captures).
  */
-function load(capturePath: string, threshold: number | undefined, onProgress: (p: TaskProgress) => void): LoadedCapture {
-  const open = openCapture(capturePath);
+function load(capturePath: string, captureId: string, threshold: number | undefined, onProgress: (p: TaskProgress) => void): LoadedCapture {
+  let open;
   try {
-    return readCapture(open, {
+    open = openCapture(capturePath);
+  } catch (err) {
+    // The path now names something else (even something unreadable): that is the answer.
+    // A file that is gone is just that (No such file).
+    const gone = err instanceof NoSuchFileError && err.problem === 'No such file';
+    if (!gone && !stillIs(capturePath, captureId)) throw new CaptureChangedError(capturePath);
+    throw err;
+  }
+  try {
+    if (fingerprintFd(open.fd).captureId !== captureId) throw new CaptureChangedError(capturePath);
+    const c = readCapture(open, {
       temporaryThreshold: open.header.fileFormat === FILE_FORMAT_AGGREGATED ? undefined : threshold,
       onProgress: (_decompressed, bytes, records) => onProgress({ phase: 'reading', bytes, totalBytes: open.fileSize, records }),
     });
+    if (fingerprintFd(open.fd).captureId !== captureId || !stillIs(capturePath, captureId)) throw new CaptureChangedError(capturePath);
+    return c;
   } finally {
     open.close();
   }
@@ -106,24 +124,30 @@ function writeIndex(db: WritableDB, task: Extract<Task, { kind: 'index' }>, c: L
 /** Reads the capture again for `mode` (a new temporary threshold) and writes with `fn`. */
 function withCapture(
   db: WritableDB,
+  captureId: string,
   indexFile: string,
   mode: SnapshotMode,
   onProgress: (p: TaskProgress) => void,
   fn: (w: CaptureIndexWriter, snap: Snapshot) => void,
 ): void {
-  const c = load(metaValue<string>(db, 'path')!, mode.kind === 'temporary' ? mode.threshold : undefined, onProgress);
+  const c = load(metaValue<string>(db, 'path')!, captureId, mode.kind === 'temporary' ? mode.threshold : undefined, onProgress);
   onProgress({ phase: 'writing', bytes: c.fileSize, totalBytes: c.fileSize, records: c.totalAllocations });
-  const w = new CaptureIndexWriter(db, c, indexFile);
-  try {
-    db.transaction(() => fn(w, snapshotFor(c, mode)))();
-  } finally {
-    w.close();
-  }
+  // One write transaction from the first read of the stored rows (the writer numbers new
+  // locations and stacks after them) to the commit: other jobs writing into this index (another
+  // temporary threshold, a tree) wait for it instead of numbering the same rows.
+  db.transaction(() => {
+    const w = new CaptureIndexWriter(db, c, indexFile);
+    try {
+      fn(w, snapshotFor(c, mode));
+    } finally {
+      w.close();
+    }
+  }).immediate();
 }
 
 /** Writes a complete index: under another name, renamed when complete, so a daemon killed mid-way leaves only a .partial file, never opened as an index. */
 function indexCapture(task: Extract<Task, { kind: 'index' }>, onProgress: (p: TaskProgress) => void): void {
-  const c = load(task.path, task.temporaryThreshold, onProgress);
+  const c = load(task.path, task.captureId, task.temporaryThreshold, onProgress);
   onProgress({ phase: 'writing', bytes: c.fileSize, totalBytes: c.fileSize, records: c.totalAllocations });
   const partial = `${task.indexFile}.partial`;
   removeDatabase(partial);
@@ -149,7 +173,7 @@ export function runTask(task: Task, onProgress: (p: TaskProgress) => void = () =
       const db = openWritable(task.indexFile);
       try {
         const mode: SnapshotMode = { kind: 'temporary', threshold: task.threshold };
-        withCapture(db, task.indexFile, mode, onProgress, (w, snap) => w.mode(modeKey(mode), snap));
+        withCapture(db, task.captureId, task.indexFile, mode, onProgress, (w, snap) => w.mode(modeKey(mode), snap));
       } finally {
         db.close();
       }

@@ -14,6 +14,7 @@ import type { TreeDocument } from '../../protocol/src/tree-document.js';
 import { DaemonInstance } from '../helpers/daemon-instance.js';
 import { readExpected } from '../helpers/expected.js';
 import { CAPTURES, EXPECTED, tempDir } from '../helpers/paths.js';
+import { Allocator, writeCapture, type CaptureEvent } from '../helpers/capture-writer.js';
 import { runMemtree, type CliResult } from '../helpers/run-cli.js';
 
 /** Files memtree rejects, and what the one-line error must say (besides the offset, required of all). */
@@ -215,6 +216,63 @@ describe.concurrent('bad inputs', () => {
       const r = await tree('--json', mode, file);
       expect(r.code).toBe(1);
       expect(r.stderr).toBe(`${file} is an aggregated capture (memray run --aggregate): it has no temporary allocations\n`);
+    }
+  });
+
+  it('sizes beyond 2^53 (damaged size fields): the same warning naming the record and the same tree on both paths, never a SQLite error', async () => {
+    const dir = tempDir();
+    try {
+      const file = path.join(dir, 'huge.bin');
+      const HEAP = 0x7f0000000000;
+      const events: CaptureEvent[] = [
+        { type: 'code', id: 1, function: 'f', file: 'app.py', firstLine: 1 },
+        { type: 'push', tid: 1, code: 1, offset: 0 },
+        { type: 'alloc', tid: 1, address: HEAP, size: 1000, allocator: Allocator.MALLOC },
+        { type: 'alloc', tid: 1, address: HEAP + 64, size: 2 ** 50, allocator: Allocator.MALLOC },
+        { type: 'alloc', tid: 1, address: HEAP + 64, size: 0, allocator: Allocator.FREE },
+        { type: 'alloc', tid: 1, address: HEAP + 128, size: 2 ** 64 - 2 ** 12, allocator: Allocator.MALLOC },
+        { type: 'alloc', tid: 1, address: HEAP + 256, size: 7, allocator: Allocator.MALLOC },
+      ];
+      fs.writeFileSync(file, writeCapture(events, { compress: true }));
+      for (const flags of [[], ['--leaks'], ['--temporary-allocations'], ['-b', '1000000']]) {
+        const r = await tree('--json', ...flags, file);
+        expect(r.code, flags.join(' ')).toBe(0);
+        expect(r.stderr).toMatch(/^memtree: warning: .*huge\.bin: reading stopped at byte \d+ of the decompressed data: allocation record 3 has a size of 18446744073709547520 bytes, beyond 2\^53/);
+        expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+        const doc = JSON.parse(r.stdout) as TreeDocument;
+        expect(doc.capture.peakMemory).toBe(2 ** 50 + 1000);
+        expect(doc.capture.totalAllocations).toBe(3);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('temporary allocations adding up past 2^53: a warning in temporary mode only, the same on both paths (indexed first or later)', async () => {
+    const dir = tempDir();
+    try {
+      const HEAP = 0x7f0000000000;
+      const events: CaptureEvent[] = [];
+      for (let i = 0; i < 5; i++) {
+        events.push({ type: 'alloc', tid: 1, address: HEAP, size: 2 ** 51, allocator: Allocator.MALLOC });
+        events.push({ type: 'alloc', tid: 1, address: HEAP, size: 0, allocator: Allocator.FREE });
+      }
+      const bytes = writeCapture(events);
+      const warning = /^memtree: warning: .*: the capture looks damaged: the temporary allocations add up to more than 2\^53 bytes at allocation record 7; /;
+      // Indexed in peak mode first (the temporary modes are later jobs), and in temporary mode first.
+      for (const [name, order] of [['peak-first.bin', ['peak', 't1', 't2']], ['temp-first.bin', ['t1', 'peak', 't2']]] as const) {
+        const file = path.join(dir, name);
+        fs.writeFileSync(file, bytes);
+        for (const step of order) {
+          const flags = step === 'peak' ? [] : ['--temporary-allocation-threshold', step.slice(1)];
+          const r = await tree('--json', ...flags, file);
+          expect(r.code, `${name} ${step}`).toBe(0);
+          if (step === 'peak') expect(r.stderr, `${name} ${step}`).toBe('');
+          else expect(r.stderr, `${name} ${step}`).toMatch(warning);
+        }
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -144,6 +144,9 @@ describe('large_9m equals memray 1.20 (from ../shared, not vendored)', () => {
   it.skipIf(skip)('has expected files for peak and leaks', () => {
     expect(modes).toEqual(['leaks', 'peak']);
   });
+  it.skipIf(skip)('reads without a warning (a good capture)', () => {
+    expect(capture.warnings).toEqual([]);
+  });
   for (const mode of skip ? ['peak', 'leaks'] : modes) {
     const snapshot: SnapshotMode = mode === 'leaks' ? { kind: 'leaks' } : { kind: 'peak' };
     for (const b of SIZES) {

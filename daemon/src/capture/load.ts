@@ -55,6 +55,8 @@ export interface LoadedCapture {
   readonly bytesRead: number;
   /** Where and why reading stopped early, if it did (the data before is used). */
   readonly warnings: readonly string[];
+  /** The warnings (also in `warnings`) that concern only the temporary snapshot. */
+  readonly temporaryWarnings?: readonly string[];
 }
 
 export interface LoadOptions {
@@ -277,11 +279,13 @@ export function readCapture(open: OpenCapture, opts: LoadOptions = {}): LoadedCa
     }
   }
   warnings.push(...damageWarnings(state, compressed));
+  const temporaryWarnings: string[] = [];
   if (builder.temporaryOverflow >= 0) {
-    warnings.push(
+    temporaryWarnings.push(
       `the capture looks damaged: the temporary allocations add up to more than 2^53 bytes at allocation record ${builder.temporaryOverflow}; ` +
         'the temporary tree counts only the ones before it',
     );
+    warnings.push(...temporaryWarnings);
   }
   const result = builder.finish();
   const lastNames = state.threadNamesAt(result.records - 1);
@@ -296,5 +300,6 @@ export function readCapture(open: OpenCapture, opts: LoadOptions = {}): LoadedCa
     timeline: { data: result.timeline, groups: result.groups, peakRecord: result.peakIndex, records: result.records },
     bytesRead: outcome.bytes,
     warnings,
+    temporaryWarnings,
   };
 }

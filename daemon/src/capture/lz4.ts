@@ -370,10 +370,10 @@ const PROBE = 1 << 20;
  * probe block marks padding to the end of the file.
  */
 export function readableLimit(fd: number, fileSize: number): number {
-  const buf = new Uint8Array(PROBE);
   const exactFrom = Math.max(0, fileSize - EXACT_SCAN);
-  const end = lastDataIn(fd, buf, exactFrom, fileSize);
+  const end = lastDataIn(fd, new Uint8Array(Math.min(1 << 16, Math.max(4, fileSize))), exactFrom, fileSize);
   if (end > 0 || exactFrom === 0) return end;
+  const buf = new Uint8Array(PROBE);
   // [exactFrom, fileSize) is all zeros: find the block holding the last data below it.
   let zeroFrom = exactFrom;
   let lo = -1;

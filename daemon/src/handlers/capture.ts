@@ -43,14 +43,14 @@ export async function open(ctx: ConnectionContext, params: unknown, token?: Canc
     for (const m of p.modes) modes.push(mode(m, 'modes[]'));
   }
   const cwd = optStr(p, 'cwd') ?? process.cwd();
-  const { index, indexed, indexMs } = await cancellable(
+  const { index, indexed, indexMs, warnings } = await cancellable(
     ctx.daemon.captures.openCapture(str(p, 'path'), cwd, modes, progressSink(ctx), token, bool(p, 'force', false)),
   );
   if (indexed) {
     const size = fs.statSync(index.path, { throwIfNoEntry: false })?.size ?? 0;
     ctx.sendProgress({ captureId: index.captureId, path: index.path, phase: 'done', bytes: size, totalBytes: size, records: index.info.totalAllocations, percent: 100 });
   }
-  return { captureId: index.captureId, info: index.info, indexed, indexMs, warnings: index.warnings, searchPath: index.searchPath };
+  return { captureId: index.captureId, info: index.info, indexed, indexMs, warnings, searchPath: index.searchPath };
 }
 
 export function list(ctx: ConnectionContext): CaptureListResult {

@@ -13,10 +13,11 @@ import { AGGREGATED_HAS_NO_TEMPORARY, aggregatedTemporaryMessage, CaptureError, 
 import { checkCaptureFile } from '../capture/load.js';
 import { SCHEMA_VERSION } from '../db/migrate.js';
 import { openReadable, removeDatabase, type ReadableDB } from '../db/open.js';
-import { currentIdentity, fingerprint, pathKey, stillIs, type FileIdentity } from './fingerprint.js';
+import { fingerprint, pathKey } from './fingerprint.js';
 import { Jobs, type CancelSignal } from './jobs.js';
+import { CaptureVersions, changedError } from './versions.js';
 import { hasMode, metaValue } from './queries.js';
-import type { TaskFailure, TaskOutcome, TaskProgress } from './tasks.js';
+import { temporaryWarningsKey, type TaskFailure, type TaskOutcome, type TaskProgress } from './tasks.js';
 import { modeKey } from './write-index.js';
 
 export interface OpenIndex {
@@ -52,12 +53,6 @@ function failureError(f: TaskFailure, shownAs = f.path): ResponseError<CaptureEr
   return new ResponseError(-32603, `internal error: ${f.message.split('\n')[0]}`, undefined);
 }
 
-/** CaptureChanged: the file is no longer the version a capture id names. */
-function changedError(shownAs: string): ResponseError<CaptureErrorData> {
-  const reason = 'the file changed (replaced or rewritten) since memtree opened it';
-  return new ResponseError(MemtreeErrorCodes.CaptureChanged, `${shownAs}: ${reason}; open it again`, { path: shownAs, reason });
-}
-
 /** UnknownCapture for a capture forgotten (capture/forget) before or while a request used it. */
 function forgotten(captureId: string): ResponseError<void> {
   return new ResponseError(MemtreeErrorCodes.UnknownCapture, `capture ${captureId} was forgotten (capture/forget); open it again`);
@@ -75,10 +70,8 @@ function check(outcome: TaskOutcome, shownAs?: string): number {
 
 export class Captures {
   private readonly open = new Map<string, OpenIndex>();
-  /** Stat identity of the file version of each open capture id: checked on every request. */
-  private readonly identities = new Map<string, FileIdentity>();
-  /** Capture ids whose file was found changed: requests with them fail with CaptureChanged. */
-  private readonly changed = new Set<string>();
+  /** The file version of each capture id; requests with a changed one fail with CaptureChanged. */
+  private readonly versions = new CaptureVersions();
   /** Captures being forgotten: the index goes once their jobs end (see forget). */
   private readonly forgetting = new Map<string, Promise<void>>();
 
@@ -143,7 +136,7 @@ export class Captures {
     progress: ProgressSink,
     token?: CancelSignal,
     force = false,
-  ): Promise<{ index: OpenIndex; indexed: boolean; indexMs: number }> {
+  ): Promise<{ index: OpenIndex; indexed: boolean; indexMs: number; warnings: readonly string[] }> {
     const abs = path.resolve(cwd, p);
     try {
       checkCaptureFile(abs, p);
@@ -155,11 +148,10 @@ export class Captures {
     try {
       const f = fingerprint(abs);
       captureId = f.captureId;
-      this.identities.set(captureId, f.identity);
+      this.versions.opened(captureId, f.identity);
     } catch (err) {
       throw notFound(new NoSuchFileError(p, fileProblemOf(err)));
     }
-    this.changed.delete(captureId); // a version that is back (a file restored from a copy) is fine again
     const file = path.join(this.indexDir, indexName(abs, captureId));
     let indexed = false;
     let indexMs = 0;
@@ -184,12 +176,19 @@ export class Captures {
         for (const m of modes) if (this.isOpen(index)) await this.ensureMode(index, m, progress, token, p);
         if (this.isOpen(index)) {
           this.assertUnchanged(index, p);
-          return { index, indexed, indexMs };
+          return { index, indexed, indexMs, warnings: this.warnings(index, modes) };
         }
       }
       // Forgotten by another client while this open waited: open it again.
       if (attempt >= 3) throw new ResponseError(MemtreeErrorCodes.UnknownCapture, `${p} was forgotten (capture/forget) while it was being opened`);
     }
+  }
+
+  /** The capture's warnings, with those about the temporary snapshots of `modes`. */
+  private warnings(index: OpenIndex, modes: readonly SnapshotMode[]): readonly string[] {
+    const out = [...index.warnings];
+    for (const m of modes) if (m.kind === 'temporary') out.push(...(metaValue<string[]>(index.db, temporaryWarningsKey(m.threshold)) ?? []));
+    return out;
   }
 
   /** Whether `index` is still open and not being forgotten (its database usable). */
@@ -200,7 +199,7 @@ export class Captures {
   /** The open index of a capture id, if its file is still that version (else CaptureChanged). */
   get(captureId: string): OpenIndex {
     if (this.forgetting.has(captureId)) throw forgotten(captureId);
-    if (this.changed.has(captureId) && !this.open.has(captureId)) throw changedError(captureId);
+    if (this.versions.isChanged(captureId) && !this.open.has(captureId)) throw changedError(captureId);
     // An id from capture/list (or from before a restart) names an index on disk: open it.
     const idx = this.open.get(captureId) ?? this.openListed(captureId);
     if (idx === undefined) {
@@ -210,31 +209,17 @@ export class Captures {
     return idx;
   }
 
-  /**
-   * Throws CaptureChanged unless the capture's file is still the version its id names: one stat
-   * per request (the full fingerprint when this daemon has not seen the version yet).
-   */
+  /** Throws CaptureChanged unless the capture's file is still the version its id names. */
   private assertUnchanged(idx: OpenIndex, shownAs = idx.path): void {
-    const id = idx.captureId;
-    if (!this.changed.has(id)) {
-      const now = currentIdentity(idx.path);
-      // A file that is gone cannot mix with the index, which holds every record: it answers alone.
-      if (now === undefined) return;
-      const known = this.identities.get(id);
-      if (now === known) return;
-      if (now !== undefined && known === undefined && stillIs(idx.path, id)) {
-        this.identities.set(id, now);
-        return;
-      }
-      this.changed.add(id);
-      this.log.info({ captureId: id, path: idx.path }, 'capture changed since it was opened');
-    }
+    const known = this.versions.isChanged(idx.captureId);
+    if (this.versions.unchanged(idx.path, idx.captureId)) return;
+    if (!known) this.log.info({ captureId: idx.captureId, path: idx.path }, 'capture changed since it was opened');
     throw changedError(shownAs);
   }
 
   /** The outcome of a job for capture `captureId`, or its error (a changed file marks the id). */
   private check(outcome: TaskOutcome, captureId: string, shownAs?: string): number {
-    if (!outcome.ok && outcome.failure.kind === 'changed') this.changed.add(captureId);
+    if (!outcome.ok && outcome.failure.kind === 'changed') this.versions.markChanged(captureId);
     return check(outcome, shownAs);
   }
 

@@ -105,7 +105,8 @@ function writeIndex(db: WritableDB, task: Extract<Task, { kind: 'index' }>, c: L
   writeMeta(db, {
     path: task.path,
     info: captureInfo(c, task.path),
-    warnings: c.warnings,
+    // Warnings about the temporary snapshot only are kept per threshold (temporaryWarningsKey).
+    warnings: c.warnings.filter((w) => !(c.temporaryWarnings ?? []).includes(w)),
     searchPath: c.header.sysPath,
     skippedFramesOnMainTid: c.header.skippedFramesOnMainTid,
   });
@@ -118,7 +119,18 @@ function writeIndex(db: WritableDB, task: Extract<Task, { kind: 'index' }>, c: L
   } finally {
     w.close();
   }
+  if (task.temporaryThreshold !== undefined) putTemporaryWarnings(db, task.temporaryThreshold, c);
   markComplete(db);
+}
+
+/** The meta key of the warnings that concern only the temporary snapshot of `threshold`. */
+export function temporaryWarningsKey(threshold: number): string {
+  return `warnings:temp:${threshold}`;
+}
+
+function putTemporaryWarnings(db: WritableDB, threshold: number, c: LoadedCapture): void {
+  const w = c.temporaryWarnings ?? [];
+  if (w.length > 0) db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(temporaryWarningsKey(threshold), JSON.stringify(w));
 }
 
 /** Reads the capture again for `mode` (a new temporary threshold) and writes with `fn`. */
@@ -128,7 +140,7 @@ function withCapture(
   indexFile: string,
   mode: SnapshotMode,
   onProgress: (p: TaskProgress) => void,
-  fn: (w: CaptureIndexWriter, snap: Snapshot) => void,
+  fn: (w: CaptureIndexWriter, snap: Snapshot, c: LoadedCapture) => void,
 ): void {
   const c = load(metaValue<string>(db, 'path')!, captureId, mode.kind === 'temporary' ? mode.threshold : undefined, onProgress);
   onProgress({ phase: 'writing', bytes: c.fileSize, totalBytes: c.fileSize, records: c.totalAllocations });
@@ -138,7 +150,7 @@ function withCapture(
   db.transaction(() => {
     const w = new CaptureIndexWriter(db, c, indexFile);
     try {
-      fn(w, snapshotFor(c, mode));
+      fn(w, snapshotFor(c, mode), c);
     } finally {
       w.close();
     }
@@ -173,7 +185,10 @@ export function runTask(task: Task, onProgress: (p: TaskProgress) => void = () =
       const db = openWritable(task.indexFile);
       try {
         const mode: SnapshotMode = { kind: 'temporary', threshold: task.threshold };
-        withCapture(db, task.captureId, task.indexFile, mode, onProgress, (w, snap) => w.mode(modeKey(mode), snap));
+        withCapture(db, task.captureId, task.indexFile, mode, onProgress, (w, snap, c) => {
+          putTemporaryWarnings(db, task.threshold, c);
+          w.mode(modeKey(mode), snap);
+        });
       } finally {
         db.close();
       }

@@ -6,7 +6,10 @@
 import * as path from 'node:path';
 import type { ViewFilter } from '../../protocol/src/display.js';
 import type { SnapshotMode, TreeDocument } from '../../protocol/src/tree-document.js';
-import type { RecordFilters } from '../../protocol/src/tree.js';
+import type { RecordFilters, SnapshotRange } from '../../protocol/src/tree.js';
+import { CaptureError } from './capture/errors.js';
+import { AGGREGATED_HAS_NO_HISTORY, rangeSnapshot } from './snapshot/range-snapshot.js';
+import { timeRange, TimeRangeError } from './snapshot/time-ranges.js';
 import { loadCapture } from './capture/load.js';
 import { CaptureResolver } from './tree/capture-views.js';
 import { FrameClassifier } from './tree/frame-classifier.js';
@@ -17,11 +20,16 @@ import { documentView, treeSpec } from './tree/view-spec.js';
 
 export { CaptureError, NoSuchFileError } from './capture/errors.js';
 export { sourceWindow } from './source/read-source.js';
+export { TimeRangeError } from './snapshot/time-ranges.js';
 
 /** A view of a capture, as `tree/export` takes it. */
 export interface LocalView extends RecordFilters, ViewFilter {
   readonly mode: SnapshotMode;
   readonly biggestAllocs: number;
+  /** A range of memory snapshots (peak and leaks modes). */
+  readonly range?: SnapshotRange;
+  /** A range of times (ms since the capture started; undefined: open), mapped to snapshots as memray's plot does. */
+  readonly timeRange?: { readonly fromMs?: number; readonly toMs?: number };
 }
 
 export interface LocalTree {
@@ -38,8 +46,17 @@ export function localTree(capturePath: string, view: LocalView): LocalTree {
   const classifier = new FrameClassifier();
   const resolver = new CaptureResolver(capture, classifier);
   let records;
+  let range;
   try {
-    records = resolver.records(snapshotFor(capture, view.mode));
+    let snap = snapshotFor(capture, view.mode);
+    let r = view.range;
+    if (view.timeRange !== undefined) r = timeRange(capture.memory, capture.header.startTime, view.timeRange.fromMs, view.timeRange.toMs);
+    if (r !== undefined) {
+      if (view.mode.kind === 'temporary') throw new TimeRangeError('time ranges apply to the peak and leaks modes, not to temporary allocations');
+      if (capture.timeline === undefined) throw new CaptureError(capturePath, AGGREGATED_HAS_NO_HISTORY);
+      ({ snapshot: snap, range } = rangeSnapshot(capture, view.mode.kind, r.start, r.end));
+    }
+    records = resolver.records(snap);
   } finally {
     resolver.close();
   }
@@ -52,6 +69,7 @@ export function localTree(capturePath: string, view: LocalView): LocalTree {
     root: display.document(),
     elided: built.elided,
     view: documentView(view),
+    ...(range === undefined ? {} : { range }),
   };
   return { doc, searchPath: capture.header.sysPath, warnings: capture.warnings };
 }

@@ -54,3 +54,24 @@ export namespace CaptureMemoryRequest {
   export const method = 'capture/memory' as const;
   export const type = new RequestType<CaptureMemoryParams, CaptureMemoryResult, void>(method);
 }
+
+/**
+ * Times to a range of memory snapshots as memray's plot maps a selection: the start is the
+ * first snapshot at or after `fromMs`, the end the first snapshot after `toMs` (none: N, the
+ * period after the last snapshot). Times are ms since the capture started; undefined is an
+ * open end. A start after the last snapshot gives N (memray's page would fall back to 0).
+ */
+export function snapshotRangeOfTimes(snapshotTimesMs: readonly number[], startTimeMs: number, fromMs?: number, toMs?: number): { start: number; end: number } {
+  const n = snapshotTimesMs.length;
+  let start = 0;
+  if (fromMs !== undefined) {
+    const i = snapshotTimesMs.findIndex((t) => t >= startTimeMs + fromMs);
+    start = i === -1 ? n : i;
+  }
+  let end = n;
+  if (toMs !== undefined) {
+    const i = snapshotTimesMs.findIndex((t) => t > startTimeMs + toMs);
+    if (i !== -1) end = i;
+  }
+  return { start, end: Math.max(start, end) };
+}

@@ -118,4 +118,24 @@ export interface TreeDocument {
   readonly elided: ElidedInfo;
   /** The view the tree shows (absent from daemons older than protocol 1.2). @since 1.2 */
   readonly view?: DocumentView;
+  /** For a view of a range of memory snapshots: the range and the moment shown. @since 1.2 */
+  readonly range?: RangeInfo;
+}
+
+/** A range of memory snapshots a tree shows (docs/views.md, "Time ranges"). @since 1.2 */
+export interface RangeInfo {
+  /** First memory snapshot of the range (memray's index). */
+  readonly start: number;
+  /** Last memory snapshot of the range (inclusive). */
+  readonly end: number;
+  /** Peak mode: the snapshot whose high-water mark the tree shows (the first in the range with the highest); the peak lies before it, after snapshot - 1. */
+  readonly snapshot?: number;
+  /** Peak mode: that high-water mark in bytes. */
+  readonly bytes?: number;
+  /** ms since the capture started of the memory snapshot the period shown begins after (absent: the capture's start). */
+  readonly fromMs?: number;
+  /** ms since the capture started of the memory snapshot that ends it (absent: after the last memory snapshot). */
+  readonly toMs?: number;
+  /** The capture's number of memory snapshots N (the largest range end). */
+  readonly snapshots: number;
 }

@@ -3,7 +3,7 @@
  * Every request carries the full view options, so the daemon holds no per-client view state.
  */
 import { RequestType } from 'vscode-jsonrpc';
-import type { ElidedInfo, NodeFacts, SnapshotMode, TreeDocument } from './tree-document.js';
+import type { ElidedInfo, NodeFacts, RangeInfo, SnapshotMode, TreeDocument } from './tree-document.js';
 
 /** The two display filters of memray's tree view (display.ts applies them). */
 export interface ViewFilter {
@@ -36,8 +36,18 @@ export interface RecordFilters {
   readonly inverted?: boolean;
 }
 
+/** Memory snapshots start..end (memray's indices, inclusive; 0 <= start <= end <= capture/memory's count). @since 1.2 */
+export interface SnapshotRange {
+  /** First memory snapshot of the range. */
+  readonly start: number;
+  /** Last memory snapshot of the range. */
+  readonly end: number;
+}
+
 /** What the tree shows and how. */
 export interface ViewOptions extends ViewFilter, RecordFilters {
+  /** Peak and leaks modes: the tree of this range of memory snapshots (peak: the range's highest high-water mark; leaks: allocated in the range, not freed by its end; docs/views.md). @since 1.2 */
+  readonly range?: SnapshotRange;
   /** Which snapshot. */
   readonly mode: SnapshotMode;
   /** How many of the biggest snapshot records (allocation locations) the tree uses (memray's -b), after the record filters. */
@@ -66,6 +76,8 @@ export interface TreeRootResult {
   readonly elided: ElidedInfo;
   /** The capture's high-water mark in bytes. */
   readonly peakMemory: number;
+  /** With `view.range`: the range and, for the peak mode, the moment it chose. @since 1.2 */
+  readonly range?: RangeInfo;
 }
 
 /** The root of a tree (building and caching the tree on first use). */

@@ -3,7 +3,7 @@
  */
 import { compilePattern, PatternError } from '../../../protocol/src/pattern.js';
 import type { SnapshotMode } from '../../../protocol/src/tree-document.js';
-import type { RecordFilters } from '../../../protocol/src/tree.js';
+import type { RecordFilters, SnapshotRange } from '../../../protocol/src/tree.js';
 import { formatHelp, parseArgs, UsageError, type OptionSpec } from '../cli/args.js';
 import { sourceRootsFrom } from '../../../daemon/src/source/read-source.js';
 import { DAEMON_SPECS, daemonLocation } from './common.js';
@@ -38,6 +38,8 @@ export const TREE_SPECS: readonly OptionSpec[] = [
     help: "look for the capture's source files under DIR first (repeatable; also MEMTREE_SOURCE_ROOTS, ':'-separated): /app/pkg/m.py is tried as DIR/app/pkg/m.py, DIR/pkg/m.py, DIR/m.py",
   },
   { long: 'no-source', type: 'flag', help: 'read no source files (the interactive view shows no code)' },
+  { long: 'snapshot-range', type: 'string', metavar: 'A:B', help: "the tree of memory snapshots A to B (memray's indices, inclusive; memtree memory shows them): their peak, or with --leaks what they allocated and did not free" },
+  { long: 'time-range', type: 'string', metavar: 'T1:T2', help: 'the same for times since the capture started (1.5s, 250ms; open ends: 2s:, :1s), mapped to snapshots as memray\'s plot does' },
   { long: 'no-daemon', type: 'flag', help: 'read the capture in this process instead of through memtreed' },
   ...DAEMON_SPECS,
 ];
@@ -46,6 +48,7 @@ export const TREE_USAGE =
   'usage: memtree tree [-h] [-b N] [--temporary-allocations | --temporary-allocation-threshold N | --leaks]\n' +
   '                    [--thread LABEL]... [--focus RE] [--ignore RE] [--show-from RE] [--hide RE] [--inverted]\n' +
   '                    [--hide-import-system] [--show-uninteresting] [--source-root DIR]... [--no-source]\n' +
+  '                    [--snapshot-range A:B | --time-range T1:T2]\n' +
   '                    [--json | --print [--max-depth N]] [--no-daemon] [--socket PATH] [--state-dir DIR] CAPTURE';
 
 export function treeHelp(): string {
@@ -69,6 +72,10 @@ export interface TreeOptions {
   readonly sourceRoots: readonly string[];
   /** --no-source: read no source file. */
   readonly noSource: boolean;
+  /** --snapshot-range: memory snapshots start..end (or resolved from --time-range). */
+  readonly range?: SnapshotRange;
+  /** --time-range: ms since the capture started (undefined: an open end). */
+  readonly timeRange?: { readonly fromMs?: number; readonly toMs?: number };
   readonly socket: string | undefined;
   readonly stateDir: string | undefined;
   readonly help: boolean;
@@ -116,8 +123,10 @@ export function parseTreeOptions(argv: readonly string[], env: NodeJS.ProcessEnv
     : thr !== undefined && thr >= 0
       ? { kind: 'temporary', threshold: thr }
       : { kind: 'peak' };
+  const ranges = rangeOptions(o, mode);
   return {
     capture: positionals[0]!,
+    ...ranges,
     mode,
     biggestAllocs: (o.get('biggest-allocs') as number | undefined) ?? 200,
     json: o.get('json') === true,
@@ -155,4 +164,35 @@ function recordFilters(o: ReadonlyMap<string, string | number | boolean>, thread
     hide: re('hide'),
     inverted: o.get('inverted') === true,
   };
+}
+
+/** A time: "1.5s", "250ms" (a bare number is seconds). */
+function parseTime(option: string, text: string): number {
+  const m = /^(\d+(?:\.\d*)?|\.\d+)(ms|s)?$/.exec(text.trim());
+  if (m === null) throw new UsageError(`argument --${option}: invalid time '${text}' (use e.g. 1.5s or 250ms)`);
+  return m[2] === 'ms' ? Number(m[1]) : Number(m[1]) * 1000;
+}
+
+/** --snapshot-range A:B and --time-range T1:T2 (peak and leaks modes only, one of the two). */
+function rangeOptions(o: ReadonlyMap<string, string | number | boolean>, mode: SnapshotMode): { range?: SnapshotRange; timeRange?: { fromMs?: number; toMs?: number } } {
+  const snap = o.get('snapshot-range') as string | undefined;
+  const time = o.get('time-range') as string | undefined;
+  if (snap === undefined && time === undefined) return {};
+  if (snap !== undefined && time !== undefined) throw new UsageError('argument --time-range: not allowed with argument --snapshot-range');
+  const which = snap !== undefined ? 'snapshot-range' : 'time-range';
+  if (mode.kind === 'temporary') throw new UsageError(`argument --${which}: not allowed with temporary allocations (ranges show a peak or leaks)`);
+  if (snap !== undefined) {
+    const m = /^(\d+):(\d+)$/.exec(snap.trim());
+    if (m === null) throw new UsageError(`argument --snapshot-range: expected A:B (snapshot indices), got '${snap}'`);
+    const start = Number(m[1]);
+    const end = Number(m[2]);
+    if (start > end) throw new UsageError(`argument --snapshot-range: the start ${start} is after the end ${end}`);
+    return { range: { start, end } };
+  }
+  const parts = time!.split(':');
+  if (parts.length !== 2) throw new UsageError(`argument --time-range: expected T1:T2 (e.g. 1.5s:3s, 250ms:, :2s), got '${time}'`);
+  const fromMs = parts[0]!.trim() === '' ? undefined : parseTime('time-range', parts[0]!);
+  const toMs = parts[1]!.trim() === '' ? undefined : parseTime('time-range', parts[1]!);
+  if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) throw new UsageError(`argument --time-range: ${parts[0]} is after ${parts[1]}`);
+  return { timeRange: { ...(fromMs === undefined ? {} : { fromMs }), ...(toMs === undefined ? {} : { toMs }) } };
 }

@@ -6,8 +6,10 @@ import * as path from 'node:path';
 import { CancellationToken, ResponseError } from 'vscode-jsonrpc/node';
 import { CaptureOpenRequest, CaptureProgressNotification, type CaptureOpenResult, type CaptureProgressParams } from '../../../protocol/src/capture.js';
 import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
-import type { TreeDocument } from '../../../protocol/src/tree-document.js';
+import { CaptureMemoryRequest, snapshotRangeOfTimes } from '../../../protocol/src/memory.js';
+import type { RangeInfo, TreeDocument } from '../../../protocol/src/tree-document.js';
 import { TreeExportRequest, type ViewOptions } from '../../../protocol/src/tree.js';
+import { sizeFmt } from '../format/size.js';
 import { checkCaptureFile } from '../../../daemon/src/capture/errors.js';
 import { UsageError } from '../cli/args.js';
 import { connectDaemon, type DaemonClient } from '../daemon/connect.js';
@@ -36,6 +38,7 @@ export function viewOf(opts: TreeOptions, forDocument: boolean): ViewOptions {
     biggestAllocs: opts.biggestAllocs,
     hideImportSystem: opts.hideImportSystem,
     hideUninteresting: forDocument ? false : !opts.showUninteresting,
+    ...(opts.range === undefined ? {} : { range: opts.range }),
   };
 }
 
@@ -43,7 +46,7 @@ export function viewOf(opts: TreeOptions, forDocument: boolean): ViewOptions {
 export async function localTree(opts: TreeOptions, view: ViewOptions = viewOf(opts, true)): Promise<TreeData> {
   // Loaded on demand: the daemon path does not need the reader.
   const local = await import('../../../daemon/src/local.js');
-  return local.localTree(opts.capture, view);
+  return local.localTree(opts.capture, opts.timeRange === undefined ? view : { ...view, timeRange: opts.timeRange });
 }
 
 /** Opens the capture in memtreed (indexing it if needed); `onProgress` sees the indexing progress. */
@@ -112,6 +115,7 @@ export async function treeCommand(argv: readonly string[], io: CommandIO): Promi
     return 0;
   }
   try {
+    if (opts.timeRange !== undefined && !opts.noDaemon) opts = await resolveTimeRange(opts, io);
     if (!opts.json && !opts.print && io.stdout.isTTY === true && io.stdin?.isTTY === true) {
       // A terminal that cannot address the cursor (dumb) gets the printed tree.
       const { checkTerminal } = await import('../tui/terminal.js');
@@ -133,11 +137,45 @@ export async function treeCommand(argv: readonly string[], io: CommandIO): Promi
     const color = useColor(io.stdout.isTTY === true, io.env);
     const { hideImportSystem, hideUninteresting } = viewOf(opts, false);
     const lines = printTree(doc, searchPath, { color, maxDepth: opts.maxDepth, filter: { hideImportSystem, hideUninteresting } });
+    if (doc.range !== undefined) lines.unshift(rangeHeading(doc.range, doc.mode.kind));
     io.stdout.write(`${lines.join('\n')}\n`);
     return 0;
   } catch (err) {
+    if (err instanceof Error && err.name === 'TimeRangeError') {
+      io.stderr.write(`memtree: ${err.message}\n`);
+      return 1;
+    }
     const code = reportError(err, io);
     if (code !== undefined) return code;
     throw err;
+  }
+}
+
+/** One line naming the range a tree shows and the moment it chose. */
+export function rangeHeading(r: RangeInfo, kind: string): string {
+  const s = (ms: number | undefined, dflt: string): string => (ms === undefined ? dflt : `${(ms / 1000).toFixed(3)} s`);
+  if (kind === 'peak' && r.snapshot !== undefined) {
+    const when = r.snapshot === r.snapshots ? `after the last snapshot (${s(r.fromMs, 'the start')})` : `before snapshot ${r.snapshot} (${s(r.fromMs, 'the start')} – ${s(r.toMs, 'the end')})`;
+    return `Memory snapshots ${r.start}-${r.end} of ${r.snapshots}: their peak, ${sizeFmt(r.bytes!)} ${when}`;
+  }
+  return `Memory snapshots ${r.start}-${r.end} of ${r.snapshots} (${s(r.fromMs, 'the start')} – ${s(r.toMs, 'the end')}): allocated there and not freed by its end`;
+}
+
+/** --time-range through memtreed: the capture's memory snapshots map the times to a snapshot range. */
+async function resolveTimeRange(opts: TreeOptions, io: CommandIO): Promise<TreeOptions> {
+  const client = await connectDaemon({ stateDir: opts.stateDir, socket: opts.socket, env: io.env });
+  try {
+    const bar = progressBar(io.stderr);
+    let open: CaptureOpenResult;
+    try {
+      open = await whileConnected(client, opts, io.env, openCapture(client, opts, (p) => bar.update(p)));
+    } finally {
+      bar.done();
+    }
+    const m = await whileConnected(client, opts, io.env, client.conn.sendRequest(CaptureMemoryRequest.type, { captureId: open.captureId }));
+    const range = snapshotRangeOfTimes((m.snapshots ?? []).map((x) => x[0]), m.startTimeMs, opts.timeRange?.fromMs, opts.timeRange?.toMs);
+    return { ...opts, range, timeRange: undefined };
+  } finally {
+    client.close();
   }
 }

@@ -10,6 +10,7 @@ import type { TreeDocument } from '../../../protocol/src/tree-document.js';
 import type { ChainPage, TreeExpandResult, TreeRootResult, TreeSearchResult, ViewOptions } from '../../../protocol/src/tree.js';
 import type { CancelSignal } from '../index/jobs.js';
 import { cachedView, threadTotals, viewData } from '../index/view-store.js';
+import { rangeFacts, rangeModeKey } from '../index/range-views.js';
 import { modeKey } from '../index/write-index.js';
 import { sourceWindow } from '../source/read-source.js';
 import { compilePattern, PatternError } from '../../../protocol/src/pattern.js';
@@ -27,14 +28,16 @@ function patternError(err: unknown): unknown {
 async function viewFor(ctx: ConnectionContext, captureId: string, v: ViewOptions, token?: CancelSignal) {
   const index = ctx.daemon.captures.get(captureId);
   await cancellable(ctx.daemon.captures.ensureMode(index, v.mode, progressSink(ctx), token));
+  // A range of memory snapshots is a mode of its own, computed from the time-range data.
+  const key = v.range === undefined ? modeKey(v.mode) : rangeModeKey(index.db, v.mode, v.range, index.path);
   let spec;
   try {
     spec = treeSpec(v, v.biggestAllocs);
   } catch (err) {
     throw patternError(err);
   }
-  const cached = cachedView(index.db, modeKey(v.mode), spec);
-  return { v, index, cached, display: cached.tree.display(v) };
+  const cached = cachedView(index.db, key, spec);
+  return { v, index, cached, display: cached.tree.display(v), range: rangeFacts(index.db, key) };
 }
 
 function treeFor(ctx: ConnectionContext, p: Record<string, unknown>, token?: CancelSignal) {
@@ -46,8 +49,8 @@ function unknownNode(id: number): ResponseError<void> {
 }
 
 export async function root(ctx: ConnectionContext, params: unknown, token?: CancelSignal): Promise<TreeRootResult> {
-  const { index, cached, display } = await treeFor(ctx, obj(params), token);
-  return { root: display.node(0), elided: cached.elided, peakMemory: index.info.peakMemory };
+  const { index, cached, display, range } = await treeFor(ctx, obj(params), token);
+  return { root: display.node(0), elided: cached.elided, peakMemory: index.info.peakMemory, ...(range === undefined ? {} : { range }) };
 }
 
 export async function expand(ctx: ConnectionContext, params: unknown, token?: CancelSignal): Promise<TreeExpandResult> {
@@ -75,7 +78,7 @@ export async function exportTree(ctx: ConnectionContext, params: unknown, token?
   // Without a view (clients before 1.2): the whole tree of (mode, -b), nothing hidden.
   const v: ViewOptions =
     p.view === undefined ? { mode: mode(p.mode), biggestAllocs: int(p, 'biggestAllocs'), hideImportSystem: false, hideUninteresting: false } : view(p.view);
-  const { index, cached, display } = await viewFor(ctx, str(p, 'captureId'), v, token);
+  const { index, cached, display, range } = await viewFor(ctx, str(p, 'captureId'), v, token);
   return {
     capture: index.info,
     mode: v.mode,
@@ -83,6 +86,7 @@ export async function exportTree(ctx: ConnectionContext, params: unknown, token?
     root: display.document(),
     elided: cached.elided,
     view: documentView(v),
+    ...(range === undefined ? {} : { range }),
   };
 }
 

@@ -65,7 +65,14 @@ export function view(v: unknown): ViewOptions {
     showFrom: optPattern(o, 'showFrom'),
     hide: optPattern(o, 'hide'),
     inverted: bool(o, 'inverted', false),
+    ...(o.range === undefined || o.range === null ? {} : { range: snapshotRange(o.range) }),
   };
+}
+
+/** view.range: {start, end}, integers (checked against the capture where it is used). */
+function snapshotRange(v: unknown): { start: number; end: number } {
+  const r = obj(v, 'view.range');
+  return { start: int(r, 'start', 0), end: int(r, 'end', 0) };
 }
 
 /** An optional list of strings (thread labels). */

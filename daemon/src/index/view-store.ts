@@ -13,6 +13,7 @@ import { buildViewTree, recordLabels, type TreeSpec } from '../tree/view-engine.
 import { ViewTree as Tree } from '../tree/view-display.js';
 import { treeKey } from '../tree/view-spec.js';
 import { storedLocations, storedPaths, storedRecords, storedSizes } from './queries.js';
+import { rangeRecords } from './range-views.js';
 
 /** Built trees kept per index (least recently used first out)... */
 export const VIEWS_PER_INDEX = 16;
@@ -51,7 +52,7 @@ export function viewData(db: ReadableDB, mode: string): ViewData {
   const iv = indexViews(db);
   let records = iv.modes.get(mode);
   if (records === undefined) {
-    records = storedRecords(db, mode);
+    records = storedRecords(db, mode) ?? rangeRecords(db, mode);
     if (records === undefined) throw new Error(`index has no mode ${mode}`);
     iv.modes.set(mode, records);
   }

@@ -3,31 +3,15 @@
  * the range (the moment of its highest high-water mark) or what the range leaked. These go
  * through the same tree builder as the ordinary snapshots.
  */
+import type { RangeInfo } from '../../../protocol/src/tree-document.js';
 import type { LoadedCapture, Snapshot } from '../capture/load.js';
 import { checkRange, lastRecordOf, leakRecordsIn, memoryStride, peakRecordsAt, rangePeak, snapshotCount, TimeRangeError } from './time-ranges.js';
 
 /** memray's reason for refusing time ranges of an aggregated capture. */
 export const AGGREGATED_HAS_NO_HISTORY = "Can't get allocation history using a pre-aggregated capture file.";
 
-/** Which moment or interval a range tree shows. */
-export interface RangeFacts {
-  /** The range, memray snapshot indices, inclusive. */
-  readonly start: number;
-  readonly end: number;
-  /** Peak ranges: the chosen snapshot (the first in the range with the highest high-water mark). */
-  readonly snapshot?: number;
-  /** Peak ranges: its high-water mark in bytes. */
-  readonly bytes?: number;
-  /** ms since the capture started of the memory snapshot before which the period of `snapshot` (or the range) begins; undefined: the capture's start. */
-  readonly fromMs?: number;
-  /** ms since the capture started of the memory snapshot that ends it; undefined: after the last memory snapshot. */
-  readonly toMs?: number;
-  /** The number of memory snapshots of the capture (the largest valid range end). */
-  readonly snapshots: number;
-}
-
 /** The snapshot of `mode` over memray snapshots [start, end] of `c`. Throws TimeRangeError. */
-export function rangeSnapshot(c: LoadedCapture, mode: 'peak' | 'leaks', start: number, end: number): { snapshot: Snapshot; range: RangeFacts } {
+export function rangeSnapshot(c: LoadedCapture, mode: 'peak' | 'leaks', start: number, end: number): { snapshot: Snapshot; range: RangeInfo } {
   const t = c.timeline;
   if (t === undefined) throw new TimeRangeError(AGGREGATED_HAS_NO_HISTORY);
   const n = t.data.memoryRecords;
@@ -41,15 +25,20 @@ export function rangeSnapshot(c: LoadedCapture, mode: 'peak' | 'leaks', start: n
     const records = moment === t.peakRecord ? c.peak.records : peakRecordsAt(t, p.period);
     return {
       snapshot: { records, threadNames: c.state.threadNamesAt(moment) },
-      range: { start, end, snapshot: p.snapshot, bytes: p.bytes, fromMs: kept(p.snapshot - 1), toMs: kept(p.snapshot), snapshots: N },
+      range: { start, end, snapshot: p.snapshot, bytes: p.bytes, ...times(kept(p.snapshot - 1), kept(p.snapshot)), snapshots: N },
     };
   }
   const whole = start === 0 && end === N;
   const records = whole ? c.leaks.records : leakRecordsIn(t, start, end);
   return {
     snapshot: { records, threadNames: whole ? c.leaks.threadNames : c.state.threadNamesAt(lastRecordOf(t, end)) },
-    range: { start, end, fromMs: kept(start - 1), toMs: kept(end), snapshots: N },
+    range: { start, end, ...times(kept(start - 1), kept(end)), snapshots: N },
   };
+}
+
+/** fromMs / toMs, each only when defined (JSON documents carry no undefined). */
+function times(fromMs: number | undefined, toMs: number | undefined): { fromMs?: number; toMs?: number } {
+  return { ...(fromMs === undefined ? {} : { fromMs }), ...(toMs === undefined ? {} : { toMs }) };
 }
 
 /** Our memory record index of memray snapshot J (J < N). */

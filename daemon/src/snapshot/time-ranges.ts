@@ -6,6 +6,7 @@
  * first included), and its snapshot indices count only those. memray snapshot J (0 <= J <= N,
  * N = kept records) is the period before kept record J; it spans our periods lo(J) .. hi(J).
  */
+import { snapshotRangeOfTimes } from '../../../protocol/src/memory.js';
 import type { SnapshotRecords } from './snapshot-builder.js';
 import { newRecords } from './snapshot-builder.js';
 import type { TimelineData } from './timeline.js';
@@ -59,7 +60,9 @@ export function snapshotCount(n: number, max = MAX_MEMORY_RECORDS): number {
   return keptRecords(n, max).length;
 }
 
-export class TimeRangeError extends Error {}
+export class TimeRangeError extends Error {
+  override name = 'TimeRangeError';
+}
 
 /** Checks 0 <= start <= end <= N. */
 export function checkRange(start: number, end: number, n: number, max = MAX_MEMORY_RECORDS): void {
@@ -165,17 +168,5 @@ export function lastRecordOf(t: CaptureTimeline, end: number, max = MAX_MEMORY_R
  * fall back to 0, the whole capture).
  */
 export function timeRange(m: MemorySeries, startTime: number, t1: number | undefined, t2: number | undefined, max = MAX_MEMORY_RECORDS): { start: number; end: number } {
-  const kept = keptRecords(m.timeMs.length, max);
-  const N = kept.length;
-  let start = 0;
-  if (t1 !== undefined) {
-    const i = kept.findIndex((r) => m.timeMs[r]! >= startTime + t1);
-    start = i === -1 ? N : i;
-  }
-  let end = N;
-  if (t2 !== undefined) {
-    const i = kept.findIndex((r) => m.timeMs[r]! > startTime + t2);
-    if (i !== -1) end = i;
-  }
-  return { start, end: Math.max(start, end) };
+  return snapshotRangeOfTimes(keptRecords(m.timeMs.length, max).map((r) => m.timeMs[r]!), startTime, t1, t2);
 }

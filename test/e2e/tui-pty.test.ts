@@ -144,11 +144,12 @@ describe('memtree tree in a terminal', () => {
   });
 
   it('errors are memray’s, on one line, without taking over the screen', async () => {
-    const missing = PtySession.memtree(['tree', '--state-dir', daemon.stateDir, 'nosuchfile.bin']);
+    // Wide terminals: a message naming a long checkout path must not wrap mid-word.
+    const missing = PtySession.memtree(['tree', '--state-dir', daemon.stateDir, 'nosuchfile.bin'], { cols: 400 });
     expect(await missing.exited()).toBe(1);
     expect(missing.screen().join('\n')).toContain('No such file: nosuchfile.bin');
     expect(missing.raw).not.toContain('\x1b[?1049h');
-    const bad = PtySession.memtree(['tree', '--state-dir', daemon.stateDir, path.join(CAPTURES, 'bad_random.bin')]);
+    const bad = PtySession.memtree(['tree', '--state-dir', daemon.stateDir, path.join(CAPTURES, 'bad_random.bin')], { cols: 400 });
     expect(await bad.exited()).toBe(1);
     expect(bad.term.buffer.active.type).toBe('normal');
     expect(bad.screen().join('\n')).toMatch(/Failed to parse allocation records in .*bad_random\.bin: not a memray capture/);

@@ -86,7 +86,7 @@ export class PtySession {
       await new Promise<void>((r) => this.term.write('', r));
       const lines = this.screen();
       if (check(lines)) return lines;
-      if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${lines.join('\n')}`);
+      if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${lines.join('\n')}\nlast output: ${JSON.stringify(this.raw.slice(-600))}`);
       await new Promise((r) => setTimeout(r, 10));
     }
   }

@@ -14,6 +14,8 @@ commands:
   memory CAPTURE           show heap and RSS over time (memtree memory -h for its options)
   rpc METHOD [JSON]        send one JSON-RPC request to memtreed and print the result
   daemon status|stop|logs  inspect or stop memtreed
+  cache list|clear [CAPTURE]
+                           list memtreed's indexes, or delete them (all, or one capture's)
 
 options:
   -h, --help     show this help message and exit
@@ -34,6 +36,8 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
       return (await import('./commands/rpc.js')).rpcCommand(rest, io);
     case 'daemon':
       return (await import('./commands/daemon.js')).daemonCommand(rest, io);
+    case 'cache':
+      return (await import('./commands/cache.js')).cacheCommand(rest, io);
     case '-h':
     case '--help':
       io.stdout.write(HELP);
@@ -43,7 +47,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
       io.stdout.write(`memtree ${packageVersion()}\n`);
       return 0;
     case undefined:
-      io.stderr.write(`${USAGE}memtree: error: a command is required (tree, memory, rpc or daemon; memtree -h for help)\n`);
+      io.stderr.write(`${USAGE}memtree: error: a command is required (tree, memory, rpc, daemon or cache; memtree -h for help)\n`);
       return 2;
     default:
       io.stderr.write(

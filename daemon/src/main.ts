@@ -7,20 +7,26 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { memtreePaths } from '../../protocol/src/node/paths.js';
 import { checkPathsSecure, InsecureDirError } from '../../protocol/src/node/secure-dir.js';
-import { Captures } from './index/captures.js';
+import { Captures, type CaptureLimits } from './index/captures.js';
+import { parseSize } from './index/index-budget.js';
 import { Jobs } from './index/jobs.js';
 import { acquireLock } from './lifecycle/lock.js';
 import { createLogger } from './log.js';
 import { startServer } from './server.js';
 import { VERSION } from './version.js';
 
-const USAGE = `usage: memtreed [--foreground] [--state-dir DIR] [--socket PATH] [--idle-timeout SECONDS] [--log-level LEVEL]
+const USAGE = `usage: memtreed [--foreground] [--state-dir DIR] [--socket PATH] [--idle-timeout SECONDS] [--cache-size SIZE]
+                [--capture-idle SECONDS] [--max-open N] [--log-level LEVEL]
 
 The memtree daemon: indexes memray captures once and answers tree queries over a Unix socket.
   --foreground          stay attached (default: detach and run in the background)
   --state-dir DIR       keep socket, lock, index and logs under DIR (env MEMTREE_STATE_DIR)
   --socket PATH         listen on PATH (env MEMTREE_SOCKET)
   --idle-timeout S      exit after S seconds without clients or jobs (default 900; 0 = never)
+  --cache-size SIZE     budget of the index directory, e.g. 500M or 2G (default 2G): the least
+                        recently opened indexes beyond it are deleted
+  --capture-idle S      close a capture's index after S seconds unused (default 60)
+  --max-open N          keep at most N indexes open (default 16)
   --log-level LEVEL     pino level (default info)
   --version             print the version
 `;
@@ -31,10 +37,11 @@ interface Options {
   socket?: string;
   idleTimeoutS: number;
   logLevel: string;
+  limits: Partial<CaptureLimits>;
 }
 
 function parse(argv: string[]): Options | 'help' | 'version' {
-  const o: Options = { foreground: false, idleTimeoutS: 900, logLevel: 'info' };
+  const o: Options = { foreground: false, idleTimeoutS: 900, logLevel: 'info', limits: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [name, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -50,6 +57,15 @@ function parse(argv: string[]): Options | 'help' | 'version' {
       const v = Number(value());
       if (!Number.isFinite(v) || v < 0) throw new Error('--idle-timeout needs a number of seconds >= 0');
       o.idleTimeoutS = v;
+    } else if (name === '--cache-size') o.limits = { ...o.limits, cacheSizeBytes: parseSize(value()) };
+    else if (name === '--capture-idle') {
+      const v = Number(value());
+      if (!Number.isFinite(v) || v <= 0) throw new Error('--capture-idle needs a number of seconds > 0');
+      o.limits = { ...o.limits, idleCloseMs: v * 1000 };
+    } else if (name === '--max-open') {
+      const v = Number(value());
+      if (!Number.isInteger(v) || v < 1) throw new Error('--max-open needs an integer >= 1');
+      o.limits = { ...o.limits, maxOpen: v };
     } else if (name === '--log-level') o.logLevel = value();
     else if (name === '--version') return 'version';
     else if (name === '-h' || name === '--help') return 'help';
@@ -100,7 +116,10 @@ async function run(o: Options): Promise<number> {
       fs.rmSync(paths.socket, { force: true }); // stale: its daemon is gone
     }
     const jobs = new Jobs(log.child({ component: 'jobs' }));
-    const captures = new Captures(paths.indexDir, jobs, log.child({ component: 'captures' }));
+    const captures = new Captures(paths.indexDir, jobs, log.child({ component: 'captures' }), o.limits);
+    captures.enforceBudget();
+    // Unused indexes close (their file descriptors and page cache go); they reopen on demand.
+    const sweepTimer = setInterval(() => captures.sweep(), Math.min(10_000, Math.max(100, captures.limits.idleCloseMs / 4)));
     const startedAt = Date.now();
     let lastActivity = Date.now();
     let stopping: Promise<void> | undefined;
@@ -112,6 +131,7 @@ async function run(o: Options): Promise<number> {
       stopping ??= (async () => {
         log.info({ reason }, 'shutting down');
         clearInterval(idleTimer);
+        clearInterval(sweepTimer);
         await server.close(); // stop accepting, dispose connections
         await jobs.stopAll();
         captures.closeAll();

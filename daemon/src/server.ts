@@ -13,7 +13,7 @@ import {
   type CancellationToken,
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
-import { CaptureForgetRequest, CaptureListRequest, CaptureOpenRequest, CaptureProgressNotification } from '../../protocol/src/capture.js';
+import { CacheClearRequest, CaptureForgetRequest, CaptureListRequest, CaptureOpenRequest, CaptureProgressNotification } from '../../protocol/src/capture.js';
 import { DaemonInitializeRequest, DaemonShutdownRequest, DaemonStatusRequest } from '../../protocol/src/daemon.js';
 import { MemtreeErrorCodes } from '../../protocol/src/errors.js';
 import { CaptureMemoryRequest } from '../../protocol/src/memory.js';
@@ -127,6 +127,7 @@ export function startServer(
     conn.onRequest(CaptureListRequest.type, (token) => list(undefined, token));
     conn.onRequest(CaptureForgetRequest.type, bind(CaptureForgetRequest.method, capture.forget));
     conn.onRequest(CaptureMemoryRequest.type, bind(CaptureMemoryRequest.method, memory.memory));
+    conn.onRequest(CacheClearRequest.type, bind(CacheClearRequest.method, capture.clearCache));
     conn.onRequest(TreeRootRequest.type, bind(TreeRootRequest.method, tree.root));
     conn.onRequest(TreeExpandRequest.type, bind(TreeExpandRequest.method, tree.expand));
     conn.onRequest(TreeExportRequest.type, bind(TreeExportRequest.method, tree.exportTree));

@@ -70,6 +70,10 @@ export interface CaptureListEntry {
   readonly state: 'ready' | 'indexing' | 'failed';
   /** Size of the index files in bytes. */
   readonly indexBytes: number;
+  /** When the index was last opened or used (ms since the epoch): the least recent is evicted first. */
+  readonly lastOpened: number;
+  /** Whether the index is open in the daemon now. */
+  readonly open: boolean;
 }
 
 export interface CaptureListResult {
@@ -92,4 +96,26 @@ export interface CaptureForgetParams {
 export namespace CaptureForgetRequest {
   export const method = 'capture/forget' as const;
   export const type = new RequestType<CaptureForgetParams, null, void>(method);
+}
+
+export interface CacheClearParams {
+  /** Delete only the indexes of this capture (absolute, or relative to `cwd`); default: every index. */
+  readonly path?: string;
+  /** The client's working directory, for a relative `path`. */
+  readonly cwd?: string;
+}
+
+export interface CacheClearResult {
+  /** Index files deleted. */
+  readonly removed: number;
+  /** Bytes they held. */
+  readonly freedBytes: number;
+  /** Indexes kept because a job works on them now. */
+  readonly kept: number;
+}
+
+/** Deletes index files (of one capture path, or all); indexes being built are kept. @since 1.2 */
+export namespace CacheClearRequest {
+  export const method = 'cache/clear' as const;
+  export const type = new RequestType<CacheClearParams, CacheClearResult, void>(method);
 }

@@ -82,6 +82,26 @@ export interface StatusResult {
   readonly captures: readonly StatusCapture[];
   /** Indexing and tree-building jobs running now. */
   readonly jobs: readonly StatusJob[];
+  /** Resources in use and their limits. @since 1.2 */
+  readonly usage: StatusUsage;
+}
+
+/** What the daemon holds, against its limits. */
+export interface StatusUsage {
+  /** Captures whose index is open now. */
+  readonly openCaptures: number;
+  /** Most indexes kept open at once (the least recently used close first). */
+  readonly maxOpenCaptures: number;
+  /** Milliseconds after which an unused open index is closed. */
+  readonly idleCloseMs: number;
+  /** Open file descriptors of the daemon (-1 where the system does not tell). */
+  readonly fileDescriptors: number;
+  /** Bytes of the files in the index directory. */
+  readonly indexDirBytes: number;
+  /** Budget of the index directory (`--cache-size`): least recently opened indexes beyond it are deleted. */
+  readonly cacheSizeBytes: number;
+  /** Built trees (views) kept in memory per open capture, the least recently used dropped first. */
+  readonly treesPerCapture: number;
 }
 
 /** Daemon health and state. */

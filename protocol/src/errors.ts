@@ -32,6 +32,8 @@ export namespace MemtreeErrorCodes {
    * `data` is a CaptureErrorData.
    */
   export const CaptureChanged = -31020 as const;
+  /** The index could not be written (no space left, read-only file system); `data` is a CaptureErrorData. @since 1.2 */
+  export const IndexUnwritable = -31030 as const;
   /** The request was cancelled by the client (LSP's code). */
   export const RequestCancelled = -32800 as const;
 }

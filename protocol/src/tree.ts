@@ -50,7 +50,7 @@ export interface ViewOptions extends ViewFilter, RecordFilters {
   readonly range?: SnapshotRange;
   /** Which snapshot. */
   readonly mode: SnapshotMode;
-  /** How many of the biggest snapshot records (allocation locations) the tree uses (memray's -b), after the record filters. */
+  /** How many of the biggest snapshot records (allocation locations) the tree uses (memray's -b: any integer; negative keeps all but the last |N|), after the record filters. */
   readonly biggestAllocs: number;
 }
 

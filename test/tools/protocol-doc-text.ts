@@ -165,7 +165,7 @@ export const EXAMPLES: Record<string, string> = {
   'daemon/initialize': `→ {"jsonrpc": "2.0", "id": 1, "method": "daemon/initialize", "params": {"protocolVersion": "1.0", "clientVersion": "0.1.0"}}
 ← {"jsonrpc": "2.0", "id": 1, "result": {"protocolVersion": "1.0", "daemonVersion": "0.1.0", "capabilities": {"pagedExpand": true, "temporaryMode": true, "leaksMode": true, "sourceLines": true, "nativeSymbols": true}}}`,
   'daemon/status': `→ {"jsonrpc": "2.0", "id": 2, "method": "daemon/status"}
-← {"jsonrpc": "2.0", "id": 2, "result": {"pid": 21158, "uptimeMs": 573, "idleMs": 0, "rssBytes": 64028672, "clients": 1, "socket": "/run/user/1000/memtree/memtreed.sock", "indexDir": "/home/me/.cache/memtree", "logFile": "/home/me/.cache/memtree/memtreed.log", "idleTimeoutMs": 900000, "captures": [{${ID}, "path": "/home/me/examples/simple.bin", "state": "ready"}], "jobs": []}}`,
+← {"jsonrpc": "2.0", "id": 2, "result": {"pid": 21158, "uptimeMs": 573, "idleMs": 0, "rssBytes": 64028672, "clients": 1, "socket": "/run/user/1000/memtree/memtreed.sock", "indexDir": "/home/me/.cache/memtree", "logFile": "/home/me/.cache/memtree/memtreed.log", "idleTimeoutMs": 900000, "captures": [{${ID}, "path": "/home/me/examples/simple.bin", "state": "ready"}], "jobs": [], "usage": {"openCaptures": 1, "maxOpenCaptures": 16, "idleCloseMs": 60000, "fileDescriptors": 26, "indexDirBytes": 98304, "cacheSizeBytes": 2147483648, "treesPerCapture": 16}}}`,
   'daemon/shutdown': `→ {"jsonrpc": "2.0", "id": 3, "method": "daemon/shutdown"}
 ← {"jsonrpc": "2.0", "id": 3, "result": null}`,
   'capture/open': `→ {"jsonrpc": "2.0", "id": 4, "method": "capture/open", "params": {"path": "examples/simple.bin", "cwd": "/home/me"}}
@@ -173,7 +173,9 @@ export const EXAMPLES: Record<string, string> = {
 ← {"jsonrpc": "2.0", "id": 4, "result": {${ID}, "info": {"path": "/home/me/examples/simple.bin", "formatVersion": 13, "writtenBy": "memray 1.20", "fileFormat": "all_allocations", "compressed": true, "pid": 28257, "commandLine": "… run -q -o simple.bin simple.py", "pythonAllocator": "pymalloc", "nativeTraces": false, "tracePythonAllocators": false, "mainThreadId": 1, "startTime": "2026-11-27T14:50:43.794Z", "endTime": "2026-11-27T14:50:43.873Z", "totalAllocations": 340, "totalFrames": 84, "peakMemory": 19138731}, "indexed": true, "indexMs": 39, "warnings": [], "searchPath": ["/opt/scenarios", "/usr/lib/python3.11"]}}`,
   'capture/progress': `← {"jsonrpc": "2.0", "method": "capture/progress", "params": {"captureId": "0b8a7454b5a040325b22042c", "path": "/data/large.bin", "phase": "reading", "bytes": 5603328, "totalBytes": 11226653, "records": 4702153, "percent": 48, "etaMs": 1020}}`,
   'capture/list': `→ {"jsonrpc": "2.0", "id": 5, "method": "capture/list"}
-← {"jsonrpc": "2.0", "id": 5, "result": {"captures": [{${ID}, "path": "/home/me/examples/simple.bin", "indexBytes": 69632, "state": "ready"}]}}`,
+← {"jsonrpc": "2.0", "id": 5, "result": {"captures": [{${ID}, "path": "/home/me/examples/simple.bin", "indexBytes": 69632, "state": "ready", "lastOpened": 1765051200000, "open": true}]}}`,
+  'cache/clear': `→ {"jsonrpc": "2.0", "id": 6, "method": "cache/clear", "params": {"path": "examples/simple.bin", "cwd": "/home/me"}}
+← {"jsonrpc": "2.0", "id": 6, "result": {"removed": 1, "freedBytes": 69632, "kept": 0}}`,
   'capture/forget': `→ {"jsonrpc": "2.0", "id": 6, "method": "capture/forget", "params": {${ID}}}
 ← {"jsonrpc": "2.0", "id": 6, "result": null}`,
   'capture/memory': `→ {"jsonrpc": "2.0", "id": 11, "method": "capture/memory", "params": {${ID}, "points": 3}}

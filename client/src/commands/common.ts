@@ -64,6 +64,7 @@ export function reportError(err: unknown, io: CommandIO): number | undefined {
       MemtreeErrorCodes.CaptureInvalid,
       MemtreeErrorCodes.ModeUnavailable,
       MemtreeErrorCodes.CaptureChanged,
+      MemtreeErrorCodes.IndexUnwritable,
     ];
     io.stderr.write(known.includes(err.code) ? `${err.message}\n` : `memtree: daemon error ${err.code}: ${err.message}\n`);
     return 1;

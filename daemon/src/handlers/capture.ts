@@ -2,8 +2,9 @@
  * capture/open, capture/list, capture/forget.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ResponseError } from 'vscode-jsonrpc';
-import type { CaptureListResult, CaptureOpenResult } from '../../../protocol/src/capture.js';
+import type { CacheClearResult, CaptureListResult, CaptureOpenResult } from '../../../protocol/src/capture.js';
 import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
 import type { SnapshotMode } from '../../../protocol/src/tree-document.js';
 import type { ProgressSink } from '../index/captures.js';
@@ -63,4 +64,14 @@ export function list(ctx: ConnectionContext): CaptureListResult {
 export async function forget(ctx: ConnectionContext, params: unknown): Promise<null> {
   await ctx.daemon.captures.forget(str(obj(params), 'captureId'));
   return null;
+}
+
+/** cache/clear: deletes the indexes of one capture path, or all of them. */
+export function clearCache(ctx: ConnectionContext, params: unknown): CacheClearResult {
+  const p = params === undefined || params === null ? {} : obj(params);
+  const target = optStr(p, 'path');
+  const abs = target === undefined ? undefined : path.resolve(optStr(p, 'cwd') ?? process.cwd(), target);
+  const r = ctx.daemon.captures.clear(abs);
+  ctx.log.info({ path: abs, ...r }, 'cache cleared');
+  return r;
 }

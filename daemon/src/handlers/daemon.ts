@@ -1,10 +1,12 @@
 /**
  * daemon/initialize, daemon/status, daemon/shutdown.
  */
+import * as fs from 'node:fs';
 import { ResponseError } from 'vscode-jsonrpc';
 import type { InitializeResult, StatusResult } from '../../../protocol/src/daemon.js';
 import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
 import { PROTOCOL_VERSION, protocolMajor } from '../../../protocol/src/version.js';
+import { VIEWS_PER_INDEX } from '../index/view-store.js';
 import type { ConnectionContext } from './context.js';
 import { obj, str } from './validate.js';
 
@@ -30,6 +32,15 @@ export function initialize(ctx: ConnectionContext, params: unknown): InitializeR
   };
 }
 
+/** Open file descriptors of this process (Linux /proc; -1 elsewhere). */
+function openFds(): number {
+  try {
+    return fs.readdirSync('/proc/self/fd').length - 1; // minus the one readdir itself holds
+  } catch {
+    return -1;
+  }
+}
+
 export function status(ctx: ConnectionContext): StatusResult {
   const d = ctx.daemon;
   const now = Date.now();
@@ -51,6 +62,18 @@ export function status(ctx: ConnectionContext): StatusResult {
       phase: j.progress?.phase ?? 'starting',
       percent: j.progress === undefined || j.progress.totalBytes === 0 ? 0 : Math.min(99, (100 * j.progress.bytes) / j.progress.totalBytes),
     })),
+    usage: (() => {
+      const u = d.captures.usage();
+      return {
+        openCaptures: u.openCaptures,
+        maxOpenCaptures: u.limits.maxOpen,
+        idleCloseMs: u.limits.idleCloseMs,
+        fileDescriptors: openFds(),
+        indexDirBytes: u.indexBytes,
+        cacheSizeBytes: u.limits.cacheSizeBytes,
+        treesPerCapture: VIEWS_PER_INDEX,
+      };
+    })(),
   };
 }
 

@@ -17,7 +17,7 @@ import { compilePattern, PatternError } from '../../../protocol/src/pattern.js';
 import { documentView, treeSpec } from '../tree/view-spec.js';
 import { cancellable, progressSink } from './capture.js';
 import type { ConnectionContext } from './context.js';
-import { bool, int, mode, obj, optInt, optPaths, optStr, str, view } from './validate.js';
+import { biggestAllocs, bool, int, mode, obj, optInt, optPaths, optStr, str, view } from './validate.js';
 
 function patternError(err: unknown): unknown {
   if (!(err instanceof PatternError)) return err;
@@ -77,7 +77,7 @@ export async function exportTree(ctx: ConnectionContext, params: unknown, token?
   const p = obj(params);
   // Without a view (clients before 1.2): the whole tree of (mode, -b), nothing hidden.
   const v: ViewOptions =
-    p.view === undefined ? { mode: mode(p.mode), biggestAllocs: int(p, 'biggestAllocs'), hideImportSystem: false, hideUninteresting: false } : view(p.view);
+    p.view === undefined ? { mode: mode(p.mode), biggestAllocs: biggestAllocs(p), hideImportSystem: false, hideUninteresting: false } : view(p.view);
   const { index, cached, display, range } = await viewFor(ctx, str(p, 'captureId'), v, token);
   return {
     capture: index.info,

@@ -38,6 +38,16 @@ export function optInt(o: Record<string, unknown>, key: string, dflt: number, mi
   return o[key] === undefined ? dflt : int(o, key, min, max);
 }
 
+/**
+ * A `-b` value: any integer, as memray's argparse takes it (negative keeps all but the last |N|
+ * records, as Python slicing does; beyond the record count keeps all). Only non-integers fail.
+ */
+export function biggestAllocs(o: Record<string, unknown>, key = 'biggestAllocs'): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw invalid(`${key} must be an integer`);
+  return v;
+}
+
 export function bool(o: Record<string, unknown>, key: string, dflt: boolean): boolean {
   const v = o[key];
   if (v === undefined) return dflt;
@@ -56,7 +66,7 @@ export function view(v: unknown): ViewOptions {
   const o = obj(v, 'view');
   return {
     mode: mode(o.mode, 'view.mode'),
-    biggestAllocs: int(o, 'biggestAllocs'),
+    biggestAllocs: biggestAllocs(o),
     hideImportSystem: bool(o, 'hideImportSystem', DEFAULT_FILTER.hideImportSystem),
     hideUninteresting: bool(o, 'hideUninteresting', DEFAULT_FILTER.hideUninteresting),
     threads: optStrings(o, 'threads'),

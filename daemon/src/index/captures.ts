@@ -14,10 +14,11 @@ import { checkCaptureFile } from '../capture/load.js';
 import { SCHEMA_VERSION } from '../db/migrate.js';
 import { openReadable, removeDatabase, type ReadableDB } from '../db/open.js';
 import { fingerprint, pathKey } from './fingerprint.js';
+import { DEFAULT_CACHE_SIZE, directoryBytes, evictionVictims, INDEX_NAME, indexFiles, touchIndex } from './index-budget.js';
 import { Jobs, type CancelSignal } from './jobs.js';
 import { CaptureVersions, changedError } from './versions.js';
 import { hasMode, metaValue } from './queries.js';
-import { temporaryWarningsKey, type TaskFailure, type TaskOutcome, type TaskProgress } from './tasks.js';
+import { cleanUpStoppedTask, temporaryWarningsKey, type Task, type TaskFailure, type TaskOutcome, type TaskProgress } from './tasks.js';
 import { modeKey } from './write-index.js';
 
 export interface OpenIndex {
@@ -32,8 +33,27 @@ export interface OpenIndex {
 
 export type ProgressSink = (p: TaskProgress & { captureId: string; path: string }) => void;
 
-/** Index files are named `<path key>-<capture id>.sqlite`: all versions of one path share the prefix. */
-const INDEX_NAME = /^([0-9a-f]{12})-([0-9a-f]{24})\.sqlite$/;
+/** How many resources the daemon's indexes may hold. */
+export interface CaptureLimits {
+  /** Index databases kept open at most (3 file descriptors each); the least recently used close first. */
+  readonly maxOpen: number;
+  /** An open index unused for this long is closed (it reopens on its next request). */
+  readonly idleCloseMs: number;
+  /** Budget of the index directory in bytes: least recently opened indexes beyond it are deleted. */
+  readonly cacheSizeBytes: number;
+}
+
+export const DEFAULT_LIMITS: CaptureLimits = { maxOpen: 16, idleCloseMs: 60_000, cacheSizeBytes: DEFAULT_CACHE_SIZE };
+
+/** What the daemon's indexes use, for daemon/status. */
+export interface CaptureUsage {
+  readonly openCaptures: number;
+  readonly indexBytes: number;
+  readonly limits: CaptureLimits;
+}
+
+/** SQLite and file-system errors meaning the index could not be written where it belongs. */
+const UNWRITABLE = /SQLITE_FULL|database or disk is full|ENOSPC|no space left|EROFS|read-only file system|SQLITE_READONLY|EDQUOT/i;
 
 function indexName(absPath: string, captureId: string): string {
   return `${pathKey(absPath)}-${captureId}.sqlite`;
@@ -43,12 +63,20 @@ function indexName(absPath: string, captureId: string): string {
  * Maps a task failure to the JSON-RPC error a client gets. Messages name the file as the
  * client gave it (`shownAs`), as memray's CLI does; the task itself only knows the absolute path.
  */
-function failureError(f: TaskFailure, shownAs = f.path): ResponseError<CaptureErrorData | undefined> {
+function failureError(f: TaskFailure, shownAs = f.path, indexDir?: string): ResponseError<CaptureErrorData | undefined> {
   if (f.kind === 'not-found') return notFound(new NoSuchFileError(shownAs!, (f.reason as FileProblem | undefined) ?? 'No such file'));
   if (f.kind === 'changed') return changedError(shownAs!);
   if (f.kind === 'capture') {
     const message = new CaptureError(shownAs!, f.reason!, f.offset, f.decompressed).message;
     return new ResponseError(MemtreeErrorCodes.CaptureInvalid, message, { path: f.path!, reason: f.reason!, offset: f.offset });
+  }
+  if (UNWRITABLE.test(f.message)) {
+    const reason = /EROFS|read-only|READONLY/i.test(f.message) ? 'read-only file system' : 'no space left on device';
+    const where = indexDir === undefined ? '' : ` (in ${indexDir})`;
+    return new ResponseError(MemtreeErrorCodes.IndexUnwritable, `cannot write the index of ${shownAs ?? 'the capture'}: ${reason}${where}`, {
+      path: shownAs ?? '',
+      reason,
+    });
   }
   return new ResponseError(-32603, `internal error: ${f.message.split('\n')[0]}`, undefined);
 }
@@ -63,31 +91,82 @@ function notFound(e: NoSuchFileError): ResponseError<CaptureErrorData> {
   return new ResponseError(MemtreeErrorCodes.CaptureNotFound, e.message, { path: e.path, reason: e.problem });
 }
 
-function check(outcome: TaskOutcome, shownAs?: string): number {
-  if (!outcome.ok) throw failureError(outcome.failure, shownAs);
+function check(outcome: TaskOutcome, shownAs?: string, indexDir?: string): number {
+  if (!outcome.ok) throw failureError(outcome.failure, shownAs, indexDir);
   return outcome.indexMs;
 }
 
 export class Captures {
+  /** Open indexes, least recently used first (a use re-inserts). */
   private readonly open = new Map<string, OpenIndex>();
   /** The file version of each capture id; requests with a changed one fail with CaptureChanged. */
   private readonly versions = new CaptureVersions();
   /** Captures being forgotten: the index goes once their jobs end (see forget). */
   private readonly forgetting = new Map<string, Promise<void>>();
+  private readonly lastUsed = new Map<string, number>();
+  readonly limits: CaptureLimits;
 
   constructor(
     readonly indexDir: string,
     readonly jobs: Jobs,
     private readonly log: Logger,
+    limits: Partial<CaptureLimits> = {},
   ) {
     fs.mkdirSync(indexDir, { recursive: true, mode: 0o700 });
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+  }
+
+  /** Marks an open capture as used now (and most recently used). */
+  private use(idx: OpenIndex): OpenIndex {
+    this.open.delete(idx.captureId);
+    this.open.set(idx.captureId, idx);
+    this.lastUsed.set(idx.captureId, Date.now());
+    return idx;
+  }
+
+  /** Whether a job works on the capture now: its index must stay open and must not be deleted. */
+  private busy(captureId: string): boolean {
+    return this.jobs.list().some((j) => j.captureId === captureId);
+  }
+
+  /** Closes the least recently used open indexes beyond the limit (not `keep`, none a job works on). */
+  private closeBeyondLimit(keep: string): void {
+    for (const id of this.open.keys()) {
+      if (this.open.size <= this.limits.maxOpen) return;
+      if (id !== keep && !this.busy(id)) this.close(id);
+    }
+  }
+
+  /** Closes indexes unused for the idle time; returns how many. Called periodically. */
+  sweep(now = Date.now()): number {
+    let closed = 0;
+    for (const id of [...this.open.keys()]) {
+      if (now - (this.lastUsed.get(id) ?? 0) >= this.limits.idleCloseMs && !this.busy(id)) {
+        this.close(id);
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  /** Deletes the least recently opened indexes beyond the size budget, never an open one or one a job works on. */
+  enforceBudget(): void {
+    for (const v of evictionVictims(this.indexDir, this.limits.cacheSizeBytes, (id) => this.open.has(id) || this.busy(id))) {
+      this.log.info({ file: v.file, bytes: v.bytes }, 'index evicted: the index directory is over its size budget');
+      removeDatabase(v.file);
+    }
+  }
+
+  /** What the indexes use now. */
+  usage(): CaptureUsage {
+    return { openCaptures: this.open.size, indexBytes: directoryBytes(this.indexDir), limits: this.limits };
   }
 
 
   /** Opens an index file if it is complete and sound; otherwise deletes it and returns undefined. */
   private tryOpen(captureId: string, file: string): OpenIndex | undefined {
     const cached = this.open.get(captureId);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return this.use(cached);
     if (!fs.existsSync(file)) return undefined;
     let db: ReadableDB | undefined;
     try {
@@ -106,7 +185,9 @@ export class Captures {
         warnings: metaValue<string[]>(db, 'warnings') ?? [],
         searchPath: metaValue<string[]>(db, 'searchPath') ?? [],
       };
-      this.open.set(captureId, idx);
+      touchIndex(file);
+      this.use(idx);
+      this.closeBeyondLimit(captureId);
       return idx;
     } catch (err) {
       this.log.warn({ err, file }, 'discarding index');
@@ -163,14 +244,14 @@ export class Captures {
       let index = this.tryOpen(captureId, file);
       if (index === undefined) {
         const temp = modes.find((m) => m.kind === 'temporary');
-        const outcome = await this.jobs.run(
-          { kind: 'index', captureId, path: abs, indexFile: file, temporaryThreshold: temp?.kind === 'temporary' ? temp.threshold : undefined },
-          (pr) => progress({ ...pr, captureId, path: abs }),
-          token,
-        );
+        const task: Task = { kind: 'index', captureId, path: abs, indexFile: file, temporaryThreshold: temp?.kind === 'temporary' ? temp.threshold : undefined };
+        const outcome = await this.jobs.run(task, (pr) => progress({ ...pr, captureId, path: abs }), token);
+        // A failed pass (a full disk) leaves its .partial file: remove it unless a new job owns it.
+        if (!outcome.ok && !this.busy(captureId)) cleanUpStoppedTask(task);
         indexMs += this.check(outcome, captureId, p);
         indexed = true;
         if (!this.forgetting.has(captureId)) index = this.tryOpen(captureId, file);
+        this.enforceBudget();
       }
       if (index !== undefined) {
         for (const m of modes) if (this.isOpen(index)) await this.ensureMode(index, m, progress, token, p);
@@ -200,8 +281,9 @@ export class Captures {
   get(captureId: string): OpenIndex {
     if (this.forgetting.has(captureId)) throw forgotten(captureId);
     if (this.versions.isChanged(captureId) && !this.open.has(captureId)) throw changedError(captureId);
-    // An id from capture/list (or from before a restart) names an index on disk: open it.
-    const idx = this.open.get(captureId) ?? this.openListed(captureId);
+    // An id from capture/list (or from before a restart, or closed when idle) names an index on disk: open it.
+    const open = this.open.get(captureId);
+    const idx = open !== undefined ? this.use(open) : this.openListed(captureId);
     if (idx === undefined) {
       throw new ResponseError(MemtreeErrorCodes.UnknownCapture, `no open capture has id ${captureId}; open it with capture/open`);
     }
@@ -220,7 +302,7 @@ export class Captures {
   /** The outcome of a job for capture `captureId`, or its error (a changed file marks the id). */
   private check(outcome: TaskOutcome, captureId: string, shownAs?: string): number {
     if (!outcome.ok && outcome.failure.kind === 'changed') this.versions.markChanged(captureId);
-    return check(outcome, shownAs);
+    return check(outcome, shownAs, this.indexDir);
   }
 
   /** Opens the complete index file of `captureId` found in the index directory, if any. */
@@ -253,21 +335,20 @@ export class Captures {
     );
     // Forgotten (capture/forget) while the job ran: the database is closed.
     if (!this.isOpen(index)) throw forgotten(index.captureId);
+    this.enforceBudget(); // the index grew by a mode
   }
 
   /**
    * The complete indexes in the index directory. Indexes not open stay closed: only their
    * `path` is read, on a short-lived connection (a listing should not hold every file open).
    */
-  list(): { captureId: string; path: string; indexBytes: number }[] {
-    const out: { captureId: string; path: string; indexBytes: number }[] = [];
-    for (const f of fs.readdirSync(this.indexDir)) {
-      const m = INDEX_NAME.exec(f);
-      if (m === null) continue;
-      const captureId = m[2]!;
-      const file = path.join(this.indexDir, f);
-      const capturePath = this.open.get(captureId)?.path ?? this.peekPath(file);
-      if (capturePath !== undefined) out.push({ captureId, path: capturePath, indexBytes: fs.statSync(file).size });
+  list(): { captureId: string; path: string; indexBytes: number; lastOpened: number; open: boolean }[] {
+    const out: { captureId: string; path: string; indexBytes: number; lastOpened: number; open: boolean }[] = [];
+    for (const f of indexFiles(this.indexDir)) {
+      const open = this.open.get(f.captureId);
+      const capturePath = open?.path ?? this.peekPath(f.file);
+      if (capturePath === undefined) continue;
+      out.push({ captureId: f.captureId, path: capturePath, indexBytes: f.bytes, lastOpened: f.lastOpened, open: open !== undefined });
     }
     return out;
   }
@@ -315,7 +396,31 @@ export class Captures {
     const idx = this.open.get(captureId);
     if (idx === undefined) return;
     this.open.delete(captureId);
+    this.lastUsed.delete(captureId);
     idx.db.close();
+    touchIndex(idx.file); // its last use, for the eviction order
+  }
+
+  /**
+   * Deletes the indexes of the capture at `absPath` (every version), or every index; indexes a
+   * job works on now are kept. Returns what was removed and what was kept.
+   */
+  clear(absPath?: string): { removed: number; freedBytes: number; kept: number } {
+    const key = absPath === undefined ? undefined : pathKey(absPath);
+    let removed = 0;
+    let freedBytes = 0;
+    let kept = 0;
+    for (const f of indexFiles(this.indexDir)) {
+      if (key !== undefined && f.pathKey !== key) continue;
+      if (this.busy(f.captureId)) {
+        kept++;
+        continue;
+      }
+      this.discard(f.captureId, f.file);
+      removed++;
+      freedBytes += f.bytes;
+    }
+    return { removed, freedBytes, kept };
   }
 
   closeAll(): void {

@@ -1,119 +1,88 @@
 /**
- * Entry point of `memtreed`: options, runtime dir checks, the single-instance lock, the
- * socket, idle shutdown and signals. The only place that exits the process.
+ * Entry point of `memtreed`: options, private directories and files, the single-instance
+ * lock, the socket, idle shutdown and signals. Start-up failures are told to the process that
+ * started this one (--ready-fd) as well as to stderr. The only place that exits the process.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
+import * as path from 'node:path';
+import { startDetached } from '../../protocol/src/node/daemon-start.js';
 import { memtreePaths } from '../../protocol/src/node/paths.js';
-import { checkPathsSecure, InsecureDirError } from '../../protocol/src/node/secure-dir.js';
-import { Captures, type CaptureLimits } from './index/captures.js';
-import { parseSize } from './index/index-budget.js';
+import { checkDataPathsSecure, checkPathsSecure, ensurePrivateFile, InsecureDirError } from '../../protocol/src/node/secure-dir.js';
+import { Captures } from './index/captures.js';
 import { Jobs } from './index/jobs.js';
 import { acquireLock } from './lifecycle/lock.js';
+import { parse, USAGE, type Options } from './lifecycle/options.js';
+import { answers, describeError, freeSocketPath, ReadyChannel, removeOwnSocket, socketIdentity, StartupError } from './lifecycle/startup.js';
 import { createLogger } from './log.js';
 import { startServer } from './server.js';
 import { VERSION } from './version.js';
 
-const USAGE = `usage: memtreed [--foreground] [--state-dir DIR] [--socket PATH] [--idle-timeout SECONDS] [--cache-size SIZE]
-                [--capture-idle SECONDS] [--max-open N] [--log-level LEVEL]
+/** How long a live lock owner may take to answer on its socket before its lock counts as stale. */
+const LOCK_GRACE_MS = 3000;
 
-The memtree daemon: indexes memray captures once and answers tree queries over a Unix socket.
-  --foreground          stay attached (default: detach and run in the background)
-  --state-dir DIR       keep socket, lock, index and logs under DIR (env MEMTREE_STATE_DIR)
-  --socket PATH         listen on PATH (env MEMTREE_SOCKET)
-  --idle-timeout S      exit after S seconds without clients or jobs (default 900; 0 = never)
-  --cache-size SIZE     budget of the index directory, e.g. 500M or 2G (default 2G): the least
-                        recently opened indexes beyond it are deleted
-  --capture-idle S      close a capture's index after S seconds unused (default 60)
-  --max-open N          keep at most N indexes open (default 16)
-  --log-level LEVEL     pino level (default info)
-  --version             print the version
-`;
-
-interface Options {
-  foreground: boolean;
-  stateDir?: string;
-  socket?: string;
-  idleTimeoutS: number;
-  logLevel: string;
-  limits: Partial<CaptureLimits>;
-}
-
-function parse(argv: string[]): Options | 'help' | 'version' {
-  const o: Options = { foreground: false, idleTimeoutS: 900, logLevel: 'info', limits: {} };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const [name, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${name} needs a value`);
-      return v;
-    };
-    if (name === '--foreground') o.foreground = true;
-    else if (name === '--state-dir') o.stateDir = value();
-    else if (name === '--socket') o.socket = value();
-    else if (name === '--idle-timeout') {
-      const v = Number(value());
-      if (!Number.isFinite(v) || v < 0) throw new Error('--idle-timeout needs a number of seconds >= 0');
-      o.idleTimeoutS = v;
-    } else if (name === '--cache-size') o.limits = { ...o.limits, cacheSizeBytes: parseSize(value()) };
-    else if (name === '--capture-idle') {
-      const v = Number(value());
-      if (!Number.isFinite(v) || v <= 0) throw new Error('--capture-idle needs a number of seconds > 0');
-      o.limits = { ...o.limits, idleCloseMs: v * 1000 };
-    } else if (name === '--max-open') {
-      const v = Number(value());
-      if (!Number.isInteger(v) || v < 1) throw new Error('--max-open needs an integer >= 1');
-      o.limits = { ...o.limits, maxOpen: v };
-    } else if (name === '--log-level') o.logLevel = value();
-    else if (name === '--version') return 'version';
-    else if (name === '-h' || name === '--help') return 'help';
-    else throw new Error(`unknown option ${a}`);
-  }
-  return o;
-}
-
-/** Whether something answers on the socket (a live daemon) rather than a stale file. */
-function probe(socket: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(socket);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
-async function run(o: Options): Promise<number> {
-  const paths = memtreePaths({ stateDir: o.stateDir, socket: o.socket });
-  checkPathsSecure(paths, true);
-  if (!o.foreground) {
-    // Detach: a child in its own session runs the daemon; this process returns at once.
-    const args = [process.argv[1]!, '--foreground', ...process.argv.slice(2)];
-    const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore' });
-    child.unref();
+/** Without --foreground: start the daemon detached, and say how its start went. */
+async function detach(): Promise<number> {
+  const args = process.argv.slice(2).filter((a) => a !== '--foreground');
+  const r = await startDetached(process.argv[1]!, ['--foreground', ...args], process.env, 30_000);
+  if (r.kind === 'ready') return 0;
+  if (r.kind === 'running') {
+    process.stderr.write(`memtreed: already running (pid ${r.pid})\n`);
     return 0;
   }
-  const lock = acquireLock(paths.lock);
+  process.stderr.write(`memtreed: ${r.kind === 'error' ? r.message : r.kind === 'timeout' ? 'no word from the daemon within 30 s' : `the daemon exited with status ${r.code}`}\n`);
+  return 1;
+}
+
+async function run(o: Options, ready: ReadyChannel): Promise<number> {
+  // Everything this daemon creates (indexes, their WAL files, the log) is for this user alone.
+  process.umask(0o077);
+  const paths = memtreePaths({ stateDir: o.stateDir, socket: o.socket });
+  checkPathsSecure(paths, true);
+  const stale: string[] = [];
+  const lock = await acquireLock(paths.lock, {
+    socket: paths.socket,
+    answers: (socket) => answers(socket),
+    graceMs: LOCK_GRACE_MS,
+    onStale: (owner, why) => {
+      stale.push(`took over the lock of pid ${owner.pid}: ${why}`);
+      // A wedged daemon (alive, not answering) is asked to go; the start time in the lock
+      // proved it is that daemon, not a process that got its pid.
+      if (why.includes('does not answer')) {
+        try {
+          process.kill(owner.pid, 'SIGTERM');
+        } catch {
+          // Gone meanwhile.
+        }
+      }
+    },
+  });
   if (!lock.acquired) {
+    ready.running(lock.pid);
     process.stderr.write(`memtreed: already running (pid ${lock.pid}) for ${paths.runtimeDir}\n`);
     return 3;
   }
+  try {
+    // The index and the log hold capture paths and command lines: private, like the runtime dir.
+    checkDataPathsSecure(paths);
+    ensurePrivateFile(paths.logFile);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   const { log, flush, reopen } = createLogger(paths.logFile, o.logLevel);
+  for (const line of stale) log.warn(line);
+  let ownSocket: string | undefined;
   // A bug in one request must not take every client down with the daemon (a detached daemon's
   // stderr goes nowhere): log it with its stack and serve on.
   process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception'));
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled promise rejection'));
   try {
-    if (fs.existsSync(paths.socket)) {
-      if (await probe(paths.socket)) {
-        process.stderr.write(`memtreed: another daemon answers on ${paths.socket}\n`);
-        lock.release();
-        return 3;
-      }
-      fs.rmSync(paths.socket, { force: true }); // stale: its daemon is gone
+    if (!(await freeSocketPath(paths.socket))) {
+      // Another daemon (of another state dir) serves this socket.
+      process.stderr.write(`memtreed: another daemon answers on ${paths.socket}\n`);
+      ready.error(`another daemon answers on ${paths.socket}`);
+      lock.release();
+      return 3;
     }
     const jobs = new Jobs(log.child({ component: 'jobs' }));
     const captures = new Captures(paths.indexDir, jobs, log.child({ component: 'captures' }), o.limits);
@@ -132,10 +101,13 @@ async function run(o: Options): Promise<number> {
         log.info({ reason }, 'shutting down');
         clearInterval(idleTimer);
         clearInterval(sweepTimer);
-        await server.close(); // stop accepting, dispose connections
+        // Closing a listening Unix socket unlinks its path: when a daemon took our lock over (we
+        // did not answer in time) the path is its socket now, and exiting closes ours unseen.
+        const ours = lock.held() && socketIdentity(paths.socket) === ownSocket;
+        if (ours) await server.close(); // stop accepting, dispose connections
         await jobs.stopAll();
         captures.closeAll();
-        fs.rmSync(paths.socket, { force: true });
+        if (ours) removeOwnSocket(paths.socket, ownSocket);
         lock.release();
         log.info('bye');
         flush();
@@ -178,6 +150,8 @@ async function run(o: Options): Promise<number> {
             },
             Math.min(1000, Math.max(100, idleTimeoutMs / 4)),
           );
+    ownSocket = socketIdentity(paths.socket);
+    ready.ready();
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
     process.on('SIGINT', () => void shutdown('SIGINT'));
     process.on('SIGHUP', () => reopen());
@@ -188,6 +162,20 @@ async function run(o: Options): Promise<number> {
     flush();
     lock.release();
     throw err;
+  }
+}
+
+/** Runs the daemon; a start-up failure goes to stderr and to the starter's pipe, as one clear line. */
+async function foreground(o: Options): Promise<number> {
+  const ready = new ReadyChannel(o.readyFd);
+  try {
+    return await run(o, ready);
+  } catch (err) {
+    const message = describeError(err);
+    ready.error(message);
+    const known = err instanceof InsecureDirError || err instanceof StartupError || typeof (err as NodeJS.ErrnoException).code === 'string';
+    process.stderr.write(`memtreed: ${known ? message : ((err as Error).stack ?? String(err))}\n`);
+    return 1;
   }
 }
 
@@ -207,16 +195,7 @@ async function main(): Promise<number> {
     process.stdout.write(`memtreed ${VERSION}\n`);
     return 0;
   }
-  try {
-    return await run(o);
-  } catch (err) {
-    if (err instanceof InsecureDirError) {
-      process.stderr.write(`memtreed: ${err.message}\n`);
-      return 1;
-    }
-    process.stderr.write(`memtreed: ${(err as Error).stack ?? String(err)}\n`);
-    return 1;
-  }
+  return o.foreground ? foreground(o) : detach();
 }
 
 main().then(

@@ -1,18 +1,20 @@
 /**
- * Finding memtreed: connect to its socket, start it (detached) when nobody answers, retry with
- * doubling backoff for about 10 s, then the versioned handshake. A daemon speaking another
- * protocol major is asked to shut down and replaced by one of ours.
+ * Finding memtreed: connect to its socket and handshake; when nobody answers, start it
+ * (start-daemon.ts: once for many clients, and a daemon that cannot start says why). A
+ * daemon that accepts the connection but does not answer the handshake within a grace period
+ * is replaced (the new one takes its lock over); one speaking another protocol major is asked
+ * to shut down and replaced by one of ours.
  */
-import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as path from 'node:path';
 import { createMessageConnection, ResponseError, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { DaemonInitializeRequest, DaemonShutdownRequest, type InitializeResult } from '../../../protocol/src/daemon.js';
 import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
-import { packageRoot, packageVersion } from '../../../protocol/src/node/package-info.js';
-import { memtreePaths, type MemtreePaths } from '../../../protocol/src/node/paths.js';
+import { packageVersion } from '../../../protocol/src/node/package-info.js';
+import { memtreePaths } from '../../../protocol/src/node/paths.js';
 import { checkPathsSecure } from '../../../protocol/src/node/secure-dir.js';
 import { PROTOCOL_VERSION, daemonIsOutdated } from '../../../protocol/src/version.js';
+import { startDaemon } from './start-daemon.js';
 
 export interface ConnectOptions {
   readonly stateDir?: string;
@@ -28,8 +30,10 @@ export interface DaemonClient {
   close(): void;
 }
 
-/** How long a started daemon has to answer. */
-const START_TIMEOUT_MS = 10_000;
+/** How long a started daemon has to say it listens (or why it cannot). */
+const START_TIMEOUT_MS = 15_000;
+/** How long a daemon that accepted the connection has to answer the handshake. */
+const HANDSHAKE_GRACE_MS = 5000;
 
 export class DaemonUnavailableError extends Error {}
 
@@ -48,24 +52,42 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Starts this package's `memtreed --foreground` in its own session, detached from this terminal. */
-function spawnDaemon(paths: MemtreePaths, env: NodeJS.ProcessEnv): void {
-  const args = [path.join(packageRoot(), 'bin/memtreed.js'), '--foreground', '--socket', paths.socket];
-  if (paths.stateDir !== undefined) args.push('--state-dir', paths.stateDir);
-  const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore', env });
-  child.unref();
-}
+type Handshake =
+  | { kind: 'ok'; conn: MessageConnection; init: InitializeResult }
+  | { kind: 'mismatch'; conn: MessageConnection }
+  /** No answer within the grace period, or the connection closed first. */
+  | { kind: 'silent' };
 
-async function handshake(socket: net.Socket): Promise<{ conn: MessageConnection; init?: InitializeResult; mismatch: boolean }> {
+async function handshake(socket: net.Socket): Promise<Handshake> {
   const conn = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
   conn.listen();
+  let timer: NodeJS.Timeout | undefined;
+  const silence = new Promise<'silent'>((r) => (timer = setTimeout(() => r('silent'), HANDSHAKE_GRACE_MS)));
+  const closed = new Promise<'silent'>((r) => conn.onClose(() => r('silent')));
   try {
-    const init = await conn.sendRequest(DaemonInitializeRequest.type, { protocolVersion: PROTOCOL_VERSION, clientVersion: packageVersion() });
-    return { conn, init, mismatch: daemonIsOutdated(init.protocolVersion, PROTOCOL_VERSION) };
+    const init = await Promise.race([
+      conn.sendRequest(DaemonInitializeRequest.type, { protocolVersion: PROTOCOL_VERSION, clientVersion: packageVersion() }),
+      silence,
+      closed,
+    ]);
+    if (init === 'silent') {
+      conn.dispose();
+      socket.destroy();
+      return { kind: 'silent' };
+    }
+    return daemonIsOutdated(init.protocolVersion, PROTOCOL_VERSION) ? { kind: 'mismatch', conn } : { kind: 'ok', conn, init };
   } catch (err) {
-    if (err instanceof ResponseError && err.code === MemtreeErrorCodes.ProtocolMismatch) return { conn, mismatch: true };
+    if (err instanceof ResponseError && err.code === MemtreeErrorCodes.ProtocolMismatch) return { kind: 'mismatch', conn };
     throw err;
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/** The identity of the socket file now (which daemon's socket it is). */
+function socketIdentity(socket: string): string | undefined {
+  const st = fs.statSync(socket, { throwIfNoEntry: false });
+  return st === undefined ? undefined : `${st.dev}:${st.ino}`;
 }
 
 /** Waits until nothing answers on `socket` any more (the old daemon has gone). */
@@ -84,41 +106,59 @@ export async function connectDaemon(opts: ConnectOptions = {}): Promise<DaemonCl
   const env = opts.env ?? process.env;
   const paths = memtreePaths({ stateDir: opts.stateDir, socket: opts.socket }, env);
   checkPathsSecure(paths, false);
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  let spawned = false;
+  let deadline = Date.now() + START_TIMEOUT_MS;
   let delay = 10;
   let restarted = false;
+  let runningElsewhere = 0;
+  /** A socket whose daemon did not answer: not worth connecting to again. */
+  let silent: string | undefined;
   for (;;) {
+    let why: string;
     let socket: net.Socket | undefined;
-    try {
-      socket = await connectSocket(paths.socket);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ECONNREFUSED' && code !== 'ENOENT') throw err;
-      if (opts.spawn === false) throw new DaemonUnavailableError(`memtreed is not running (no answer on ${paths.socket})`);
-      if (!spawned) {
-        spawnDaemon(paths, env);
-        spawned = true;
+    if (silent === undefined || socketIdentity(paths.socket) !== silent) {
+      try {
+        socket = await connectSocket(paths.socket);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ECONNREFUSED' && code !== 'ENOENT' && code !== 'ENOTSOCK') throw err;
       }
-      if (Date.now() > deadline) {
-        throw new DaemonUnavailableError(`memtreed did not start within ${START_TIMEOUT_MS} ms; see ${paths.logFile}`);
+    }
+    if (socket === undefined) {
+      why = `memtreed is not running (no answer on ${paths.socket})`;
+    } else {
+      const s = socket;
+      const h = await handshake(s);
+      if (h.kind === 'ok') return { conn: h.conn, init: h.init, close: () => (h.conn.dispose(), s.destroy()) };
+      if (h.kind === 'silent') {
+        why = `memtreed does not answer on ${paths.socket}`;
+        silent = socketIdentity(paths.socket);
+      } else {
+        // Another protocol major or an older minor: stop that daemon and start ours (once).
+        if (restarted) throw new DaemonUnavailableError('memtreed keeps answering with another protocol version');
+        restarted = true;
+        await h.conn.sendRequest(DaemonShutdownRequest.type).catch(() => undefined);
+        h.conn.dispose();
+        s.destroy();
+        await waitGone(paths.socket, Date.now() + START_TIMEOUT_MS);
+        why = 'memtreed was stopped for a newer version';
       }
+    }
+    if (opts.spawn === false) throw new DaemonUnavailableError(why);
+    if (Date.now() > deadline) throw new DaemonUnavailableError(`${why}; no daemon started within ${START_TIMEOUT_MS} ms; see ${paths.logFile}`);
+    const r = await startDaemon(paths, env, START_TIMEOUT_MS);
+    if (r.kind === 'busy') {
+      // Another client is starting it: wait for the socket (or for its claim to go).
       await sleep(delay);
-      delay = Math.min(delay * 2, 500);
+      delay = Math.min(delay * 2, 200);
       continue;
     }
-    const s = socket;
-    const { conn, init, mismatch } = await handshake(s);
-    if (!mismatch && init !== undefined) {
-      return { conn, init, close: () => (conn.dispose(), s.destroy()) };
+    if (r.kind === 'error') throw new DaemonUnavailableError(`memtreed could not start: ${r.message}`);
+    if (r.kind === 'exited') throw new DaemonUnavailableError(`memtreed exited (status ${r.code}) before listening; see ${paths.logFile}`);
+    if (r.kind === 'timeout') throw new DaemonUnavailableError(`memtreed did not start within ${START_TIMEOUT_MS} ms; see ${paths.logFile}`);
+    if (r.kind === 'running' && ++runningElsewhere > 2) {
+      throw new DaemonUnavailableError(`memtreed (pid ${r.pid}) runs for ${paths.runtimeDir} but does not answer on ${paths.socket}`);
     }
-    // Another protocol major: stop that daemon and start ours (once).
-    if (restarted) throw new DaemonUnavailableError('memtreed keeps answering with another protocol version');
-    restarted = true;
-    await conn.sendRequest(DaemonShutdownRequest.type).catch(() => undefined);
-    conn.dispose();
-    s.destroy();
-    await waitGone(paths.socket, deadline);
-    spawned = false;
+    deadline = Date.now() + START_TIMEOUT_MS; // a daemon just started or answered: count afresh
+    silent = undefined;
   }
 }

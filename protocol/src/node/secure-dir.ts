@@ -10,13 +10,14 @@ import type { MemtreePaths } from './paths.js';
 export class InsecureDirError extends Error {}
 
 /** Creates `dir` (0700) if missing, then checks ownership and permissions. */
-function ensureSecureDir(dir: string): void {
+export function ensureSecureDir(dir: string): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   checkSecureDir(dir);
 }
 
 function checkSecureDir(dir: string): void {
   const st = fs.lstatSync(dir);
+  if (st.isSymbolicLink()) throw new InsecureDirError(`refusing to use ${dir}: it is a symbolic link (use the directory it points to)`);
   if (!st.isDirectory()) throw new InsecureDirError(`refusing to use ${dir}: it is not a directory`);
   const me = typeof process.getuid === 'function' ? process.getuid() : st.uid;
   if (st.uid !== me) throw new InsecureDirError(`refusing to use ${dir}: it is owned by uid ${st.uid}, not by you (uid ${me})`);
@@ -37,5 +38,42 @@ export function checkPathsSecure(paths: Pick<MemtreePaths, 'runtimeDir' | 'socke
   for (const dir of new Set([paths.runtimeDir, path.dirname(paths.socket)])) {
     if (create) ensureSecureDir(dir);
     else if (fs.existsSync(dir)) checkSecureDir(dir);
+  }
+}
+
+/**
+ * The daemon's data: the index directory (captures' paths, command lines, stacks) and the log's
+ * directory are checked like the runtime directory (created 0700, a real directory, owned by
+ * this user, closed to group and others).
+ */
+export function checkDataPathsSecure(paths: Pick<MemtreePaths, 'indexDir' | 'logFile'>): void {
+  for (const dir of new Set([paths.indexDir, path.dirname(paths.logFile)])) ensureSecureDir(dir);
+}
+
+/**
+ * Creates `file` 0600 if missing, refusing a symbolic link or anything but a regular file owned
+ * by this user; an existing one open to group or others is closed to them (older versions made
+ * the log 0644).
+ */
+export function ensurePrivateFile(file: string): void {
+  let fd: number;
+  try {
+    // O_NONBLOCK: a FIFO there fails (ENXIO) instead of blocking until someone reads it.
+    const flags = fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
+    fd = fs.openSync(file, flags, 0o600);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw new InsecureDirError(`refusing to use ${file}: it is a symbolic link`);
+    if (code === 'ENXIO' || code === 'EISDIR') throw new InsecureDirError(`refusing to use ${file}: it is not a regular file`);
+    throw err;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new InsecureDirError(`refusing to use ${file}: it is not a regular file`);
+    const me = typeof process.getuid === 'function' ? process.getuid() : st.uid;
+    if (st.uid !== me) throw new InsecureDirError(`refusing to use ${file}: it is owned by uid ${st.uid}, not by you (uid ${me})`);
+    if ((st.mode & 0o077) !== 0) fs.fchmodSync(fd, 0o600);
+  } finally {
+    fs.closeSync(fd);
   }
 }

@@ -3,7 +3,8 @@
  * numbers (never asserted). Every measurement that reports a peak RSS runs in its own process.
  *
  *   npm run bench                 everything
- *   npm run bench -- reader       one section: reader, versions, memory, errors, daemon, expand, views, native, tui
+ *   npm run bench -- reader       one section: reader, versions, memory, errors, daemon, expand, views, native, tui,
+ *                                 resources, coldstart
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,6 +15,7 @@ import { generateCapture, type GenerateOptions } from './generate-capture.js';
 import { benchDaemon, benchExpand } from './daemon-bench.js';
 import { benchNative, benchTui } from './native-tui-bench.js';
 import { benchViews } from './views-bench.js';
+import { benchColdStarts, benchOpens } from './resources-bench.js';
 
 const DIST = path.join(ROOT, 'dist/test/bench');
 /** Generated captures, kept between runs. */
@@ -143,6 +145,8 @@ const SECTIONS: Record<string, () => void | Promise<void>> = {
   views: () => benchViews(generated('gen-1m-stacks', { records: 2_000_000, distinctStacks: 1_000_000, raw: false })),
   native: benchNative,
   tui: () => benchTui(largeCapture()),
+  resources: () => benchOpens(300),
+  coldstart: benchColdStarts,
 };
 
 async function main(): Promise<void> {

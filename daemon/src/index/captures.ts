@@ -332,7 +332,6 @@ export class Captures {
       ),
       index.captureId,
       shownAs,
-      this.indexDir,
     );
     // Forgotten (capture/forget) while the job ran: the database is closed.
     if (!this.isOpen(index)) throw forgotten(index.captureId);

@@ -78,6 +78,8 @@ export class LimitedSocketReader extends AbstractMessageReader implements Messag
     if (!e.fatal) return;
     this.stopped = true;
     this.buf = Buffer.alloc(0);
+    // Read nothing more into memory: the reply goes out, the rest stays in the kernel.
+    this.socket.pause();
     this.socket.end();
     // A client that keeps its side open gets cut off soon.
     setTimeout(() => this.socket.destroy(), 1000).unref();
@@ -105,7 +107,13 @@ export class LimitedSocketReader extends AbstractMessageReader implements Messag
         this.fail(new FramingError(`Parse error: ${(err as Error).message}`, ErrorCodes.ParseError, false));
         continue;
       }
-      callback(msg as Message);
+      try {
+        callback(msg as Message);
+      } catch (err) {
+        // The connection's own handling threw (a message it did not expect): report it and
+        // go on with the next message, which may be in this very chunk.
+        this.fireError(new FramingError(`internal error handling a message: ${(err as Error).message}`, ErrorCodes.InternalError, false));
+      }
     }
   }
 

@@ -20,7 +20,7 @@ import { CaptureMemoryRequest } from '../../protocol/src/memory.js';
 import { NodeDetailRequest } from '../../protocol/src/node.js';
 import { CaptureThreadsRequest } from '../../protocol/src/threads.js';
 import { TreeExpandRequest, TreeExportRequest, TreeRootRequest, TreeSearchRequest } from '../../protocol/src/tree.js';
-import { LimitedSocketReader, LimitedSocketWriter } from './framing.js';
+import { FramingError, LimitedSocketReader, LimitedSocketWriter } from './framing.js';
 import * as capture from './handlers/capture.js';
 import type { ConnectionContext, DaemonContext } from './handlers/context.js';
 import * as daemon from './handlers/daemon.js';
@@ -39,6 +39,26 @@ function isCorruption(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' && /^SQLITE_(CORRUPT|NOTADB)/.test(code);
 }
+
+type Handler = (c: ConnectionContext, params: unknown, token: CancellationToken) => unknown;
+
+/** Every request method of protocol/ and its handler. */
+const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
+  [DaemonInitializeRequest.method, daemon.initialize],
+  [DaemonStatusRequest.method, daemon.status],
+  [DaemonShutdownRequest.method, daemon.shutdown],
+  [CaptureOpenRequest.method, capture.open],
+  [CaptureListRequest.method, capture.list],
+  [CaptureForgetRequest.method, capture.forget],
+  [CaptureMemoryRequest.method, memory.memory],
+  [CacheClearRequest.method, capture.clearCache],
+  [TreeRootRequest.method, tree.root],
+  [TreeExpandRequest.method, tree.expand],
+  [TreeExportRequest.method, tree.exportTree],
+  [NodeDetailRequest.method, tree.detail],
+  [TreeSearchRequest.method, tree.search],
+  [CaptureThreadsRequest.method, tree.threads],
+]);
 
 export function startServer(
   socketPath: string,
@@ -80,62 +100,52 @@ export function startServer(
     };
     let initialized = false;
 
-    /** Binds a handler: handshake first, activity tracking, cancellation on disconnect, and one error policy. */
-    const bind =
-      <R>(method: string, fn: (c: ConnectionContext, params: unknown, token: CancellationToken) => R | Promise<R>) =>
-      async (params: unknown, token: CancellationToken): Promise<R> => {
-        // daemon/shutdown is allowed before the handshake: a client of another protocol
-        // version must be able to stop this daemon and start its own.
-        if (!initialized && method !== DaemonShutdownRequest.method && method !== DaemonInitializeRequest.method) {
-          throw new ResponseError(MemtreeErrorCodes.ProtocolMismatch, `send ${DaemonInitializeRequest.method} first`);
+    /**
+     * Every request goes through here: a known method, the handshake first, cancellation when
+     * the client goes, activity tracking, and one error policy. (One dispatcher for all methods
+     * rather than vscode-jsonrpc's per-type handlers: those get positional params spread and the
+     * token in another place when a client sends params a method does not declare.)
+     */
+    const dispatch = async (method: string, params: unknown, token: CancellationToken): Promise<unknown> => {
+      const handler = HANDLERS.get(method);
+      if (handler === undefined) throw new ResponseError(ErrorCodes.MethodNotFound, `Unhandled method ${method}`);
+      // daemon/shutdown is allowed before the handshake: a client of another protocol
+      // version must be able to stop this daemon and start its own.
+      if (!initialized && method !== DaemonShutdownRequest.method && method !== DaemonInitializeRequest.method) {
+        throw new ResponseError(MemtreeErrorCodes.ProtocolMismatch, `send ${DaemonInitializeRequest.method} first`);
+      }
+      const source = new CancellationTokenSource();
+      const linked = token.onCancellationRequested(() => source.cancel());
+      inFlight.add(source);
+      try {
+        const pending = handler(cctx, params, source.token);
+        // Set before the first await: a client may send its next request in the same chunk as
+        // the handshake, and that request is dispatched before any microtask runs.
+        if (method === DaemonInitializeRequest.method) initialized = true;
+        return await pending;
+      } catch (err) {
+        if (err instanceof ResponseError) throw err;
+        if (isCorruption(err) && typeof (params as { captureId?: unknown })?.captureId === 'string') {
+          const id = (params as { captureId: string }).captureId;
+          connLog.error({ err, captureId: id }, 'index is corrupt; discarding it');
+          ctx.captures.discard(id);
+          throw new ResponseError(MemtreeErrorCodes.IndexStale, 'the index was damaged and has been discarded; open the capture again');
         }
-        const source = new CancellationTokenSource();
-        const linked = token.onCancellationRequested(() => source.cancel());
-        inFlight.add(source);
-        try {
-          return await fn(cctx, params, source.token);
-        } catch (err) {
-          if (err instanceof ResponseError) throw err;
-          if (isCorruption(err) && typeof (params as { captureId?: unknown })?.captureId === 'string') {
-            const id = (params as { captureId: string }).captureId;
-            connLog.error({ err, captureId: id }, 'index is corrupt; discarding it');
-            ctx.captures.discard(id);
-            throw new ResponseError(MemtreeErrorCodes.IndexStale, 'the index was damaged and has been discarded; open the capture again');
-          }
-          connLog.error({ err, method }, 'request failed');
-          throw new ResponseError(ErrorCodes.InternalError, `internal error in ${method}: ${(err as Error)?.message ?? String(err)}`);
-        } finally {
-          inFlight.delete(source);
-          linked.dispose();
-          source.dispose();
-          onActivity();
-        }
-      };
+        connLog.error({ err, method }, 'request failed');
+        throw new ResponseError(ErrorCodes.InternalError, `internal error in ${method}: ${(err as Error)?.message ?? String(err)}`);
+      } finally {
+        inFlight.delete(source);
+        linked.dispose();
+        source.dispose();
+        onActivity();
+      }
+    };
+    conn.onRequest(dispatch);
 
-    const init = bind(DaemonInitializeRequest.method, (c, params) => {
-      const result = daemon.initialize(c, params);
-      initialized = true;
-      return result;
+    // Framing errors are the client's and already logged (one line) by the strict reader.
+    conn.onError(([err]) => {
+      if (!(err instanceof FramingError) || err.code === ErrorCodes.InternalError) connLog.warn({ err }, 'connection error');
     });
-    conn.onRequest(DaemonInitializeRequest.type, init);
-    const status = bind(DaemonStatusRequest.method, daemon.status);
-    conn.onRequest(DaemonStatusRequest.type, (token) => status(undefined, token));
-    const shutdown = bind(DaemonShutdownRequest.method, daemon.shutdown);
-    conn.onRequest(DaemonShutdownRequest.type, (token) => shutdown(undefined, token));
-    conn.onRequest(CaptureOpenRequest.type, bind(CaptureOpenRequest.method, capture.open));
-    const list = bind(CaptureListRequest.method, capture.list);
-    conn.onRequest(CaptureListRequest.type, (token) => list(undefined, token));
-    conn.onRequest(CaptureForgetRequest.type, bind(CaptureForgetRequest.method, capture.forget));
-    conn.onRequest(CaptureMemoryRequest.type, bind(CaptureMemoryRequest.method, memory.memory));
-    conn.onRequest(CacheClearRequest.type, bind(CacheClearRequest.method, capture.clearCache));
-    conn.onRequest(TreeRootRequest.type, bind(TreeRootRequest.method, tree.root));
-    conn.onRequest(TreeExpandRequest.type, bind(TreeExpandRequest.method, tree.expand));
-    conn.onRequest(TreeExportRequest.type, bind(TreeExportRequest.method, tree.exportTree));
-    conn.onRequest(NodeDetailRequest.type, bind(NodeDetailRequest.method, tree.detail));
-    conn.onRequest(TreeSearchRequest.type, bind(TreeSearchRequest.method, tree.search));
-    conn.onRequest(CaptureThreadsRequest.type, bind(CaptureThreadsRequest.method, tree.threads));
-
-    conn.onError(([err]) => connLog.warn({ err }, 'connection error'));
     conn.onClose(() => {
       closed = true;
       for (const s of inFlight) s.cancel();

@@ -14,7 +14,9 @@ function isValid(m: unknown): boolean {
   if (typeof o.method === 'string') {
     const idOk = o.id === undefined || typeof o.id === 'number' || typeof o.id === 'string';
     const paramsOk = o.params === undefined || (typeof o.params === 'object' && o.params !== null);
-    return idOk && paramsOk;
+    // vscode-jsonrpc throws on a cancellation whose id is neither number nor string.
+    const cancelOk = o.method !== '$/cancelRequest' || ['number', 'string'].includes(typeof (o.params as { id?: unknown } | undefined)?.id);
+    return idOk && paramsOk && cancelOk;
   }
   // A response (the daemon sends no requests, but tolerate them): needs an id and a result or error.
   return 'id' in o && ('result' in o || 'error' in o);
@@ -39,7 +41,8 @@ export function strictReader(inner: MessageReader, writer: MessageWriter, onReje
         if (isValid(msg)) callback(msg);
         else {
           onReject('invalid JSON-RPC message');
-          const id = (msg as { id?: unknown }).id;
+          // Any JSON value may arrive here, `null` too.
+          const id = typeof msg === 'object' && msg !== null ? (msg as { id?: unknown }).id : undefined;
           const code = ErrorCodes.InvalidRequest;
           void writer
             .write({ jsonrpc: '2.0', id: typeof id === 'number' || typeof id === 'string' ? id : null, error: { code, message: 'Invalid Request' } } as unknown as Message)

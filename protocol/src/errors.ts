@@ -27,11 +27,11 @@ export namespace MemtreeErrorCodes {
   export const InvalidPattern = -31020 as const;
   /**
    * The capture file changed (replaced or rewritten) since this capture id was opened, or while
-   * the daemon read it: the answer would mix two files, so there is none and nothing was stored.
+   * the daemon read it (@since 1.2): the answer would mix two files, so there is none and nothing was stored.
    * Open the path again (`capture/open`) for the new file's id; memtree does so by itself.
    * `data` is a CaptureErrorData.
    */
-  export const CaptureChanged = -31020 as const;
+  export const CaptureChanged = -31010 as const;
   /** The index could not be written (no space left, read-only file system); `data` is a CaptureErrorData. @since 1.2 */
   export const IndexUnwritable = -31030 as const;
   /** The request was cancelled by the client (LSP's code). */

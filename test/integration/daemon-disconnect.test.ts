@@ -112,5 +112,5 @@ describe('clients disconnecting during indexing', () => {
     const late = await d.connect();
     expect(await exportOf(late, big)).toEqual(wantBig);
     for (const c of [waiter, browser, late]) c.close();
-  });
+  }, 240_000);
 });

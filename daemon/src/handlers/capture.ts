@@ -10,7 +10,7 @@ import type { SnapshotMode } from '../../../protocol/src/tree-document.js';
 import type { ProgressSink } from '../index/captures.js';
 import { JobCancelledError, type CancelSignal } from '../index/jobs.js';
 import type { ConnectionContext } from './context.js';
-import { bool, invalid, mode, obj, optStr, str } from './validate.js';
+import { bool, invalid, mode, obj, optPathStr, optStr, pathStr, str } from './validate.js';
 
 /** Turns job cancellation into LSP's RequestCancelled error. */
 export async function cancellable<T>(work: Promise<T>): Promise<T> {
@@ -43,9 +43,9 @@ export async function open(ctx: ConnectionContext, params: unknown, token?: Canc
     if (!Array.isArray(p.modes)) throw invalid('modes must be an array');
     for (const m of p.modes) modes.push(mode(m, 'modes[]'));
   }
-  const cwd = optStr(p, 'cwd') ?? process.cwd();
+  const cwd = optPathStr(p, 'cwd') ?? process.cwd();
   const { index, indexed, indexMs, warnings } = await cancellable(
-    ctx.daemon.captures.openCapture(str(p, 'path'), cwd, modes, progressSink(ctx), token, bool(p, 'force', false)),
+    ctx.daemon.captures.openCapture(pathStr(p, 'path'), cwd, modes, progressSink(ctx), token, bool(p, 'force', false)),
   );
   if (indexed) {
     const size = fs.statSync(index.path, { throwIfNoEntry: false })?.size ?? 0;

@@ -26,6 +26,21 @@ export function optStr(o: Record<string, unknown>, key: string): string | undefi
   return o[key] === undefined ? undefined : str(o, key);
 }
 
+/** Longest path accepted (Linux's PATH_MAX): no longer one names a file, and resolving one costs. */
+export const MAX_PATH_BYTES = 4096;
+
+/** A file path parameter: a non-empty string of at most MAX_PATH_BYTES bytes, without NUL. */
+export function pathStr(o: Record<string, unknown>, key: string): string {
+  const v = str(o, key);
+  if (v.length > MAX_PATH_BYTES || Buffer.byteLength(v) > MAX_PATH_BYTES) throw invalid(`${key} is longer than ${MAX_PATH_BYTES} bytes`);
+  if (v.includes('\0')) throw invalid(`${key} contains a NUL character`);
+  return v;
+}
+
+export function optPathStr(o: Record<string, unknown>, key: string): string | undefined {
+  return o[key] === undefined ? undefined : pathStr(o, key);
+}
+
 export function int(o: Record<string, unknown>, key: string, min = -Infinity, max = Infinity): number {
   const v = o[key];
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {

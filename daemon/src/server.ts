@@ -60,6 +60,9 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   [CaptureThreadsRequest.method, tree.threads],
 ]);
 
+/** The methods this daemon answers (docs and tests check them against protocol/). */
+export const HANDLED_METHODS: readonly string[] = [...HANDLERS.keys()];
+
 export function startServer(
   socketPath: string,
   makeContext: (clients: () => number) => DaemonContext,

@@ -3,6 +3,11 @@
  * snippets, which test/integration/protocol-doc.test.ts runs) and one example per method.
  */
 
+import { PROTOCOL_VERSION, protocolMajor } from '../../protocol/src/version.js';
+
+/** The version the doc names comes from the code (it said 1.0 long after the daemon spoke 1.1). */
+const PROTOCOL_MAJOR = protocolMajor(PROTOCOL_VERSION);
+
 // Raw, so \r\n and regex escapes stay as written; backticks and ${ are escaped in the source.
 export const GUIDE = unescape(String.raw`
 # memtreed protocol
@@ -27,7 +32,7 @@ is out of date. Edit the JSDoc there, or the guide and examples in
 ## Session
 
 1. The first request on a connection must be \`daemon/initialize\` with
-   \`protocolVersion\` "1.0" (any 1.x works: minor versions only add optional fields and
+   \`protocolVersion\` "${PROTOCOL_VERSION}" (any ${PROTOCOL_MAJOR}.x works: minor versions only add optional fields and
    methods). Other requests before it fail with ProtocolMismatch (-31008), except
    \`daemon/shutdown\`, which lets a client of another version stop the daemon.
 2. \`capture/open\` with the capture's path returns a \`captureId\`. The first open of a file
@@ -94,7 +99,7 @@ class Memtreed:
 
 
 daemon = Memtreed(sys.argv[1])
-daemon.call("daemon/initialize", {"protocolVersion": "1.0", "clientVersion": "tree_top.py"})
+daemon.call("daemon/initialize", {"protocolVersion": "${PROTOCOL_VERSION}", "clientVersion": "tree_top.py"})
 capture = daemon.call("capture/open", {"path": os.path.abspath(sys.argv[2])})
 view = {"mode": {"kind": "peak"}, "biggestAllocs": 200,
         "hideImportSystem": False, "hideUninteresting": True}
@@ -135,7 +140,7 @@ function call(method, params) {
   return new Promise((resolve, reject) => waiting.set(id, { resolve, reject }));
 }
 
-await call('daemon/initialize', { protocolVersion: '1.0', clientVersion: 'tree_top.mjs' });
+await call('daemon/initialize', { protocolVersion: '${PROTOCOL_VERSION}', clientVersion: 'tree_top.mjs' });
 const capture = await call('capture/open', { path: path.resolve(process.argv[3]) });
 const view = { mode: { kind: 'peak' }, biggestAllocs: 200, hideImportSystem: false, hideUninteresting: true };
 console.log('peak memory:', capture.info.peakMemory, 'bytes');
@@ -162,8 +167,8 @@ const ID = '"captureId": "718fe4f772301b7f9b664ccc"';
 
 /** Request -> response examples (abridged from a session on examples/simple.bin). */
 export const EXAMPLES: Record<string, string> = {
-  'daemon/initialize': `→ {"jsonrpc": "2.0", "id": 1, "method": "daemon/initialize", "params": {"protocolVersion": "1.0", "clientVersion": "0.1.0"}}
-← {"jsonrpc": "2.0", "id": 1, "result": {"protocolVersion": "1.0", "daemonVersion": "0.1.0", "capabilities": {"pagedExpand": true, "temporaryMode": true, "leaksMode": true, "sourceLines": true, "nativeSymbols": true}}}`,
+  'daemon/initialize': `→ {"jsonrpc": "2.0", "id": 1, "method": "daemon/initialize", "params": {"protocolVersion": "${PROTOCOL_VERSION}", "clientVersion": "0.1.0"}}
+← {"jsonrpc": "2.0", "id": 1, "result": {"protocolVersion": "${PROTOCOL_VERSION}", "daemonVersion": "0.1.0", "capabilities": {"pagedExpand": true, "temporaryMode": true, "leaksMode": true, "sourceLines": true, "nativeSymbols": true}}}`,
   'daemon/status': `→ {"jsonrpc": "2.0", "id": 2, "method": "daemon/status"}
 ← {"jsonrpc": "2.0", "id": 2, "result": {"pid": 21158, "uptimeMs": 573, "idleMs": 0, "rssBytes": 64028672, "clients": 1, "socket": "/run/user/1000/memtree/memtreed.sock", "indexDir": "/home/me/.cache/memtree", "logFile": "/home/me/.cache/memtree/memtreed.log", "idleTimeoutMs": 900000, "captures": [{${ID}, "path": "/home/me/examples/simple.bin", "state": "ready"}], "jobs": [], "usage": {"openCaptures": 1, "maxOpenCaptures": 16, "idleCloseMs": 60000, "fileDescriptors": 26, "indexDirBytes": 98304, "cacheSizeBytes": 2147483648, "treesPerCapture": 16}}}`,
   'daemon/shutdown': `→ {"jsonrpc": "2.0", "id": 3, "method": "daemon/shutdown"}

@@ -86,7 +86,8 @@ describe('docs/protocol.md against the code', () => {
       const { captureId } = await rpc.conn.sendRequest(CaptureOpenRequest.type, { path: simple });
       // Every method the daemon answers is documented with an example.
       expect(HANDLED_METHODS.filter((m) => EXAMPLES[m] === undefined)).toEqual([]);
-      const last = ['capture/forget', 'daemon/shutdown'];
+      // These end the capture's (or the daemon's) life, so they come after everything that uses it.
+      const last = ['capture/forget', 'cache/clear', 'daemon/shutdown'];
       const order = [...HANDLED_METHODS.filter((m) => !last.includes(m)), ...last];
       for (const method of order) {
         const lines = EXAMPLES[method]!.split('\n');

@@ -26,7 +26,7 @@ export interface ElidedSummary {
   bytes: number;
 }
 
-/** Resolves a record's stack into tree frames, innermost first. */
+/** Resolves a record's stack into tree frames, innermost first (the array may be reused for the next record). */
 export type StackResolver = (stackId: number, nativeId: number, tid: number, generation: number) => readonly TreeFrame[];
 
 /** A resolver and the frames (by location id) its tree frames refer to. */

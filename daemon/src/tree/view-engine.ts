@@ -148,10 +148,12 @@ export function buildViewTree(data: ViewData, spec: TreeSpec): ViewTreeResult {
     snap.records.count[k] = r.count[i]!;
     snap.records.firstSeq[k] = k;
   }
+  // One scratch array for every record: buildTree reads a record's frames before asking for the next.
+  const out: TreeFrame[] = [];
   const resolve = (path: number): readonly TreeFrame[] => {
     // Innermost first, up to the showFrom frame, without hidden frames.
     const stop = showTop === undefined ? 0 : parent[showTop[path]!]!;
-    const out: TreeFrame[] = [];
+    out.length = 0;
     for (let p = path; p !== 0 && p !== stop; p = parent[p]!) {
       const loc = location[p]!;
       if (hidden === undefined || hidden[loc] === 0) out.push(frames[loc]!);

@@ -23,8 +23,8 @@ function isValid(m: unknown): boolean {
 }
 
 export function strictReader(inner: MessageReader, writer: MessageWriter, onReject: (what: string) => void): MessageReader {
-  const reply = (code: number, message: string): void => {
-    void writer.write({ jsonrpc: '2.0', id: null, error: { code, message } } as unknown as Message).catch(() => {});
+  const reply = (code: number, message: string, id: string | number | null = null): void => {
+    void writer.write({ jsonrpc: '2.0', id, error: { code, message } } as unknown as Message).catch(() => {});
   };
   inner.onError((err) => {
     onReject(`unusable message: ${err.message}`);
@@ -43,10 +43,7 @@ export function strictReader(inner: MessageReader, writer: MessageWriter, onReje
           onReject('invalid JSON-RPC message');
           // Any JSON value may arrive here, `null` too.
           const id = typeof msg === 'object' && msg !== null ? (msg as { id?: unknown }).id : undefined;
-          const code = ErrorCodes.InvalidRequest;
-          void writer
-            .write({ jsonrpc: '2.0', id: typeof id === 'number' || typeof id === 'string' ? id : null, error: { code, message: 'Invalid Request' } } as unknown as Message)
-            .catch(() => {});
+          reply(ErrorCodes.InvalidRequest, 'Invalid Request', typeof id === 'number' || typeof id === 'string' ? id : null);
         }
       });
     },

@@ -49,11 +49,6 @@ export function fingerprint(file: string): { captureId: string; identity: FileId
   }
 }
 
-/** The capture id of `file`: a prefix of the hash of its identity and its first and last blocks. */
-export function captureIdOf(file: string): string {
-  return fingerprint(file).captureId;
-}
-
 /** The stat identity of `file` now, or undefined if it cannot be stat'ed. */
 export function currentIdentity(file: string): FileIdentity | undefined {
   const st = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
@@ -63,7 +58,7 @@ export function currentIdentity(file: string): FileIdentity | undefined {
 /** Whether `file` still is the version `captureId` names (false also when it is gone or unreadable). */
 export function stillIs(file: string, captureId: string): boolean {
   try {
-    return captureIdOf(file) === captureId;
+    return fingerprint(file).captureId === captureId;
   } catch {
     return false;
   }

@@ -14,6 +14,7 @@ import { rangeFacts, rangeModeKey } from '../index/range-views.js';
 import { modeKey } from '../index/write-index.js';
 import { sourceWindow } from '../source/read-source.js';
 import { compilePattern, PatternError } from '../../../protocol/src/pattern.js';
+import { matchLocations } from '../tree/view-engine.js';
 import { documentView, treeSpec } from '../tree/view-spec.js';
 import { cancellable, progressSink } from './capture.js';
 import type { ConnectionContext } from './context.js';
@@ -111,12 +112,7 @@ export async function search(ctx: ConnectionContext, params: unknown, token?: Ca
     test = (s) => s.toLowerCase().includes(q);
   }
   // Decided once per location, then a scan of the displayed nodes.
-  const frames = cached.tree.built.frames;
-  const byLocation = new Uint8Array(frames.length);
-  for (let i = 0; i < frames.length; i++) {
-    const f = frames[i];
-    if (f !== undefined && (test(f.function) || test(f.file))) byLocation[i] = 1;
-  }
+  const byLocation = matchLocations(cached.tree.built.frames, { test });
   const { ids, total } = display.search(byLocation, test('...'), offset, limit);
   return { matches: ids.map((id) => ({ node: display.node(id), path: display.pathTo(id) })), total, offset };
 }

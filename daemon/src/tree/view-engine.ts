@@ -33,8 +33,8 @@ export interface ViewTreeResult {
   readonly filteredRecords: number;
 }
 
-/** Per location: whether `re` is found in the function or the file name. */
-function matchLocations(frames: readonly TreeFrame[], re: RegExp): Uint8Array {
+/** Per location: whether `re` (a RegExp, or any test of a string) matches the function or the file name. */
+export function matchLocations(frames: readonly TreeFrame[], re: { test(s: string): boolean }): Uint8Array {
   const out = new Uint8Array(frames.length);
   for (let i = 0; i < frames.length; i++) {
     const f = frames[i];

@@ -64,6 +64,16 @@ export async function openCapture(
   }
 }
 
+/** openCapture with the indexing progress bar on stderr, failing if memtreed goes away meanwhile. */
+async function openWithProgress(client: DaemonClient, opts: TreeOptions, io: CommandIO): Promise<CaptureOpenResult> {
+  const bar = progressBar(io.stderr);
+  try {
+    return await whileConnected(client, opts, io.env, openCapture(client, opts, (p) => bar.update(p)));
+  } finally {
+    bar.done();
+  }
+}
+
 /** Opens and exports once more (up to this many times) when the capture changed under the daemon. */
 const REOPENS = 3;
 
@@ -72,13 +82,7 @@ async function daemonTree(opts: TreeOptions, io: CommandIO): Promise<TreeData> {
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        const bar = progressBar(io.stderr);
-        let open: CaptureOpenResult;
-        try {
-          open = await whileConnected(client, opts, io.env, openCapture(client, opts, (p) => bar.update(p)));
-        } finally {
-          bar.done();
-        }
+        const open = await openWithProgress(client, opts, io);
         const doc = await whileConnected(
           client,
           opts,
@@ -165,13 +169,7 @@ export function rangeHeading(r: RangeInfo, kind: string): string {
 async function resolveTimeRange(opts: TreeOptions, io: CommandIO): Promise<TreeOptions> {
   const client = await connectDaemon({ stateDir: opts.stateDir, socket: opts.socket, env: io.env });
   try {
-    const bar = progressBar(io.stderr);
-    let open: CaptureOpenResult;
-    try {
-      open = await whileConnected(client, opts, io.env, openCapture(client, opts, (p) => bar.update(p)));
-    } finally {
-      bar.done();
-    }
+    const open = await openWithProgress(client, opts, io);
     const m = await whileConnected(client, opts, io.env, client.conn.sendRequest(CaptureMemoryRequest.type, { captureId: open.captureId }));
     const range = snapshotRangeOfTimes((m.snapshots ?? []).map((x) => x[0]), m.startTimeMs, opts.timeRange?.fromMs, opts.timeRange?.toMs);
     return { ...opts, range, timeRange: undefined };

@@ -4,7 +4,7 @@
 import { CacheClearRequest, CaptureListRequest } from '../../../protocol/src/capture.js';
 import { DaemonStatusRequest } from '../../../protocol/src/daemon.js';
 import { formatHelp, parseArgs, UsageError, type OptionSpec } from '../cli/args.js';
-import { connectDaemon, DaemonUnavailableError } from '../daemon/connect.js';
+import { connectDaemon } from '../daemon/connect.js';
 import { sizeFmt } from '../format/size.js';
 import { DAEMON_SPECS, daemonLocation, reportError, whileConnected, type CommandIO } from './common.js';
 
@@ -78,10 +78,6 @@ export async function cacheCommand(argv: readonly string[], io: CommandIO): Prom
       client.close();
     }
   } catch (err) {
-    if (err instanceof DaemonUnavailableError) {
-      io.stderr.write(`memtree: ${err.message}\n`);
-      return 1;
-    }
     const code = reportError(err, io);
     if (code !== undefined) return code;
     throw err;

@@ -6,7 +6,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
-import type { CaptureProgressParams } from '../../../protocol/src/capture.js';
+import type { CaptureOpenResult, CaptureProgressParams } from '../../../protocol/src/capture.js';
 import type { ViewOptions } from '../../../protocol/src/tree.js';
 import { memtreePaths } from '../../../protocol/src/node/paths.js';
 import { connectDaemon, type DaemonClient } from '../daemon/connect.js';
@@ -66,11 +66,14 @@ export async function interactiveTree(opts: TreeOptions, io: CommandIO, terminal
         cancel.token,
       );
       const modules = Promise.all([import('../tui/daemon-source.js'), import('../tui/tree-controller.js')]);
+      // The same source options for the first connection and every reconnect.
+      const sourceOf = (Source: typeof import('../tui/daemon-source.js').DaemonTreeSource, c: DaemonClient, o: CaptureOpenResult) =>
+        new Source(c.conn, o.captureId, o.searchPath, { sourceRoots: opts.sourceRoots, source: !opts.noSource }, o.info);
       // The tree's first requests (root and first-child chain) go out as soon as the capture is
       // open, before the view's modules load; the view attaches to the tree when it is up.
       const tree = Promise.all([open, modules]).then(([o, [{ DaemonTreeSource }, { startTree }]]) => {
         warnings = o.warnings;
-        return startTree(new DaemonTreeSource(client.conn, o.captureId, o.searchPath, { sourceRoots: opts.sourceRoots, source: !opts.noSource }, o.info), view, { terminal: size });
+        return startTree(sourceOf(DaemonTreeSource, client, o), view, { terminal: size });
       });
       tree.catch(() => {}); // reported by runTreeTui below
       // An indexed capture opens in milliseconds: wait that long so the tree's requests are on
@@ -102,7 +105,7 @@ export async function interactiveTree(opts: TreeOptions, io: CommandIO, terminal
               client = next;
               watch(next);
               old.close();
-              return new DaemonTreeSource(next.conn, o.captureId, o.searchPath);
+              return sourceOf(DaemonTreeSource, next, o);
             } catch (err) {
               next.close();
               throw err;

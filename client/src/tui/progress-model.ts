@@ -4,6 +4,7 @@
  */
 import type { CaptureProgressParams } from '../../../protocol/src/capture.js';
 import { formatDuration } from '../format/duration.js';
+import { formatCount } from '../format/count.js';
 
 /** What the progress view shows. */
 export interface ProgressState {
@@ -53,7 +54,7 @@ export function progressLines(s: ProgressState, width: number): string[] {
   } else {
     const pct = `${Math.floor(p.percent)} %`.padStart(5);
     lines.push(`${PHASES[p.phase]}…`, `${barText(p.percent, Math.max(10, Math.min(50, width - 8)))} ${pct}`);
-    const facts = [`${p.records.toLocaleString('en-US')} records`];
+    const facts = [`${formatCount(p.records)} records`];
     if (p.etaMs !== undefined) facts.push(`about ${formatDuration(p.etaMs)} left`);
     lines.push(facts.join(' · '));
   }

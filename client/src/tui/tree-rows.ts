@@ -3,6 +3,7 @@
  * children largest first, the ❓ row last under the root. Pure functions of the state.
  */
 import { elidedLabelExcludedSegments, joinLabel, sanitize, treeRowLabel, type LabelSegments } from '../format/label.js';
+import { formatCount } from '../format/count.js';
 import {
   ELIDED_KEY,
   ROOT_ID,
@@ -110,7 +111,7 @@ function moreText(s: TreeState, parent: number): string {
   const m = moreInfo(s, parent);
   if (m.kind === 'failed') return `⚠ could not load children: ${sanitize(m.message)}`;
   if (m.kind === 'loading') return '⋯ loading';
-  return `⋯ ${m.left.toLocaleString('en-US')} more`;
+  return `⋯ ${formatCount(m.left)} more`;
 }
 
 const MORE_LABEL = { kind: 'empty', icon: '', sizeText: '', colorIndex: null, fn: '', position: '' } as const;

@@ -46,7 +46,7 @@ export function whileConnected<T>(client: DaemonClient, where: ReturnType<typeof
   return new Promise<T>((resolve, reject) => {
     const lost = (): void => reject(new DaemonLostError(lostMessage(memtreePaths(where, env).logFile)));
     const subs = [client.conn.onClose(lost), client.conn.onError(lost)];
-    work.then(resolve, (err: unknown) => reject(err instanceof ConnectionError ? new DaemonLostError(lostMessage(memtreePaths(where, env).logFile)) : err)).finally(() => {
+    work.then(resolve, (err: unknown) => (err instanceof ConnectionError ? lost() : reject(err))).finally(() => {
       for (const s of subs) s.dispose();
     });
   });

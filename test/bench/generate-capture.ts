@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { CaptureWriter } from '../helpers/capture-stream.js';
 import { Allocator } from '../helpers/capture-types.js';
 import { buildLineTable } from '../helpers/line-tables.js';
+import { Rng } from '../helpers/rng.js';
 
 /** What to generate. */
 export interface GenerateOptions {
@@ -48,30 +49,6 @@ const POOL = 512;
 const HEAP_BASE = 0x7f1200000000;
 const BIG_BASE = 0x7e5000000000;
 const MMAP_BASE = 0x7d8000000000;
-
-/** xorshift32: fast, deterministic, good enough for workload shapes. */
-class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = (seed | 0) || 0x9e3779b9;
-  }
-  u32(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.s = x;
-    return x >>> 0;
-  }
-  /** Integer in [0, n). */
-  int(n: number): number {
-    return this.u32() % n;
-  }
-  /** True with probability p. */
-  chance(p: number): boolean {
-    return this.u32() < p * 4294967296;
-  }
-}
 
 interface ThreadState {
   tid: number;

@@ -13,33 +13,10 @@ import { PROTOCOL_VERSION } from '../../protocol/src/version.js';
 import { DaemonInstance } from '../helpers/daemon-instance.js';
 import { CAPTURES, ROOT } from '../helpers/paths.js';
 import { frame, RawClient, request, type Reply } from '../helpers/raw-client.js';
+import { Rng } from '../helpers/rng.js';
 
 const SEED = Number(process.env.MEMTREE_FUZZ_SEED ?? 20261206);
 const CASES = 2400;
-
-/** xorshift32: deterministic from SEED. */
-class Rng {
-  constructor(private s: number) {
-    this.s = s | 0 || 1;
-  }
-  u32(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.s = x;
-    return x >>> 0;
-  }
-  int(n: number): number {
-    return this.u32() % n;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)]!;
-  }
-  chance(p: number): boolean {
-    return this.u32() < p * 2 ** 32;
-  }
-}
 
 /** Every request method declared in protocol/src (so a new one is fuzzed too). */
 function protocolMethods(): string[] {

@@ -1,5 +1,6 @@
 /** Runs the real `memtree` / `memtreed` entry points as child processes. */
 import { spawn } from 'node:child_process';
+import { expect } from 'vitest';
 import { MEMTREE_BIN } from './paths.js';
 
 export interface CliResult {
@@ -26,4 +27,21 @@ export function runMemtree(args: readonly string[], opts: { env?: NodeJS.Process
     );
     child.stdin.end(opts.input ?? '');
   });
+}
+
+/**
+ * `memtree tree ...args` without and through the daemon on stateDir, run together: both must agree in
+ * status, stderr and stdout. Returns the result without the daemon.
+ */
+export async function runTreeBothWays(stateDir: string, args: readonly string[]): Promise<CliResult> {
+  const [local, viaDaemon] = await Promise.all([
+    runMemtree(['tree', '--no-daemon', ...args]),
+    runMemtree(['tree', '--state-dir', stateDir, ...args]),
+  ]);
+  expect({ code: viaDaemon.code, stderr: viaDaemon.stderr, stdout: viaDaemon.stdout }, `through the daemon: ${args.join(' ')}`).toEqual({
+    code: local.code,
+    stderr: local.stderr,
+    stdout: local.stdout,
+  });
+  return local;
 }

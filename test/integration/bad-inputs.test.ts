@@ -15,7 +15,7 @@ import { DaemonInstance } from '../helpers/daemon-instance.js';
 import { readExpected } from '../helpers/expected.js';
 import { CAPTURES, EXPECTED, tempDir } from '../helpers/paths.js';
 import { Allocator, writeCapture, type CaptureEvent } from '../helpers/capture-writer.js';
-import { runMemtree, type CliResult } from '../helpers/run-cli.js';
+import { runMemtree, runTreeBothWays, type CliResult } from '../helpers/run-cli.js';
 
 /** Files memtree rejects, and what the one-line error must say (besides the offset, required of all). */
 const REJECTED: Record<string, RegExp> = {
@@ -75,18 +75,7 @@ afterAll(async () => {
 });
 
 /** `memtree tree ...args` without and through the daemon: same status, stderr and stdout either way. */
-async function tree(...args: string[]): Promise<CliResult> {
-  const [local, viaDaemon] = await Promise.all([
-    runMemtree(['tree', '--no-daemon', ...args]),
-    runMemtree(['tree', '--state-dir', daemon.stateDir, ...args]),
-  ]);
-  expect({ code: viaDaemon.code, stderr: viaDaemon.stderr, stdout: viaDaemon.stdout }, 'through the daemon').toEqual({
-    code: local.code,
-    stderr: local.stderr,
-    stdout: local.stdout,
-  });
-  return local;
-}
+const tree = (...args: string[]): Promise<CliResult> => runTreeBothWays(daemon.stateDir, args);
 
 describe.concurrent('bad inputs', () => {
   for (const [file, reason] of Object.entries(REJECTED)) {

@@ -13,7 +13,7 @@ import { memtreePaths } from '../../protocol/src/node/paths.js';
 import { generateCapture } from '../bench/generate-capture.js';
 import { DaemonInstance, tempStateDir, waitFor } from '../helpers/daemon-instance.js';
 import { CAPTURES, MEMTREE_BIN, tempDir } from '../helpers/paths.js';
-import { runMemtree, type CliResult } from '../helpers/run-cli.js';
+import { runMemtree, runTreeBothWays, type CliResult } from '../helpers/run-cli.js';
 
 const SIMPLE = path.join(CAPTURES, 'simple.bin');
 const DEEP = path.join(CAPTURES, 'deep_recursion.bin');
@@ -27,18 +27,7 @@ afterAll(async () => {
 });
 
 /** `memtree tree ...args` without and through the daemon; both must agree in everything. */
-async function bothPaths(...args: string[]): Promise<CliResult> {
-  const [local, viaDaemon] = await Promise.all([
-    runMemtree(['tree', '--no-daemon', ...args]),
-    runMemtree(['tree', '--state-dir', daemon.stateDir, ...args]),
-  ]);
-  expect({ code: viaDaemon.code, stderr: viaDaemon.stderr, stdout: viaDaemon.stdout }, `through the daemon: ${args.join(' ')}`).toEqual({
-    code: local.code,
-    stderr: local.stderr,
-    stdout: local.stdout,
-  });
-  return local;
-}
+const bothPaths = (...args: string[]): Promise<CliResult> => runTreeBothWays(daemon.stateDir, args);
 
 describe('--version and --help', () => {
   it('memtree --version / -V print the package version', async () => {

@@ -12,6 +12,7 @@
  */
 import { lineNumber } from '../../daemon/src/capture/line-tables.js';
 import { ByteWriter } from './byte-writer.js';
+import { writeMemoryMaps } from './capture-records.js';
 import { Allocator, isDeallocator, isSimpleDeallocator, type CaptureEvent } from './capture-types.js';
 
 /** Today's allocator id -> the id of versions 9-11. */
@@ -152,18 +153,7 @@ export class LegacyRecordEncoder {
         this.nativeFrameId = e.parent;
         return;
       case 'maps':
-        w.u8(0x06);
-        for (const image of e.images) {
-          w.u8(0x07);
-          w.cstr(image.file);
-          w.varint(image.segments.length);
-          w.u64(image.load);
-          for (const s of image.segments) {
-            w.u8(0x08);
-            w.u64(s.vaddr);
-            w.varint(s.memsz);
-          }
-        }
+        writeMemoryMaps(w, e.images); // the same bytes in every version
         return;
       case 'object':
         throw new RangeError('object records exist only from version 12');

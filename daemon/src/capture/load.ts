@@ -23,7 +23,8 @@ import { readAllocationRecords, type ProgressFn, type ReadOutcome } from './reco
 import { readLegacyAllocationRecords } from './records-legacy.js';
 import { Cursor, NeedMore, StreamBuffer } from './stream-buffer.js';
 import { aggregatedSnapshot } from '../snapshot/aggregated-snapshot.js';
-import { SnapshotBuilder, type SnapshotRecords } from '../snapshot/snapshot-builder.js';
+import { SnapshotBuilder, type BuilderOptions, type SnapshotRecords, type SnapshotResult } from '../snapshot/snapshot-builder.js';
+import { PipelineFailed, PipelineSink, pipelineAvailable } from '../snapshot/snapshot-pipeline.js';
 import type { CaptureTimeline, MemorySeries } from '../snapshot/time-ranges.js';
 
 /** A snapshot's records with the thread names memray would show for them. */
@@ -63,6 +64,26 @@ export interface LoadOptions {
   /** Also compute temporary allocations with this threshold (>= 0). */
   readonly temporaryThreshold?: number;
   readonly onProgress?: ProgressFn;
+  /**
+   * 2: read on two threads (snapshot-pipeline.ts), 1: on this one; default: two for captures
+   * big enough to repay the worker's start (PIPELINE_MIN_BYTES), or MEMTREE_READ_THREADS.
+   */
+  readonly threads?: 1 | 2;
+}
+
+/**
+ * Below this many (estimated) decompressed bytes a capture is read on one thread: starting the
+ * worker costs more than the second core saves (measured in `npm run bench -- pipeline`).
+ */
+export const PIPELINE_MIN_BYTES = 8 << 20;
+
+function useTwoThreads(open: OpenCapture, opts: LoadOptions): boolean {
+  const env = process.env['MEMTREE_READ_THREADS'];
+  const threads = opts.threads ?? (env === '1' || env === '2' ? Number(env) : undefined);
+  if (threads !== undefined) return threads === 2 && pipelineAvailable();
+  // LZ4 shrinks memray's records about 3.5-6.7 times.
+  const decompressed = open.compressed ? open.fileSize * 4 : open.fileSize;
+  return decompressed >= PIPELINE_MIN_BYTES && pipelineAvailable();
 }
 
 /** The first bytes of the file; pseudo-files (/proc) may have more than their size of 0 says, or fail. */
@@ -186,6 +207,14 @@ export interface OpenCapture {
   close(): void;
 }
 
+/** A second reader of an open capture's file, at its first record (the caller keeps closing `open`). */
+function reopenCapture(open: OpenCapture): OpenCapture {
+  const { source } = openSource(open.path, open.fd, open.fileSize);
+  const buffer = new StreamBuffer(source);
+  const header = readHeader(open.path, buffer);
+  return { ...open, header, buffer, state: new CaptureState(header.pythonVersion), close: () => {} };
+}
+
 /** Opens `path` and reads its header. Throws NoSuchFileError / CaptureError. */
 export function openCapture(path: string): OpenCapture {
   checkCaptureFile(path);
@@ -221,17 +250,47 @@ export function loadCapture(path: string, opts: LoadOptions = {}): LoadedCapture
   }
 }
 
+/** The ALLOCATION records read, and the snapshots they make. */
+interface AllocationPass {
+  readonly outcome: ReadOutcome;
+  result(): SnapshotResult;
+}
+
+type RecordReader = typeof readAllocationRecords;
+
+/** The pass on two threads; undefined if its worker failed (the caller reads again on one thread). */
+function twoThreadPass(open: OpenCapture, options: BuilderOptions, read: RecordReader, onProgress?: ProgressFn): AllocationPass | undefined {
+  let sink: PipelineSink;
+  try {
+    sink = new PipelineSink(options);
+  } catch (err) {
+    if (err instanceof PipelineFailed) return undefined;
+    throw err;
+  }
+  try {
+    const outcome = read(open.buffer, open.header, open.state, sink, onProgress);
+    const result = sink.finish();
+    return { outcome, result: () => result };
+  } catch (err) {
+    if (err instanceof PipelineFailed) return undefined;
+    throw err;
+  } finally {
+    sink.close();
+  }
+}
+
 /** Reads the records of an open capture and returns its snapshots (the caller closes it). */
-export function readCapture(open: OpenCapture, opts: LoadOptions = {}): LoadedCapture {
-  const { path, compressed, header, state, buffer: sb } = open;
+export function readCapture(first: OpenCapture, opts: LoadOptions = {}): LoadedCapture {
+  let open = first;
+  const { path, compressed, header } = open;
   const warnings: string[] = [];
-  const base = { path, fileSize: open.fileSize, compressed, header, state };
 
   if (header.fileFormat === FILE_FORMAT_AGGREGATED) {
     if (opts.temporaryThreshold !== undefined && opts.temporaryThreshold >= 0) {
       throw new AggregatedTemporaryError(path);
     }
-    const { outcome, allocations, memory } = readAggregatedRecords(sb, header, state, opts.onProgress);
+    const { state } = open;
+    const { outcome, allocations, memory } = readAggregatedRecords(open.buffer, header, state, opts.onProgress);
     if (outcome.end === 'error' && allocations.length === 0) {
       const e = outcome.error!;
       if (e.inFile) throw new CaptureError(path, e.message);
@@ -239,6 +298,7 @@ export function readCapture(open: OpenCapture, opts: LoadOptions = {}): LoadedCa
     }
     const stop = describeStop(outcome, compressed, allocations.length);
     if (stop !== undefined) warnings.push(stop);
+    const base = { path, fileSize: open.fileSize, compressed, header, state };
     const names = state.threadNamesAt(Infinity);
     return {
       ...base,
@@ -258,9 +318,21 @@ export function readCapture(open: OpenCapture, opts: LoadOptions = {}): LoadedCa
   if (header.fileFormat !== FILE_FORMAT_ALL) {
     throw new CaptureError(path, `unknown file format ${header.fileFormat} in the header`, 16);
   }
-  const builder = new SnapshotBuilder({ temporaryThreshold: opts.temporaryThreshold, startTime: header.startTime, headerVersion: header.version });
+  const options = { temporaryThreshold: opts.temporaryThreshold, startTime: header.startTime, headerVersion: header.version };
   const read = header.version >= 12 ? readAllocationRecords : readLegacyAllocationRecords;
-  const outcome = read(sb, header, state, builder, opts.onProgress);
+  const twoThreads = useTwoThreads(open, opts);
+  let pass = twoThreads ? twoThreadPass(open, options, read, opts.onProgress) : undefined;
+  if (pass === undefined) {
+    // One thread, or the pipeline failed (a damaged size its worker refused): read again here,
+    // where the builder stops reading at the exact record.
+    if (twoThreads) open = reopenCapture(open);
+    const builder = new SnapshotBuilder(options);
+    const outcome = read(open.buffer, open.header, open.state, builder, opts.onProgress);
+    pass = { outcome, result: () => builder.finish() };
+  }
+  const { state } = open;
+  const base = { path, fileSize: open.fileSize, compressed, header, state };
+  const { outcome } = pass;
   if (outcome.end === 'error' && outcome.allocationRecords === 0) {
     const e = outcome.error!;
     if (e.inFile) throw new CaptureError(path, e.message);
@@ -269,7 +341,7 @@ export function readCapture(open: OpenCapture, opts: LoadOptions = {}): LoadedCa
   const stop = describeStop(outcome, compressed, outcome.allocationRecords);
   if (stop !== undefined) warnings.push(stop);
   if (outcome.end === 'trailer') {
-    const extra = dataAfterTrailer(sb);
+    const extra = dataAfterTrailer(open.buffer);
     if (extra !== undefined) {
       const where = compressed ? ' of the decompressed data' : '';
       warnings.push(
@@ -280,14 +352,15 @@ export function readCapture(open: OpenCapture, opts: LoadOptions = {}): LoadedCa
   }
   warnings.push(...damageWarnings(state, compressed));
   const temporaryWarnings: string[] = [];
-  if (builder.temporaryOverflow >= 0) {
+  const result = pass.result();
+  const temporaryOverflow = result.temporaryOverflow;
+  if (temporaryOverflow >= 0) {
     temporaryWarnings.push(
-      `the capture looks damaged: the temporary allocations add up to more than 2^53 bytes at allocation record ${builder.temporaryOverflow}; ` +
+      `the capture looks damaged: the temporary allocations add up to more than 2^53 bytes at allocation record ${temporaryOverflow}; ` +
         'the temporary tree counts only the ones before it',
     );
     warnings.push(...temporaryWarnings);
   }
-  const result = builder.finish();
   const lastNames = state.threadNamesAt(result.records - 1);
   return {
     ...base,

@@ -3,6 +3,8 @@
  * arrays. Each group's sums carry an epoch stamp: adding under a newer epoch first resets
  * them, which lets the snapshot builder empty every tally in O(1) when a new peak is reached.
  */
+import type { GroupSums } from './group-index.js';
+
 export class GroupTally {
   bytes: Float64Array;
   count: Float64Array;
@@ -48,6 +50,20 @@ export class GroupTally {
     for (let g = 0; g < this.top; g++) if (this.epochs[g] !== -1 && this.count[g]! > 0) ids.push(g);
     ids.sort((x, y) => this.minSeq[x]! - this.minSeq[y]!);
     return ids;
+  }
+
+  /** The groups of `present()` with their sums, as arrays (what crosses threads). */
+  sums(): GroupSums {
+    const present = this.present();
+    const n = present.length;
+    const out = { ids: Int32Array.from(present), bytes: new Float64Array(n), count: new Float64Array(n), minSeq: new Float64Array(n) };
+    for (let k = 0; k < n; k++) {
+      const g = present[k]!;
+      out.bytes[k] = this.bytes[g]!;
+      out.count[k] = this.count[g]!;
+      out.minSeq[k] = this.minSeq[g]!;
+    }
+    return out;
   }
 
   private grow(min: number): void {

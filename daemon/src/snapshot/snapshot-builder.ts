@@ -17,9 +17,9 @@ import {
   KIND_SIMPLE_ALLOC,
   KIND_SIMPLE_FREE,
 } from '../capture/allocators.js';
-import { PairInterner } from '../capture/int-tables.js';
 import { LiveTable } from './live-table.js';
 import { RecordError, type AllocationSink } from '../capture/records.js';
+import { GroupIndex, type GroupSums } from './group-index.js';
 import { GroupTally } from './group-tally.js';
 import { RangeSet } from './range-set.js';
 import { TemporaryTracker } from './temporary.js';
@@ -83,26 +83,43 @@ export interface SnapshotResult {
   readonly timeline: TimelineData;
   /** Every group (stack + thread) as a record with zero bytes; timeline rows refer to these by index. */
   readonly groups: SnapshotRecords;
+  /** See SnapshotBuilder.temporaryOverflow. */
+  readonly temporaryOverflow: number;
 }
 
+/** What the live-table side computed: SnapshotResult with the snapshots as group sums (GroupIndex.records resolves them). */
+export interface BuilderSums {
+  readonly records: number;
+  readonly peakBytes: number;
+  readonly peakIndex: number;
+  readonly peak: GroupSums;
+  readonly leaks: GroupSums;
+  readonly temporary?: GroupSums;
+  readonly timeline: TimelineData;
+  /** See SnapshotBuilder.temporaryOverflow. */
+  readonly temporaryOverflow: number;
+}
+
+export interface BuilderOptions {
+  readonly temporaryThreshold?: number;
+  readonly startTime?: number;
+  readonly headerVersion?: number;
+}
+
+/**
+ * The live-table side of the pass: counts per group id (`record`). As an AllocationSink it
+ * also numbers the groups itself (the one-thread path); the two-thread pipeline numbers them
+ * on the decoding thread and calls `record` here (snapshot-pipeline.ts).
+ */
 export class SnapshotBuilder implements AllocationSink {
   private readonly live = new LiveTable();
   private readonly ranges = new RangeSet();
-  /** (stackId, nativeId * 2^20 + thread index) -> group id. */
-  private readonly groupKeys = new PairInterner(4096);
-  private groupTid: number[] = [];
-  private groupGeneration: number[] = [];
+  readonly groups = new GroupIndex();
   private readonly departed = new GroupTally();
   private readonly temp: TemporaryTracker | undefined;
   /** Fed the same deltas as the snapshots; kept apart so the hot path here stays readable. */
   private readonly timeline = new Timeline();
   private readonly startTime: number;
-  private readonly threadIndex = new Map<number, number>();
-  private lastTid = -1;
-  private lastTidIndex = 0;
-  private lastGroupA = -1;
-  private lastGroupB = -1;
-  private lastGroup = -1;
 
   private index = 0;
   private current = 0;
@@ -117,35 +134,12 @@ export class SnapshotBuilder implements AllocationSink {
    */
   private readonly peakOnEveryRecord: boolean;
 
-  constructor(opts: { temporaryThreshold?: number; startTime?: number; headerVersion?: number } = {}) {
+  constructor(opts: BuilderOptions = {}) {
     this.startTime = opts.startTime ?? 0;
     this.peakOnEveryRecord = (opts.headerVersion ?? 13) >= 10;
     if (opts.temporaryThreshold !== undefined && opts.temporaryThreshold >= 0) {
       this.temp = new TemporaryTracker(opts.temporaryThreshold + 1);
     }
-  }
-
-  private group(tid: number, stackId: number, nativeId: number, generation: number): number {
-    if (tid !== this.lastTid) {
-      let idx = this.threadIndex.get(tid);
-      if (idx === undefined) {
-        idx = this.threadIndex.size;
-        this.threadIndex.set(tid, idx);
-      }
-      this.lastTid = tid;
-      this.lastTidIndex = idx;
-    }
-    const b = nativeId * 1048576 + this.lastTidIndex;
-    if (stackId === this.lastGroupA && b === this.lastGroupB) return this.lastGroup;
-    const g = this.groupKeys.intern(stackId, b);
-    if (g === this.groupTid.length) {
-      this.groupTid.push(tid);
-      this.groupGeneration.push(generation);
-    }
-    this.lastGroupA = stackId;
-    this.lastGroupB = b;
-    this.lastGroup = g;
-    return g;
   }
 
   allocation(
@@ -158,6 +152,18 @@ export class SnapshotBuilder implements AllocationSink {
     generation: number,
   ): void {
     const kind = ALLOCATOR_KIND[allocator]!;
+    let g = -1;
+    if (kind === KIND_SIMPLE_ALLOC || kind === KIND_RANGED_ALLOC) g = this.groups.group(tid, stackId, nativeId, generation);
+    else this.groups.thread(tid);
+    this.record(g, this.groups.lastTidIndex, address, size, allocator);
+  }
+
+  /**
+   * One ALLOCATION record: group `g` (allocations; -1 for deallocations), the thread's dense
+   * index (GroupIndex.thread), the address >> 3, size and allocator id.
+   */
+  record(g: number, thread: number, address: number, size: number, allocator: number): void {
+    const kind = ALLOCATOR_KIND[allocator]!;
     // One comparison for every record (frees have size 0): damage stops reading before it.
     if (size > MAX_BYTES - this.current && (kind === KIND_SIMPLE_ALLOC || kind === KIND_RANGED_ALLOC || size > MAX_BYTES)) {
       throw this.tooBig(size);
@@ -166,7 +172,6 @@ export class SnapshotBuilder implements AllocationSink {
     const live = this.live;
     let peakCheck = true;
     if (kind === KIND_SIMPLE_ALLOC) {
-      const g = this.group(tid, stackId, nativeId, generation);
       this.current += size;
       const slot = live.upsert(address);
       // An allocation at a still-live address replaces the earlier one silently, as in memray
@@ -180,7 +185,7 @@ export class SnapshotBuilder implements AllocationSink {
       }
       live.set(slot, size, i, g);
       this.timeline.alloc(g, size);
-      if (this.temp !== undefined) this.temp.allocate(tid, address, size, g, i);
+      if (this.temp !== undefined) this.temp.allocate(thread, address, size, g, i);
     } else if (kind === KIND_SIMPLE_FREE) {
       const slot = live.find(address);
       if (slot >= 0) {
@@ -191,19 +196,18 @@ export class SnapshotBuilder implements AllocationSink {
         this.timeline.free(live.groupAt(slot), 1, bytes, seq);
         live.removeAt(slot);
       }
-      if (this.temp !== undefined) this.temp.free(tid, address, size, false, i);
+      if (this.temp !== undefined) this.temp.free(thread, address, size, false, i);
       peakCheck = this.peakOnEveryRecord;
     } else if (kind === KIND_RANGED_ALLOC) {
-      const g = this.group(tid, stackId, nativeId, generation);
       if (size > 0) {
         this.ranges.add(address * 8, size, g, i);
         this.current += size;
         this.timeline.alloc(g, size);
       }
-      if (this.temp !== undefined) this.temp.allocate(tid, address, size, g, i);
+      if (this.temp !== undefined) this.temp.allocate(thread, address, size, g, i);
     } else if (kind === KIND_RANGED_FREE) {
       const removed = this.ranges.remove(address * 8, size, this.peakIndex, this.departed, this.epoch, this.timeline);
-      if (this.temp !== undefined) this.temp.free(tid, address, size, true, i);
+      if (this.temp !== undefined) this.temp.free(thread, address, size, true, i);
       if (!this.peakOnEveryRecord) {
         peakCheck = removed !== 0;
         this.current -= removed | 0; // std::accumulate(..., 0, ...) sums in an int
@@ -236,11 +240,10 @@ export class SnapshotBuilder implements AllocationSink {
     return this.temp === undefined ? -1 : this.temp.overflowAt;
   }
 
-  /** Builds the snapshots from the state after the last record. */
-  finish(): SnapshotResult {
-    const groups = this.groupKeys.size;
-    const peak = new GroupTally(groups);
-    const leaks = new GroupTally(groups);
+  /** Builds the snapshots from the state after the last record, as group sums. */
+  finishSums(): BuilderSums {
+    const peak = new GroupTally();
+    const leaks = new GroupTally();
     const P = this.peakIndex;
     const live = this.live;
     live.forEach((size, seq, g) => {
@@ -256,34 +259,35 @@ export class SnapshotBuilder implements AllocationSink {
       live.forEach((size, seq, g) => visit(g, size, 1, seq));
       this.ranges.forEach((g, bytes, seq) => visit(g, bytes, 1, seq));
     });
-    const all = new GroupTally(groups);
-    for (let g = 0; g < groups; g++) all.add(g, 0, 0, 1, g);
     return {
       records: this.index,
       peakBytes: this.peakBytes,
       peakIndex: P,
-      peak: this.records(peak),
-      leaks: this.records(leaks),
-      temporary: this.temp === undefined ? undefined : this.records(this.temp.tally),
+      peak: peak.sums(),
+      leaks: leaks.sums(),
+      temporary: this.temp?.tally.sums(),
       timeline,
-      groups: this.records(all),
+      temporaryOverflow: this.temporaryOverflow,
     };
   }
 
-  private records(t: GroupTally): SnapshotRecords {
-    const ids = t.present();
-    const n = ids.length;
-    const out = newRecords(n);
-    for (let k = 0; k < n; k++) {
-      const g = ids[k]!;
-      out.stackId[k] = this.groupKeys.a(g);
-      out.nativeId[k] = Math.floor(this.groupKeys.b(g) / 1048576);
-      out.tid[k] = this.groupTid[g]!;
-      out.generation[k] = this.groupGeneration[g]!;
-      out.bytes[k] = t.bytes[g]!;
-      out.count[k] = t.count[g]!;
-      out.firstSeq[k] = t.minSeq[g]!;
-    }
-    return out;
+  /** Builds the snapshots from the state after the last record (groups numbered by this builder). */
+  finish(): SnapshotResult {
+    return resolveSums(this.finishSums(), this.groups);
   }
+}
+
+/** The snapshots of `s` as memray's records, with the groups of `groups`. */
+export function resolveSums(s: BuilderSums, groups: GroupIndex): SnapshotResult {
+  return {
+    records: s.records,
+    peakBytes: s.peakBytes,
+    peakIndex: s.peakIndex,
+    peak: groups.records(s.peak),
+    leaks: groups.records(s.leaks),
+    temporary: s.temporary === undefined ? undefined : groups.records(s.temporary),
+    timeline: s.timeline,
+    groups: groups.all(),
+    temporaryOverflow: s.temporaryOverflow,
+  };
 }

@@ -1,0 +1,96 @@
+/**
+ * Worker-thread entry of the two-thread reading pass (snapshot-pipeline.ts): takes the record
+ * batches from the ring in order, runs the live-table side of the pass on them, and posts the
+ * snapshots (typed arrays, transferred) when the decoder is done.
+ */
+import { workerData } from 'node:worker_threads';
+import type { PipelineMessage, PipelineWorkerData } from './snapshot-pipeline.js';
+import {
+  ABORT,
+  BATCH,
+  CTRL_CONSUMED,
+  CTRL_CONSUMER,
+  CTRL_PRODUCER,
+  CTRL_WRITTEN,
+  FAILED,
+  FINISHED,
+  META_MEMORY,
+  Ring,
+  RUNNING,
+  SLOTS,
+  STARTED,
+} from './pipeline-ring.js';
+import { SnapshotBuilder, type BuilderSums } from './snapshot-builder.js';
+import { threadCpuMs } from './snapshot-pipeline.js';
+
+const { ring: buffer, port, options } = workerData as PipelineWorkerData;
+const ring = new Ring(buffer);
+const ctrl = ring.ctrl;
+
+/** The typed arrays of a result, to transfer instead of copy. */
+function transferables(s: BuilderSums): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  const add = (o: object): void => {
+    for (const v of Object.values(o)) if (ArrayBuffer.isView(v) && v.buffer instanceof ArrayBuffer) out.add(v.buffer);
+  };
+  for (const g of [s.peak, s.leaks, s.temporary]) if (g !== undefined) add(g);
+  add(s.timeline);
+  add(s.timeline.peakRuns);
+  add(s.timeline.lifetimes);
+  return [...out];
+}
+
+/** Time spent waiting for the decoder. */
+let waitMs = 0;
+
+/** Runs the pass; returns false if the decoder gave up. */
+function consume(builder: SnapshotBuilder): boolean {
+  const { address, size, group, meta, counts } = ring;
+  for (let consumed = 0; ; ) {
+    let written = Atomics.load(ctrl, CTRL_WRITTEN);
+    while (written === consumed) {
+      const producer = Atomics.load(ctrl, CTRL_PRODUCER);
+      if (producer === ABORT) return false;
+      written = Atomics.load(ctrl, CTRL_WRITTEN);
+      if (written !== consumed) break;
+      if (producer !== RUNNING) return true; // DONE and every batch taken
+      const t0 = performance.now();
+      Atomics.wait(ctrl, CTRL_WRITTEN, consumed, 1000);
+      waitMs += performance.now() - t0;
+      written = Atomics.load(ctrl, CTRL_WRITTEN);
+    }
+    const slot = consumed % SLOTS;
+    const from = slot * BATCH;
+    const to = from + counts[slot]!;
+    for (let i = from; i < to; i++) {
+      const m = meta[i]!;
+      if (m === META_MEMORY) builder.memory(address[i]!, size[i]!);
+      else builder.record(group[i]!, m >>> 8, address[i]!, size[i]!, m & 0xff);
+    }
+    consumed++;
+    Atomics.store(ctrl, CTRL_CONSUMED, consumed);
+    Atomics.notify(ctrl, CTRL_CONSUMED);
+  }
+}
+
+function done(state: number, message: PipelineMessage, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
+  Atomics.store(ctrl, CTRL_CONSUMER, state);
+  Atomics.notify(ctrl, CTRL_CONSUMER);
+  Atomics.notify(ctrl, CTRL_CONSUMED);
+  port.close();
+}
+
+Atomics.store(ctrl, CTRL_CONSUMER, STARTED);
+Atomics.notify(ctrl, CTRL_CONSUMER);
+try {
+  const builder = new SnapshotBuilder(options);
+  if (consume(builder)) {
+    const sums = builder.finishSums();
+    done(FINISHED, { ok: true, sums, stats: { cpuMs: threadCpuMs(), waitMs } }, transferables(sums));
+  } else {
+    done(FAILED, { ok: false, message: 'stopped by the decoder' });
+  }
+} catch (err) {
+  done(FAILED, { ok: false, message: err instanceof Error ? err.message : String(err) });
+}

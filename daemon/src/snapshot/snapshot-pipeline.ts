@@ -1,0 +1,214 @@
+/**
+ * The reading pass on two threads (issue 13): this thread decodes (LZ4, records, frames, the
+ * group of each allocation) and hands the records as typed-array batches through a shared ring
+ * (pipeline-ring.ts) to a worker running the live-table side (SnapshotBuilder.record: the live
+ * table, peaks, departed tallies, timeline, temporary allocations). MEMORY_RECORDs travel
+ * in-band, so period boundaries stay in record order. The caller stays synchronous: this thread
+ * blocks in Atomics.wait only when the ring is full, and takes the result with
+ * receiveMessageOnPort.
+ *
+ * The worker never decides an outcome on its own: if it fails (a damaged size that the builder
+ * refuses, which the one-thread path reports at the exact record), the caller reads again on one
+ * thread (PipelineFailed), so warnings and errors stay exactly those of the one-thread path.
+ */
+import * as fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { ALLOCATOR_KIND, KIND_RANGED_ALLOC, KIND_SIMPLE_ALLOC } from '../capture/allocators.js';
+import type { AllocationSink } from '../capture/records.js';
+import { GroupIndex } from './group-index.js';
+import {
+  ABORT,
+  BATCH,
+  CTRL_CONSUMED,
+  CTRL_CONSUMER,
+  CTRL_PRODUCER,
+  CTRL_WRITTEN,
+  DONE,
+  FAILED,
+  FINISHED,
+  META_MEMORY,
+  Ring,
+  RUNNING,
+  SLOTS,
+} from './pipeline-ring.js';
+import { resolveSums, type BuilderOptions, type BuilderSums, type SnapshotResult } from './snapshot-builder.js';
+
+/** The worker could not finish (or start): read again on one thread. */
+export class PipelineFailed extends Error {}
+
+/** What the decoding thread gives the worker. */
+export interface PipelineWorkerData {
+  readonly ring: SharedArrayBuffer;
+  readonly port: MessagePort;
+  readonly options: BuilderOptions;
+}
+
+/** What the worker posts when it is done. */
+export type PipelineMessage =
+  | { readonly ok: true; readonly sums: BuilderSums; readonly stats: { readonly cpuMs: number; readonly waitMs: number } }
+  | { readonly ok: false; readonly message: string };
+
+/** How the last two-thread pass shared its work (for the bench): CPU time and time waiting, per thread. */
+export interface PipelineStats {
+  readonly decoderCpuMs: number;
+  readonly decoderWaitMs: number;
+  readonly builderCpuMs: number;
+  readonly builderWaitMs: number;
+}
+export let lastPipelineStats: PipelineStats | undefined;
+
+/** CPU time of the calling thread so far (Linux; NaN elsewhere). */
+export function threadCpuMs(): number {
+  try {
+    const f = fs.readFileSync('/proc/thread-self/stat', 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+/** How long a silent worker may take to start before the read goes on one thread. */
+const START_TIMEOUT_MS = 30_000;
+
+/**
+ * The compiled worker script: next to this module, or under dist/ when this module is the
+ * client bundle (dist/memtree.cjs) or TypeScript run by the tests. Undefined if absent.
+ */
+function workerScript(): URL | undefined {
+  const here = import.meta.url;
+  let url: URL;
+  if (here.endsWith('/memtree.cjs')) url = new URL('./daemon/src/snapshot/builder-worker.js', here);
+  else if (here.endsWith('.ts')) url = new URL('../../../dist/daemon/src/snapshot/builder-worker.js', here);
+  else url = new URL('./builder-worker.js', here);
+  return fs.existsSync(fileURLToPath(url)) ? url : undefined;
+}
+
+/** Whether the two-thread pass can run here (its compiled worker exists). */
+export function pipelineAvailable(): boolean {
+  return workerScript() !== undefined;
+}
+
+/**
+ * The decoding side's sink: numbers each allocation's group, fills the ring. Call `finish()`
+ * after the last record (or `abort()` if reading failed).
+ */
+export class PipelineSink implements AllocationSink {
+  readonly groups = new GroupIndex();
+  private readonly ring = new Ring();
+  private readonly ctrl = this.ring.ctrl;
+  private readonly port: MessagePort;
+  private readonly worker: Worker;
+  /** Slots published. */
+  private written = 0;
+  /** Records in the slot being filled, and its first index in the columns. */
+  private n = 0;
+  private base = 0;
+  private closed = false;
+  private waitMs = 0;
+  private readonly cpu0 = threadCpuMs();
+
+  constructor(options: BuilderOptions) {
+    const script = workerScript();
+    if (script === undefined) throw new PipelineFailed('the builder worker script is missing');
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    const data: PipelineWorkerData = { ring: this.ring.buffer, port: port2, options };
+    this.worker = new Worker(script, { workerData: data, transferList: [port2] });
+    // Errors come back through the ring and the port; an 'error' event nobody handles would crash.
+    this.worker.on('error', () => {});
+    this.worker.unref();
+  }
+
+  allocation(tid: number, address: number, size: number, allocator: number, stackId: number, nativeId: number, generation: number): void {
+    const kind = ALLOCATOR_KIND[allocator]!;
+    const groups = this.groups;
+    let g = -1;
+    if (kind === KIND_SIMPLE_ALLOC || kind === KIND_RANGED_ALLOC) g = groups.group(tid, stackId, nativeId, generation);
+    else groups.thread(tid);
+    const i = this.base + this.n;
+    const r = this.ring;
+    r.address[i] = address;
+    r.size[i] = size;
+    r.group[i] = g;
+    r.meta[i] = allocator | (groups.lastTidIndex << 8);
+    if (++this.n === BATCH) this.publish();
+  }
+
+  memory(rss: number, msSinceStart: number): void {
+    const i = this.base + this.n;
+    const r = this.ring;
+    r.address[i] = rss;
+    r.size[i] = msSinceStart;
+    r.group[i] = -1;
+    r.meta[i] = META_MEMORY;
+    if (++this.n === BATCH) this.publish();
+  }
+
+  /** Publishes the slot being filled and waits for a free one. */
+  private publish(): void {
+    const ctrl = this.ctrl;
+    this.ring.counts[this.written % SLOTS] = this.n;
+    this.written++;
+    Atomics.store(ctrl, CTRL_WRITTEN, this.written);
+    Atomics.notify(ctrl, CTRL_WRITTEN);
+    this.n = 0;
+    this.base = (this.written % SLOTS) * BATCH;
+    const t0 = Date.now();
+    for (;;) {
+      const consumed = Atomics.load(ctrl, CTRL_CONSUMED);
+      if (this.written - consumed < SLOTS) return;
+      const state = Atomics.load(ctrl, CTRL_CONSUMER);
+      if (state === FAILED || state === FINISHED) throw new PipelineFailed(this.failure());
+      if (state === RUNNING && Date.now() - t0 > START_TIMEOUT_MS) throw new PipelineFailed('the builder worker did not start');
+      const w0 = performance.now();
+      Atomics.wait(ctrl, CTRL_CONSUMED, consumed, 100);
+      this.waitMs += performance.now() - w0;
+    }
+  }
+
+  private failure(): string {
+    const m = receiveMessageOnPort(this.port)?.message as PipelineMessage | undefined;
+    return m !== undefined && !m.ok ? m.message : 'the builder worker stopped';
+  }
+
+  /** Hands over the last records and returns the snapshots. Throws PipelineFailed. */
+  finish(): SnapshotResult {
+    try {
+      if (this.n > 0) this.publish();
+      const ctrl = this.ctrl;
+      Atomics.store(ctrl, CTRL_PRODUCER, DONE);
+      Atomics.notify(ctrl, CTRL_WRITTEN);
+      const t0 = Date.now();
+      for (;;) {
+        const state = Atomics.load(ctrl, CTRL_CONSUMER);
+        if (state === FINISHED || state === FAILED) break;
+        if (state === RUNNING && Date.now() - t0 > START_TIMEOUT_MS) throw new PipelineFailed('the builder worker did not start');
+        Atomics.wait(ctrl, CTRL_CONSUMER, state, 100);
+      }
+      // The worker posts before it publishes its state, so the message is there.
+      let m: PipelineMessage | undefined;
+      for (let tries = 0; m === undefined && tries < 100; tries++) {
+        m = receiveMessageOnPort(this.port)?.message as PipelineMessage | undefined;
+        if (m === undefined) Atomics.wait(ctrl, CTRL_CONSUMER, Atomics.load(ctrl, CTRL_CONSUMER), 10);
+      }
+      if (m === undefined || !m.ok) throw new PipelineFailed(m?.message ?? 'the builder worker sent no result');
+      lastPipelineStats = { decoderCpuMs: threadCpuMs() - this.cpu0, decoderWaitMs: this.waitMs, builderCpuMs: m.stats.cpuMs, builderWaitMs: m.stats.waitMs };
+      return resolveSums(m.sums, this.groups);
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Stops the worker (reading failed, or the result is in). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    Atomics.store(this.ctrl, CTRL_PRODUCER, ABORT);
+    Atomics.notify(this.ctrl, CTRL_WRITTEN);
+    this.port.close();
+    void this.worker.terminate();
+  }
+}

@@ -15,4 +15,5 @@ export const KEY = {
   space: ' ',
   ctrlC: '\x03',
   ctrlZ: '\x1a',
+  escape: '\x1b',
 } as const;

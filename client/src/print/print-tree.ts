@@ -64,6 +64,8 @@ export interface SummaryInput {
   readonly elided: ElidedInfo;
   /** formatNote() of the capture ('' or absent for the current format). */
   readonly formatNote?: string;
+  /** What the tree is of, instead of the mode's words (a range of memory snapshots: given the total). */
+  readonly what?: (total: number) => string;
 }
 
 /** The summary line shown above a tree, printed or interactive. */
@@ -72,11 +74,12 @@ export function summaryLine(input: SummaryInput): string {
   const total = shown + input.elided.bytes;
   const pct = total === 0 ? '100.00' : formatPercent(shown, total);
   const what =
-    input.mode.kind === 'peak'
+    input.what?.(total) ??
+    (input.mode.kind === 'peak'
       ? `Peak memory: ${sizeFmt(input.peakMemory)}`
       : input.mode.kind === 'leaks'
         ? `Leaked (still allocated at exit): ${sizeFmt(total)}`
-        : `Temporary allocations (threshold ${formatCount(input.mode.threshold)}): ${sizeFmt(total)}`;
+        : `Temporary allocations (threshold ${formatCount(input.mode.threshold)}): ${sizeFmt(total)}`);
   const locations = input.elided.locations === 0 ? 'all locations' : `the ${formatCount(input.biggestAllocs)} biggest locations`;
   return `${what}; the tree shows ${sizeFmt(shown)} (${pct} %) from ${locations}${input.formatNote ?? ''}`;
 }

@@ -4,6 +4,7 @@
  * controller drops any late answer anyway.
  */
 import { CancellationTokenSource, type MessageConnection } from 'vscode-jsonrpc/node';
+import { CaptureMemoryRequest, type CaptureMemoryResult } from '../../../protocol/src/memory.js';
 import { NodeDetailRequest, type NodeDetailResult } from '../../../protocol/src/node.js';
 import { TreeExpandRequest, TreeRootRequest, type TreeExpandResult, type TreeRootResult, type ViewOptions } from '../../../protocol/src/tree.js';
 import type { TreeSource } from './tree-source.js';
@@ -49,5 +50,9 @@ export class DaemonTreeSource implements TreeSource {
   detail(view: ViewOptions, nodeId: number, signal: AbortSignal, context?: number): Promise<NodeDetailResult> {
     // The daemon reads relative source paths against the client's working directory.
     return send(signal, (t) => this.conn.sendRequest(NodeDetailRequest.type, { captureId: this.captureId, view, nodeId, context, cwd: process.cwd(), ...this.sources }, t));
+  }
+
+  memory(points: number, signal: AbortSignal): Promise<CaptureMemoryResult> {
+    return send(signal, (t) => this.conn.sendRequest(CaptureMemoryRequest.type, { captureId: this.captureId, points }, t));
   }
 }

@@ -25,6 +25,8 @@ export interface Layout {
   readonly bannerRow: number;
   /** The last row: key bindings. */
   readonly footerRow: number;
+  /** The chart strip (`g`) between the header (and banner) and the tree; height 0 when hidden. */
+  readonly strip: Rect;
   readonly tree: Rect;
   /** The detail column including its left border. */
   readonly detail: Rect;
@@ -42,9 +44,11 @@ export interface Rect {
   readonly height: number;
 }
 
-/** The layout of a `cols` x `rows` terminal, with a warning banner under the header when `banner`. */
-export function layout(cols: number, rows: number, banner = false): Layout {
-  const bodyTop = banner ? 2 : 1;
+/** The layout of a `cols` x `rows` terminal, with a warning banner under the header when `banner`, then `strip` rows of chart. */
+export function layout(cols: number, rows: number, banner = false, strip = 0): Layout {
+  const stripTop = banner ? 2 : 1;
+  const stripRows = Math.max(0, Math.min(strip, rows - 1 - stripTop));
+  const bodyTop = stripTop + stripRows;
   const bodyHeight = Math.max(0, rows - 1 - bodyTop);
   const tw = treePaneWidth(cols);
   const dw = cols - tw;
@@ -57,11 +61,12 @@ export function layout(cols: number, rows: number, banner = false): Layout {
   const codeH = Math.max(0, Math.floor((bodyHeight - 1) / 2));
   const code = { x: innerX, y: bodyTop, width: innerW, height: codeH };
   const labels = { x: innerX, y: bodyTop + codeH + 1, width: innerW, height: Math.max(0, bodyHeight - codeH - 1) };
-  return { cols, rows, headerRow: 0, bannerRow: banner ? 1 : -1, footerRow: rows - 1, tree, detail, code, labels };
+  const chart = { x: 0, y: stripTop, width: cols, height: stripRows };
+  return { cols, rows, headerRow: 0, bannerRow: banner ? 1 : -1, footerRow: rows - 1, strip: chart, tree, detail, code, labels };
 }
 
 /** The model's viewport on a `cols` x `rows` terminal: the tree pane's and the code pane's heights. */
-export function viewportOf(cols: number, rows: number, banner = false): Viewport {
-  const l = layout(cols, rows, banner);
+export function viewportOf(cols: number, rows: number, banner = false, strip = 0): Viewport {
+  const l = layout(cols, rows, banner, strip);
   return { treeRows: l.tree.height, codeRows: l.code.height, treeCols: l.tree.width };
 }

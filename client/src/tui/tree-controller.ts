@@ -4,6 +4,7 @@
  * requests are dropped even if the source ignored the signal (cancellation is cooperative,
  * house-style 6), so a late answer can never overwrite newer state.
  */
+import type { CaptureMemoryResult } from '../../../protocol/src/memory.js';
 import type { ViewOptions } from '../../../protocol/src/tree.js';
 import { formatNote, moduleNamer } from '../print/print-tree.js';
 import { viewportOf } from './layout.js';
@@ -94,6 +95,13 @@ export class TreeController {
     this.delayed.clear();
     this.source = source;
     this.dispatch({ type: 'reopen' });
+  }
+
+  /** The capture's memory series in at most `points` buckets, from the current source (the chart strip). */
+  memory(points: number, signal: AbortSignal): Promise<CaptureMemoryResult> {
+    const source = this.source;
+    if (source.memory === undefined) return Promise.reject(new Error('this view has no memory series'));
+    return source.memory(points, signal);
   }
 
   /** Resolves once no request is in flight or waiting (for tests and scripted use). */

@@ -43,6 +43,8 @@ export type KeyAction =
 export type TreeAction =
   | { readonly type: 'key'; readonly key: KeyAction }
   | { readonly type: 'resize'; readonly viewport: Viewport }
+  /** Show another view (a range of memory snapshots, a mode): a new tree, opened as at start-up. */
+  | { readonly type: 'view'; readonly view: ViewOptions }
   /** The data comes from a new source (the daemon was restarted): load it again where the view was. */
   | { readonly type: 'reopen' }
   | { readonly type: 'rootLoaded'; readonly generation: number; readonly result: TreeRootResult }
@@ -73,10 +75,13 @@ function apply(s: TreeState, a: TreeAction): TreeState {
       };
     case 'resize':
       return { ...s, viewport: a.viewport };
+    case 'view':
+      // Another record view is another tree: its root and node ids (and their sources) are new.
+      return { ...rebuild(s, a.view), data: emptyData(), sources: new Map() };
     case 'rootLoaded': {
       if (a.generation !== s.generation) return s;
-      const { root, elided, peakMemory } = a.result;
-      return { ...s, data: { ...s.data, elided, peakMemory, nodes: new Map(s.data.nodes).set(ROOT_ID, root) } };
+      const { root, elided, peakMemory, range } = a.result;
+      return { ...s, data: { ...s.data, elided, peakMemory, range, nodes: new Map(s.data.nodes).set(ROOT_ID, root) } };
     }
     case 'childrenLoaded':
       return a.generation === s.generation ? onChildren(s, a.nodeId, a.result) : s;
@@ -161,7 +166,7 @@ function rebuild(s: TreeState, view: ViewOptions): TreeState {
     ...s,
     view,
     generation: s.generation + 1,
-    data: emptyData(rootOf(s.data), s.data.elided, s.data.peakMemory),
+    data: { ...emptyData(rootOf(s.data), s.data.elided, s.data.peakMemory), range: s.data.range },
     expanded: new Set([ROOT_ID]),
     chain: { kind: 'first', at: ROOT_ID },
     cursor: nodeKey(ROOT_ID),

@@ -9,6 +9,7 @@ import { formatPosition } from '../format/module-name.js';
 import { formatCount } from '../format/count.js';
 import { sizeFmt } from '../format/size.js';
 import { summaryLine } from '../print/print-tree.js';
+import { rangeWhat } from './chart-strip.js';
 import { flatRows, rowIndex } from './tree-rows.js';
 import { ROOT_ID, moreInfo, rootOf, type TreeState } from './tree-state.js';
 
@@ -126,6 +127,7 @@ export function header(s: TreeState): string {
     shownBytes: root.bytes,
     elided: s.data.elided,
     formatNote: s.config.formatNote,
+    ...(s.data.range === undefined ? {} : { what: rangeWhat(s.data.range, s.view.mode.kind) }),
   });
 }
 

@@ -3,6 +3,7 @@
  * `tree/expand`, `node/detail`) or, for tests and `--no-daemon`, a TreeDocument in memory.
  */
 import { displayedChildren, type ViewFilter } from '../../../protocol/src/display.js';
+import type { CaptureMemoryResult } from '../../../protocol/src/memory.js';
 import type { NodeDetailResult } from '../../../protocol/src/node.js';
 import type { TreeDocument, TreeDocumentNode } from '../../../protocol/src/tree-document.js';
 import type { ChainPage, ChildrenPage, TreeExpandResult, TreeRootResult, ViewNode, ViewOptions } from '../../../protocol/src/tree.js';
@@ -25,6 +26,8 @@ export interface TreeSource {
   expand(view: ViewOptions, nodeId: number, offset: number, limit: number, signal: AbortSignal, firstChildChain?: boolean): Promise<TreeExpandResult>;
   /** A node with the source lines around its frame (`context` lines each side, default 10). */
   detail(view: ViewOptions, nodeId: number, signal: AbortSignal, context?: number): Promise<NodeDetailResult>;
+  /** The capture's memory series in at most `points` buckets (capture/memory), for the chart strip; absent: no chart. */
+  memory?(points: number, signal: AbortSignal): Promise<CaptureMemoryResult>;
 }
 
 /** A document node with its id: ids number the whole model tree in preorder, 0 = root. */

@@ -4,7 +4,7 @@
  * identity comparisons tell what changed (rows are memoised on `data` and `expanded`).
  */
 import type { SourceAttempt, SourceWindow } from '../../../protocol/src/node.js';
-import type { ElidedInfo } from '../../../protocol/src/tree-document.js';
+import type { ElidedInfo, RangeInfo } from '../../../protocol/src/tree-document.js';
 import type { ViewNode, ViewOptions } from '../../../protocol/src/tree.js';
 
 /** Source lines asked for on each side of a frame's line at least. */
@@ -43,6 +43,8 @@ export interface Chain {
 export interface TreeData {
   readonly elided: ElidedInfo;
   readonly peakMemory: number;
+  /** For a view of a range of memory snapshots: the range and the moment shown (tree/root's `range`). */
+  readonly range?: RangeInfo;
   /** Nodes loaded under the current filters, the root (ROOT_ID) once `root` answered. */
   readonly nodes: ReadonlyMap<number, ViewNode>;
   readonly children: ReadonlyMap<number, ChildPage>;

@@ -14,6 +14,7 @@ import type { TreeController } from './tree-controller.js';
 import type { TreeSource } from './tree-source.js';
 import { rowWindow } from './tree-model.js';
 import { footer, header, panel, status } from './tree-panel.js';
+import { TimeStrip } from './time-strip.js';
 import { stringWidth } from './wcwidth.js';
 
 /** What a TuiApp shows and whom it tells. */
@@ -41,9 +42,20 @@ export class TuiApp {
   /** Why the data source went away (shown under the header until `r` reconnects), or undefined. */
   private lost: { readonly what: string; readonly log?: string } | undefined;
   private reconnecting = false;
+  /** The chart strip and range cursor (`g`, `[` `]`, Enter, `L`). */
+  private readonly time: TimeStrip;
 
   constructor(private readonly opts: TuiAppOptions) {
     this.progress = initialProgress(opts.title ?? 'the capture');
+    this.time = new TimeStrip((relayout) => {
+      if (relayout) this.resize(this.size.cols, this.size.rows);
+      this.opts.onChange();
+    });
+  }
+
+  /** The chart strip (tests look at its state). */
+  get timeStrip(): TimeStrip {
+    return this.time;
   }
 
   /** The tree controller once attached (tests look at its state). */
@@ -65,6 +77,7 @@ export class TuiApp {
       return;
     }
     this.controller = tree;
+    this.time.attach(tree);
     tree.listen({
       onError: this.opts.onError,
       onChange: (s) => {
@@ -137,6 +150,7 @@ export class TuiApp {
       }
       return;
     }
+    if (this.time.key(full)) return;
     const action = lookupKey(TREE_KEYS, full);
     if (action === 'suspend') this.opts.onSuspend();
     else if (action !== undefined) this.controller.dispatch({ type: 'key', key: action });
@@ -145,12 +159,14 @@ export class TuiApp {
   /** The terminal's size changed (also called once at start). */
   resize(cols: number, rows: number): void {
     this.size = { cols, rows };
-    this.controller?.dispatch({ type: 'resize', viewport: viewportOf(cols, rows, this.hasBanner()) });
+    this.time.resize(cols);
+    this.controller?.dispatch({ type: 'resize', viewport: viewportOf(cols, rows, this.hasBanner(), this.time.height(rows)) });
   }
 
   /** Stops all requests; no more callbacks. */
   close(): void {
     this.closed = true;
+    this.time.close();
     this.controller?.close();
   }
 
@@ -178,7 +194,7 @@ export class TuiApp {
   /** The frame for a `cols` x `rows` terminal. */
   compose(cols: number, rows: number): Grid {
     const grid = new Grid(cols, rows);
-    const l = layout(cols, rows, this.hasBanner());
+    const l = layout(cols, rows, this.hasBanner(), this.controller === undefined ? 0 : this.time.height(rows));
     const title = this.opts.title ?? '';
     if (l.bannerRow >= 0) {
       grid.fill(0, l.bannerRow, cols, 1, STYLES.banner);
@@ -197,6 +213,7 @@ export class TuiApp {
     }
     const s = this.controller.state;
     drawHeader(grid, l.headerRow, header(s), title);
+    this.time.draw(grid, l.strip);
     drawTree(grid, l.tree, rowWindow(s, l.tree.width, s.scroll, l.tree.height), s.hscroll);
     drawDetail(grid, l, panel(s));
     drawFooter(grid, l.footerRow, footer(s), status(s, this.controller.pending));

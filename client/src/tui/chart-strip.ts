@@ -13,7 +13,7 @@ import { sanitize } from '../format/label.js';
 import type { Grid, Style } from './cells.js';
 import type { Rect } from './layout.js';
 import { PALETTE, STYLES } from './palette.js';
-import { bucketIndex, cursorBuckets, cursorRange, type RangeState } from './range-cursor.js';
+import { cursorPositions, cursorRange, positionOf, type RangeState } from './range-cursor.js';
 
 /** Columns left of the plot: the value labels, as `memtree memory` has them. */
 const GUTTER = 12;
@@ -43,39 +43,45 @@ export function stripInfo(s: RangeState, applied: SnapshotRange | undefined): st
   if (s.error !== null) return `⚠ Memory over time: ${sanitize(s.error)}`;
   if (s.memory === null) return 'Loading memory over time…';
   const range = cursorRange(s);
-  const c = cursorBuckets(s);
+  const c = cursorPositions(s);
   if (range === null || c === null) return 'No memory snapshots in this capture';
   const b = bucketsOf(s.memory);
   const t0 = s.memory.startTimeMs;
-  const what = `Snapshots ${formatCount(range.start)}-${formatCount(range.end)} of ${formatCount(s.memory.count)} (${seconds(b[c.lo]!.fromMs - t0)} – ${seconds(b[c.hi]!.toMs - t0)})`;
+  // The period after the last snapshot starts at it and lasts to the end of the capture.
+  const from = seconds((c.lo < b.length ? b[c.lo]!.fromMs : b[b.length - 1]!.toMs) - t0);
+  const to = c.hi < b.length ? seconds(b[c.hi]!.toMs - t0) : 'the end';
+  const what = `Snapshots ${formatCount(range.start)}-${formatCount(range.end)} of ${formatCount(s.memory.count)} (${from} – ${to})`;
   if (s.moved) return `${what}   Enter their peak · L their leaks · Esc cancel`;
   const back = applied === undefined ? '' : ' · Esc whole capture';
   return `${what}   [ ] move · { } extend · L leaks${back} · g hide`;
 }
 
-/** Draws the strip into `rect` (its full height is stripHeight's). */
+/**
+ * Draws the strip into `rect` (its full height is stripHeight's): the plot, then one column
+ * for the period after the last snapshot (empty unless the cursor or the peak is there).
+ */
 export function drawChartStrip(grid: Grid, rect: Rect, s: RangeState, applied: SnapshotRange | undefined): void {
   if (rect.height <= 0) return;
   const H = rect.height - 2;
   const infoY = rect.y + rect.height - 1;
   grid.text(rect.x, infoY, stripInfo(s, applied), s.error === null ? STYLES.muted : STYLES.warning, rect.width);
   if (s.memory === null || H <= 0) return;
-  const buckets = bucketsOf(s.memory);
+  const m = s.memory;
+  const buckets = bucketsOf(m);
   if (buckets.length === 0) return;
-  const W = Math.max(1, Math.min(plotWidth(rect.width), rect.width - GUTTER));
-  const top = chartTop(s.memory, buckets);
+  const W = Math.max(1, Math.min(plotWidth(rect.width), rect.width - GUTTER - 1));
+  const top = chartTop(m, buckets);
   const cells = plotArea(buckets, top, W, H);
-  const c = cursorBuckets(s);
-  const inCursor = (col: number): boolean => {
-    const b = columnBucket(buckets.length, W, col);
-    return c !== null && b >= c.lo && b <= c.hi;
-  };
+  const c = cursorPositions(s);
+  /** The cursor position column `col` stands for (W: the period after the last snapshot). */
+  const position = (col: number): number => (col >= W ? buckets.length : columnBucket(buckets.length, W, col));
+  const inCursor = (col: number): boolean => c !== null && position(col) >= c.lo && position(col) <= c.hi;
   for (let row = 0; row < H; row++) {
     const y = rect.y + row;
     const value = row === 0 ? sizeFmt(top) : row === H - 1 ? '0' : '';
     grid.text(rect.x, y, value.padStart(GUTTER - 1), STYLES.muted);
-    for (let col = 0; col < W; col++) {
-      const cell = cells[row]![col];
+    for (let col = 0; col <= W; col++) {
+      const cell = col < W ? cells[row]![col] : null;
       const band = inCursor(col);
       const style = cell == null ? (band ? BLANK_IN : STYLES.plain) : cell.role === 'heap' ? (band ? HEAP_IN : HEAP) : band ? RSS_IN : RSS;
       grid.text(rect.x + GUTTER + col, y, cell == null ? ' ' : cell.ch, style);
@@ -83,14 +89,14 @@ export function drawChartStrip(grid: Grid, rect: Rect, s: RangeState, applied: S
   }
   // The marker row: the range the tree shows (thin), the cursor (bold), the peak on top.
   const markY = rect.y + H;
-  const shownLo = applied === undefined ? -1 : bucketIndex(buckets, applied.start);
-  const shownHi = applied === undefined ? -2 : bucketIndex(buckets, Math.min(applied.end, s.memory.count - 1));
-  for (let col = 0; col < W; col++) {
-    const b = columnBucket(buckets.length, W, col);
+  const shownLo = applied === undefined ? -1 : positionOf(m, buckets, applied.start);
+  const shownHi = applied === undefined ? -2 : positionOf(m, buckets, applied.end);
+  for (let col = 0; col <= W; col++) {
+    const p = position(col);
     if (inCursor(col)) grid.text(rect.x + GUTTER + col, markY, '━', CURSOR_BAR);
-    else if (b >= shownLo && b <= shownHi) grid.text(rect.x + GUTTER + col, markY, '─', STYLES.muted);
+    else if (p >= shownLo && p <= shownHi) grid.text(rect.x + GUTTER + col, markY, '─', STYLES.muted);
   }
-  const p = peakColumn(s.memory, buckets, W);
+  const p = m.peak !== undefined && m.peak.snapshot >= m.count ? W : peakColumn(m, buckets, W);
   if (p >= 0) grid.text(rect.x + GUTTER + p, markY, '▲', PEAK);
   grid.text(rect.x, markY, 'heap', HEAP);
   grid.text(rect.x + 5, markY, 'RSS', RSS);

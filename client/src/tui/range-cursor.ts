@@ -2,7 +2,8 @@
  * The time side of the interactive view as a pure model: whether the chart strip shows, the
  * capture's memory series, and a range cursor over its memory snapshots (docs/views.md, "Time
  * ranges"). `[` / `]` move the cursor one chart column (a bucket of snapshots; one snapshot
- * when the series fits), `{` / `}` (Shift) move its head only, so the range grows or shrinks as
+ * when the series fits; the last column is the period after the last snapshot), `{` / `}`
+ * (Shift) move its head only, so the range grows or shrinks as
  * a shifted selection does in an editor. Enter shows the tree of the range's peak, `L` its
  * leaks, Esc cancels a moved cursor or goes back to the whole capture.
  */
@@ -58,25 +59,32 @@ export function bucketIndex(buckets: readonly MemoryBucket[], s: number): number
   return lo;
 }
 
-/** The buckets the cursor covers, first and last (indices into bucketsOf(memory)). */
-export function cursorBuckets(s: RangeState): { lo: number; hi: number } | null {
+/**
+ * Cursor positions: the chart's buckets (0 .. B-1), then B, the period after the last memory
+ * snapshot (memray's index N: a capture that ends while its heap still grows has its peak
+ * there). The position of snapshot `s`:
+ */
+export function positionOf(m: CaptureMemoryResult, buckets: readonly MemoryBucket[], s: number): number {
+  return s >= m.count ? buckets.length : bucketIndex(buckets, s);
+}
+
+/** The positions the cursor covers, first and last (B: the period after the last snapshot). */
+export function cursorPositions(s: RangeState): { lo: number; hi: number } | null {
   if (s.memory === null || s.cursor === null) return null;
   const b = bucketsOf(s.memory);
   if (b.length === 0) return null;
-  const a = bucketIndex(b, s.cursor.anchor);
-  const h = bucketIndex(b, s.cursor.head);
+  const a = positionOf(s.memory, b, s.cursor.anchor);
+  const h = positionOf(s.memory, b, s.cursor.head);
   return { lo: Math.min(a, h), hi: Math.max(a, h) };
 }
 
-/**
- * The snapshot range under the cursor. The last bucket reaches N, the period after the last
- * memory snapshot: a capture that ends while its heap still grows has its peak there.
- */
+/** The snapshot range under the cursor (memray's indices, inclusive, up to N). */
 export function cursorRange(s: RangeState): SnapshotRange | null {
-  const c = cursorBuckets(s);
+  const c = cursorPositions(s);
   if (c === null) return null;
   const b = bucketsOf(s.memory!);
-  return { start: b[c.lo]!.first, end: c.hi === b.length - 1 ? s.memory!.count : b[c.hi]!.last };
+  const n = s.memory!.count;
+  return { start: c.lo >= b.length ? n : b[c.lo]!.first, end: c.hi >= b.length ? n : b[c.hi]!.last };
 }
 
 /** The series arrived (again, for another chart width): the cursor goes where the tree is, else to the peak. */
@@ -84,8 +92,8 @@ export function memoryLoaded(s: RangeState, memory: CaptureMemoryResult, view: V
   if (memory.count === 0) return { ...s, memory, error: null, cursor: null };
   let cursor = s.cursor;
   if (cursor === null) {
-    const at = Math.min(memory.peak?.snapshot ?? 0, memory.count - 1);
-    cursor = view.range === undefined ? { anchor: at, head: at } : { anchor: view.range.start, head: Math.min(view.range.end, memory.count - 1) };
+    const at = memory.peak?.snapshot ?? 0;
+    cursor = view.range === undefined ? { anchor: at, head: at } : { anchor: view.range.start, head: view.range.end };
   }
   return { ...s, memory, error: null, cursor };
 }
@@ -105,8 +113,8 @@ function move(s: RangeState, step: -1 | 1, extend: boolean): RangeState {
   const shown = { ...s, shown: true };
   if (s.memory === null || s.cursor === null) return shown; // the series is on its way
   const b = bucketsOf(s.memory);
-  const h = Math.max(0, Math.min(b.length - 1, bucketIndex(b, s.cursor.head) + step));
-  const head = b[h]!.first;
+  const h = Math.max(0, Math.min(b.length, positionOf(s.memory, b, s.cursor.head) + step));
+  const head = h === b.length ? s.memory.count : b[h]!.first;
   return { ...shown, cursor: { anchor: extend ? s.cursor.anchor : head, head }, moved: true };
 }
 

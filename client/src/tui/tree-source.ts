@@ -136,7 +136,8 @@ export class DocumentTreeSource implements TreeSource {
 
   async root(view: ViewOptions, signal?: AbortSignal): Promise<TreeRootResult> {
     signal?.throwIfAborted();
-    return { root: this.viewNode(this.byId[0]!, view), elided: { ...this.doc.elided }, peakMemory: this.doc.capture.peakMemory };
+    const range = this.doc.range === undefined ? {} : { range: this.doc.range };
+    return { root: this.viewNode(this.byId[0]!, view), elided: { ...this.doc.elided }, peakMemory: this.doc.capture.peakMemory, ...range };
   }
 
   private page(view: ViewOptions, nodeId: number, offset: number, limit: number): ChildrenPage {

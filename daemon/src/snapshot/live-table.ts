@@ -13,14 +13,25 @@
 
 /** 8-byte granules per 4 KiB page (keys are address >> 3). */
 const PAGE = 512;
-/** u32 per slot: granule + 1 (0 = empty), size, seq low, seq high, group. */
-const SLOT = 5;
+/**
+ * u32 per slot (12 bytes): a key word, the sequence number's low 32 bits, the group. The key
+ * word holds granule + 1 in bits 0-9 (0 = empty slot), the sequence number's bits 32-39 in
+ * bits 10-17 and the size in bits 18-31. Sizes of 2^14 - 1 bytes and more, and sequence numbers
+ * of 2^40 - 2^32 and more, are rare (big blocks; a trillion records in) and live in maps by key.
+ */
+const SLOT = 3;
+const KEY_BITS = 10;
+const KEY_MASK = (1 << KEY_BITS) - 1;
+const SEQ_SHIFT = 10;
+const SEQ_HI_BIG = 0xff;
+const SIZE_SHIFT = 18;
+const SIZE_BIG = 0x3fff;
 /** u32 of leaf header: entry count, log2(capacity). */
 const HDR = 2;
 const DIRECT_LOG2 = 9; // a 512-slot leaf is indexed by granule directly
 const MIN_LOG2 = 2;
 const CHUNK = 1 << 20; // u32 per arena chunk
-const SIZE_OVERFLOW = 0xffffffff;
+const PAGE_CACHE_MASK = 63;
 
 function leafWords(log2: number): number {
   return HDR + (1 << log2) * SLOT;
@@ -43,6 +54,7 @@ export class LiveTable {
   private pmMask: number;
   private pmUsed = 0;
   private readonly bigSizes = new Map<number, number>();
+  private readonly bigSeqs = new Map<number, number>();
   private total = 0;
 
   /** The arena chunk of the slot returned by the last find/upsert. */
@@ -54,6 +66,8 @@ export class LiveTable {
   private curKey = 0;
   private emptyLeaves = 0;
   private sweepPending = false;
+  /** (page, page map position) pairs, by page & PAGE_CACHE_MASK; NaN = empty. */
+  private readonly pageCache = new Float64Array(2 * (PAGE_CACHE_MASK + 1)).fill(NaN);
 
   constructor(pages = 1024) {
     let cap = 64;
@@ -75,7 +89,32 @@ export class LiveTable {
     return this.chunks.length * CHUNK * 4;
   }
 
+  /** Bytes the table holds: the arena in use (free leaves excluded) and the page map. */
+  get memoryBytes(): number {
+    let free = 0;
+    for (let l = 0; l < this.free.length; l++) free += this.free[l]!.length * leafWords(l) * 4;
+    const used = ((this.chunks.length - 1) * CHUNK + this.bump) * 4 - free;
+    return used + this.pmKeys.byteLength + this.pmLeaf.byteLength;
+  }
+
+  /**
+   * Page map position of `page` (or -1 - where it would go). A small direct-mapped cache of
+   * recent pages answers most lookups (records cluster on few pages) without the page map's
+   * hash and probe; positions stay valid until the map is rebuilt (sweep, pmGrow), which clears it.
+   */
   private pmFind(page: number): number {
+    const c = (page & PAGE_CACHE_MASK) * 2;
+    const cache = this.pageCache;
+    if (cache[c] === page) return cache[c + 1]!;
+    const i = this.pmProbe(page);
+    if (i >= 0) {
+      cache[c] = page;
+      cache[c + 1] = i;
+    }
+    return i;
+  }
+
+  private pmProbe(page: number): number {
     const keys = this.pmKeys;
     const mask = this.pmMask;
     let i = pageHash(page) & mask;
@@ -104,7 +143,7 @@ export class LiveTable {
     for (;;) {
       const o = base + HDR + i * SLOT;
       const v = t[o]!;
-      if (v === want) return o;
+      if ((v & KEY_MASK) === want) return o;
       if (v === 0) return -1;
       i = (i + 1) & mask;
     }
@@ -171,6 +210,7 @@ export class LiveTable {
    */
   private sweep(): void {
     this.sweepPending = false;
+    this.pageCache.fill(NaN);
     const keys = this.pmKeys;
     const leaves = this.pmLeaf;
     const keep: number[] = [];
@@ -206,39 +246,48 @@ export class LiveTable {
   }
 
   sizeAt(slot: number): number {
-    const s = this.cur[slot + 1]!;
-    return s === SIZE_OVERFLOW ? this.bigSizes.get(this.curKey)! : s;
+    const s = this.cur[slot]! >>> SIZE_SHIFT;
+    return s === SIZE_BIG ? this.bigSizes.get(this.curKey)! : s;
   }
 
   seqAt(slot: number): number {
-    return this.cur[slot + 3]! * 4294967296 + this.cur[slot + 2]!;
+    const hi = (this.cur[slot]! >>> SEQ_SHIFT) & SEQ_HI_BIG;
+    return hi === SEQ_HI_BIG ? this.bigSeqs.get(this.curKey)! : hi * 4294967296 + this.cur[slot + 1]!;
   }
 
   groupAt(slot: number): number {
-    return this.cur[slot + 4]!;
+    return this.cur[slot + 2]!;
   }
 
   /** Fills the value fields of `slot` (from the last find/upsert). */
   set(slot: number, size: number, seq: number, group: number): void {
     const t = this.cur;
-    if (size >= SIZE_OVERFLOW) {
-      t[slot + 1] = SIZE_OVERFLOW;
+    const w = t[slot]!;
+    if (w >>> SIZE_SHIFT === SIZE_BIG) this.bigSizes.delete(this.curKey);
+    if (((w >>> SEQ_SHIFT) & SEQ_HI_BIG) === SEQ_HI_BIG) this.bigSeqs.delete(this.curKey);
+    let sizeField = size;
+    if (size >= SIZE_BIG) {
+      sizeField = SIZE_BIG;
       this.bigSizes.set(this.curKey, size);
-    } else {
-      if (t[slot + 1] === SIZE_OVERFLOW) this.bigSizes.delete(this.curKey);
-      t[slot + 1] = size;
     }
     const lo = seq >>> 0;
-    t[slot + 2] = lo;
-    t[slot + 3] = (seq - lo) / 4294967296;
-    t[slot + 4] = group;
+    let hi = (seq - lo) / 4294967296;
+    if (hi >= SEQ_HI_BIG) {
+      hi = SEQ_HI_BIG;
+      this.bigSeqs.set(this.curKey, seq);
+    }
+    t[slot] = (w & KEY_MASK) | (hi << SEQ_SHIFT) | (sizeField << SIZE_SHIFT);
+    t[slot + 1] = lo;
+    t[slot + 2] = group;
   }
 
   /** Removes the entry at `slot` (from the last find/upsert). */
   removeAt(slot: number): void {
     const t = this.cur;
     const base = this.curBase;
-    if (t[slot + 1] === SIZE_OVERFLOW) this.bigSizes.delete(this.curKey);
+    const w = t[slot]!;
+    if (w >>> SIZE_SHIFT === SIZE_BIG) this.bigSizes.delete(this.curKey);
+    if (((w >>> SEQ_SHIFT) & SEQ_HI_BIG) === SEQ_HI_BIG) this.bigSeqs.delete(this.curKey);
     this.total--;
     if (--t[base]! === 0) {
       // Keep the empty leaf: churn empties and refills the same pages constantly, and
@@ -260,7 +309,7 @@ export class LiveTable {
       const o = base + HDR + j * SLOT;
       const v = t[o]!;
       if (v === 0) break;
-      const home = Math.imul(v, 0x9e3779b1) >>> (32 - log2);
+      const home = Math.imul(v & KEY_MASK, 0x9e3779b1) >>> (32 - log2);
       if (((j - home) & mask) >= ((j - hole) & mask)) {
         t.copyWithin(base + HDR + hole * SLOT, o, o + SLOT);
         hole = j;
@@ -282,8 +331,8 @@ export class LiveTable {
       for (let i = 0; i < cap; i++) {
         const o = base + HDR + i * SLOT;
         if (t[o] === 0) continue;
-        this.curKey = page * PAGE + t[o]! - 1;
-        fn(this.sizeAt(o), this.seqAt(o), t[o + 4]!);
+        this.curKey = page * PAGE + (t[o]! & KEY_MASK) - 1;
+        fn(this.sizeAt(o), this.seqAt(o), t[o + 2]!);
       }
     }
   }
@@ -323,7 +372,7 @@ export class LiveTable {
       const o = sb + HDR + i * SLOT;
       const v = src[o]!;
       if (v === 0) continue;
-      const d = this.emptySlot(dst, db, v - 1);
+      const d = this.emptySlot(dst, db, (v & KEY_MASK) - 1);
       for (let k = 0; k < SLOT; k++) dst[d + k] = src[o + k]!;
     }
     dst[db] = src[sb]!;
@@ -332,6 +381,7 @@ export class LiveTable {
   }
 
   private pmGrow(): void {
+    this.pageCache.fill(NaN);
     const cap = this.pmKeys.length * 2;
     const oldKeys = this.pmKeys;
     const oldLeaf = this.pmLeaf;

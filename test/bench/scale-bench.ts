@@ -1,0 +1,114 @@
+/**
+ * Issue 13's scale benchmarks: a 47 M-record capture shaped like large_9m (large.py at scale 5)
+ * read with --no-daemon and opened through the daemon, side by side with memray 1.20 (run when
+ * installed, else its recorded numbers from ../shared/docs/performance-notes.md); 1e9 records
+ * through the reader with flat memory; the live table's bytes per entry and operations per second.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { tempDir } from '../helpers/paths.js';
+import { stopDaemonIn, timedMemtree as cli } from './cli.js';
+import { generateBillionCapture } from './generate-billion.js';
+import { generateLargeCapture } from './generate-large.js';
+
+const DIST = path.join(import.meta.dirname);
+const CACHE = path.join(os.tmpdir(), 'memtree-bench');
+
+/** memray 1.20 on the 47 M-record capture of large.py (performance-notes.md). */
+const MEMRAY_47M = { seconds: 24.8, rssMiB: 1165 };
+
+interface Read {
+  records: number;
+  totalMs: number;
+  maxRssBytes: number;
+}
+
+function readOnce(file: string, env: NodeJS.ProcessEnv = {}): Read {
+  const out = execFileSync(process.execPath, [path.join(DIST, 'read-capture.js'), file], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return JSON.parse(out) as Read;
+}
+
+function stats(xs: number[]): { best: number; median: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  return { best: s[0]!, median: s[Math.floor(s.length / 2)]! };
+}
+
+/** memray's peak + leaks of `file` (its FileReader, as `memray tree` reads), if memray is installed. */
+function memrayRead(file: string): { seconds: number; rssMiB: number } | undefined {
+  const script =
+    'import sys, time, resource\n' +
+    'from memray import FileReader\n' +
+    't = time.perf_counter()\n' +
+    'r = FileReader(sys.argv[1])\n' +
+    'list(r.get_high_watermark_allocation_records(merge_threads=True))\n' +
+    'list(r.get_leaked_allocation_records(merge_threads=True))\n' +
+    'print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n';
+  const r = spawnSync('python3', ['-c', script, file], { encoding: 'utf8' });
+  if (r.status !== 0) return undefined;
+  const [s, rss] = r.stdout.trim().split(/\s+/).map(Number);
+  return { seconds: s!, rssMiB: rss! };
+}
+
+function large47m(): string {
+  fs.mkdirSync(CACHE, { recursive: true });
+  const file = path.join(CACHE, 'large-47m.bin');
+  if (!fs.existsSync(file)) {
+    process.stdout.write('  (generating large-47m: 47,340,000 records shaped like large.py 5…)\n');
+    generateLargeCapture(`${file}.tmp`, { records: 47_340_000 });
+    fs.renameSync(`${file}.tmp`, file);
+  }
+  return file;
+}
+
+export function benchScale(): void {
+  const file = large47m();
+  console.log('\n## 47 M records shaped like large_9m at 5x (generated large.py 5): first read and first open, vs memray 1.20');
+  const reads = [readOnce(file), readOnce(file), readOnce(file)];
+  const t = stats(reads.map((r) => r.totalMs / 1000));
+  const rss = stats(reads.map((r) => r.maxRssBytes / 2 ** 20));
+  const opens: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const dir = tempDir('memtree-bench-');
+    try {
+      opens.push(cli(['tree', '--json', '--state-dir', dir, file]) / 1000);
+    } finally {
+      stopDaemonIn(dir);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const o = stats(opens);
+  const memray = memrayRead(file);
+  const m = memray ?? MEMRAY_47M;
+  const from = memray === undefined ? 'recorded baseline, memray not installed here' : 'measured now';
+  console.log(`  ${reads[0]!.records.toLocaleString('en')} records; memray 1.20 (${from}): ${m.seconds.toFixed(2)} s, ${m.rssMiB.toFixed(0)} MiB`);
+  console.log(`  --no-daemon read (peak + leaks, one pass, + tree): best ${t.best.toFixed(2)} s, median ${t.median.toFixed(2)} s = ${(t.best / m.seconds).toFixed(3)}x memray (target 0.12x); peak RSS ${rss.best.toFixed(0)} MiB = ${(rss.best / m.rssMiB).toFixed(3)}x (target 0.3x)`);
+  console.log(`  first open through the daemon (start, index written, tree): best ${o.best.toFixed(2)} s, median ${o.median.toFixed(2)} s = ${(o.best / m.seconds).toFixed(3)}x memray (target 0.15x)`);
+  const one = readOnce(file, { MEMTREE_READ_THREADS: '1' });
+  console.log(`  the same read on one thread (MEMTREE_READ_THREADS=1): ${(one.totalMs / 1000).toFixed(2)} s, ${(one.maxRssBytes / 2 ** 20).toFixed(0)} MiB`);
+}
+
+/** 1e9 records: generated into a temporary LZ4 file (about a quarter of the raw bytes), read once, deleted. */
+export function benchBillion(): void {
+  const records = Number(process.env['MEMTREE_BENCH_BILLION'] ?? 1e9);
+  console.log(`\n## ${records.toExponential(0)} records (a live set of 1 M, then repeated churn): records/s and peak RSS`);
+  const dir = tempDir('memtree-bench-1e9-');
+  try {
+    const file = path.join(dir, 'billion.bin');
+    const g = generateBillionCapture(file, { records, live: 1_000_000 });
+    console.log(`  generated ${g.records.toLocaleString('en')} records: ${(g.rawBytes / 1e9).toFixed(2)} GB raw, ${(g.fileBytes / 1e9).toFixed(2)} GB on disk (temporary), ${(g.ms / 1000).toFixed(0)} s`);
+    const r = readOnce(file);
+    const s = r.totalMs / 1000;
+    console.log(`  read: ${s.toFixed(1)} s, ${(r.records / s / 1e6).toFixed(2)} M records/s (target 15), peak RSS ${(r.maxRssBytes / 2 ** 20).toFixed(0)} MiB (target < 500)`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The live table alone (bytes per live entry, operations per second), in a child process. */
+export function benchLiveTable(): void {
+  console.log('\n## Live table (daemon/src/snapshot/live-table.ts): pymalloc-like pages, 2 M live entries, then churn');
+  const out = execFileSync(process.execPath, [path.join(DIST, 'live-table-bench.js')], { encoding: 'utf8' });
+  process.stdout.write(out);
+}

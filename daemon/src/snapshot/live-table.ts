@@ -173,8 +173,9 @@ export class LiveTable {
         p = this.pmFind(page);
       }
       p = -1 - p;
+      const log2 = this.newLeafLog2(page);
       this.pmKeys[p] = page;
-      this.pmLeaf[p] = this.allocLeaf(MIN_LOG2);
+      this.pmLeaf[p] = this.allocLeaf(log2);
       this.pmUsed++;
       newPage = true;
     }
@@ -202,6 +203,18 @@ export class LiveTable {
     this.total++;
     this.isNew = true;
     return o;
+  }
+
+  /**
+   * The capacity of a new page's leaf: that of the page before it, if live (allocators fill
+   * neighbouring pages alike: a pymalloc arena's pools, a malloc run), which spares the dense
+   * pages of a growing heap most of their leaf growth; else the smallest.
+   */
+  private newLeafLog2(page: number): number {
+    const nb = this.pmFind(page - 1);
+    if (nb < 0) return MIN_LOG2;
+    const h = this.pmLeaf[nb]!;
+    return Math.min(this.chunks[h >>> 20]![(h & (CHUNK - 1)) + 1]!, DIRECT_LOG2 - 1);
   }
 
   /**

@@ -1,5 +1,5 @@
 /** Runs the real `memtree` / `memtreed` entry points as child processes. */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { expect } from 'vitest';
 import { MEMTREE_BIN } from './paths.js';
 
@@ -10,10 +10,15 @@ export interface CliResult {
 }
 
 /** Runs `memtree ...args`, collecting its output. */
-export function runMemtree(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): Promise<CliResult> {
+export function runMemtree(
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; uid?: number; gid?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MEMTREE_BIN, ...args], {
       cwd: opts.cwd,
+      uid: opts.uid,
+      gid: opts.gid,
       env: { ...process.env, NO_COLOR: '1', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -44,4 +49,20 @@ export async function runTreeBothWays(stateDir: string, args: readonly string[])
     stdout: local.stdout,
   });
   return local;
+}
+
+/** The uid tests run a second user's memtree as when they run as root (root reads every file). */
+export const NOBODY = 65534;
+
+/**
+ * Whether `memtree` can run as NOBODY here: root can switch to it and that user can read the
+ * entry point (a clone under a private home directory cannot).
+ */
+export function canRunAsNobody(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  const probe = spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(MEMTREE_BIN)}, require('fs').constants.R_OK)`], {
+    uid: NOBODY,
+    gid: NOBODY,
+  });
+  return probe.status === 0;
 }

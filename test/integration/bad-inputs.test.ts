@@ -15,7 +15,7 @@ import { DaemonInstance } from '../helpers/daemon-instance.js';
 import { readExpected } from '../helpers/expected.js';
 import { CAPTURES, EXPECTED, tempDir } from '../helpers/paths.js';
 import { Allocator, writeCapture, type CaptureEvent } from '../helpers/capture-writer.js';
-import { runMemtree, runTreeBothWays, type CliResult } from '../helpers/run-cli.js';
+import { canRunAsNobody, NOBODY, runMemtree, runTreeBothWays, type CliResult } from '../helpers/run-cli.js';
 
 /** Files memtree rejects, and what the one-line error must say (besides the offset, required of all). */
 const REJECTED: Record<string, RegExp> = {
@@ -149,16 +149,26 @@ describe.concurrent('bad inputs', () => {
     }
   });
 
-  it.skipIf(process.getuid?.() === 0)('an unreadable file: "Permission denied", exit 1 (daemon or not; skipped as root)', async () => {
+  // Root reads every file, so as root the reader is a second user (nobody) with its own daemon.
+  const asRoot = process.getuid?.() === 0;
+  it.skipIf(asRoot && !canRunAsNobody())('an unreadable file: "Permission denied", exit 1 (daemon or not)', async () => {
     const dir = tempDir();
+    const user = asRoot ? { uid: NOBODY, gid: NOBODY } : {};
+    const stateDir = path.join(dir, 'state');
     try {
+      fs.chmodSync(dir, 0o755);
+      fs.mkdirSync(stateDir, { mode: 0o700 });
+      if (asRoot) fs.chownSync(stateDir, NOBODY, NOBODY);
       const file = path.join(dir, 'private.bin');
       fs.copyFileSync(path.join(CAPTURES, 'simple.bin'), file);
       fs.chmodSync(file, 0);
-      const r = await tree('--json', file);
-      expect(r.code).toBe(1);
-      expect(r.stderr).toBe(`Permission denied: ${file}\n`);
+      for (const how of [['--no-daemon'], ['--state-dir', stateDir]]) {
+        const r = await runMemtree(['tree', ...how, '--json', file], user);
+        expect(r.code, how.join(' ')).toBe(1);
+        expect(r.stderr, how.join(' ')).toBe(`Permission denied: ${file}\n`);
+      }
     } finally {
+      await runMemtree(['daemon', 'stop', '--state-dir', stateDir], user);
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -79,8 +79,11 @@ const io: CommandIO = { stdin: process.stdin, stdout: process.stdout, stderr: pr
 main(process.argv.slice(2), io).then(
   (code) => {
     settled = true;
-    // Let pending stdout writes drain (large JSON documents) instead of exiting at once.
     process.exitCode = code;
+    // Exit once what was written is out (large JSON documents), not when the event loop
+    // empties: a library timer left behind (vscode-jsonrpc re-arms its partial-message timer
+    // forever after a daemon died mid-message) would otherwise keep a finished command alive.
+    process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
   },
   (err: unknown) => {
     settled = true;

@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { createMessageConnection, ResponseError, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { ConnectionError, createMessageConnection, ErrorCodes, ResponseError, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { DaemonInitializeRequest, DaemonShutdownRequest, type InitializeResult } from '../../../protocol/src/daemon.js';
 import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
 import { packageVersion } from '../../../protocol/src/node/package-info.js';
@@ -78,10 +78,22 @@ async function handshake(socket: net.Socket): Promise<Handshake> {
     return daemonIsOutdated(init.protocolVersion, PROTOCOL_VERSION) ? { kind: 'mismatch', conn } : { kind: 'ok', conn, init };
   } catch (err) {
     if (err instanceof ResponseError && err.code === MemtreeErrorCodes.ProtocolMismatch) return { kind: 'mismatch', conn };
+    // The connection broke under the request (the daemon closed it, died, or wrote garbage):
+    // no daemon answered, which the caller handles like silence (starting one if it can).
+    if (err instanceof ConnectionError || (err instanceof ResponseError && isTransportError(err.code))) {
+      conn.dispose();
+      socket.destroy();
+      return { kind: 'silent' };
+    }
     throw err;
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** vscode-jsonrpc's own codes for a connection that failed (write, read, closed, disposed), not a daemon's answer. */
+function isTransportError(code: number): boolean {
+  return code === ErrorCodes.MessageWriteError || code === ErrorCodes.MessageReadError || code === ErrorCodes.PendingResponseRejected || code === ErrorCodes.ConnectionInactive;
 }
 
 /** The identity of the socket file now (which daemon's socket it is). */

@@ -1,16 +1,18 @@
 /**
  * The one entry through which the client uses the reader and the view engine in its own
- * process (`memtree tree --no-daemon`): the same engine the daemon runs over its index, here
+ * process (`memtree tree --no-daemon`, `memtree memory --no-daemon`): the same engine the daemon runs over its index, here
  * over a capture read in memory.
  */
 import * as path from 'node:path';
 import type { ViewFilter } from '../../protocol/src/display.js';
+import type { CaptureMemoryResult } from '../../protocol/src/memory.js';
 import type { SnapshotMode, TreeDocument } from '../../protocol/src/tree-document.js';
 import type { RecordFilters, SnapshotRange } from '../../protocol/src/tree.js';
 import { CaptureError } from './capture/errors.js';
 import { AGGREGATED_HAS_NO_HISTORY, rangeSnapshot } from './snapshot/range-snapshot.js';
 import { timeRange, TimeRangeError } from './snapshot/time-ranges.js';
 import { loadCapture } from './capture/load.js';
+import { memoryReport } from './snapshot/memory-report.js';
 import { CaptureResolver } from './tree/capture-views.js';
 import { FrameClassifier } from './tree/frame-classifier.js';
 import { captureInfo, snapshotFor } from './tree/tree-document.js';
@@ -72,4 +74,10 @@ export function localTree(capturePath: string, view: LocalView): LocalTree {
     ...(range === undefined ? {} : { range }),
   };
   return { doc, searchPath: capture.header.sysPath, warnings: capture.warnings };
+}
+
+/** Reads the capture at `capturePath` and returns its memory over time, as `capture/memory` does with `points`. */
+export function localMemory(capturePath: string, points: number | undefined): { result: CaptureMemoryResult; warnings: readonly string[] } {
+  const c = loadCapture(capturePath);
+  return { result: memoryReport(c.memory, c.timeline?.data.hwm, c.header.startTime, c.header.endTime, points), warnings: c.warnings };
 }

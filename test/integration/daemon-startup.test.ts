@@ -9,8 +9,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION } from '../../protocol/src/version.js';
 import { tempStateDir, waitFor } from '../helpers/daemon-instance.js';
+import { diesMidAnswer, fakeDaemon, fakeListener } from '../helpers/fake-daemon.js';
 import { CAPTURES, MEMTREED_BIN, tempDir } from '../helpers/paths.js';
 import { runMemtree, type CliResult } from '../helpers/run-cli.js';
 
@@ -188,9 +188,8 @@ describe('a daemon that cannot start says why', () => {
 
 describe('a daemon that breaks the handshake', () => {
   /** A listener on the state dir's socket standing in for a daemon that fails mid-handshake. */
-  async function fakeDaemon(dir: string, onConnection: (s: net.Socket, server: net.Server) => void): Promise<net.Server> {
-    const server = net.createServer((s) => onConnection(s, server));
-    await new Promise<void>((r) => server.listen(path.join(dir, 'memtreed.sock'), r));
+  async function fakeDaemonIn(dir: string, onConnection: (s: net.Socket, server: net.Server) => void): Promise<net.Server> {
+    const server = await fakeListener(path.join(dir, 'memtreed.sock'), onConnection);
     // Closed after the state dir's daemon is stopped: closing unlinks the socket path, which a
     // daemon that took the socket over owns by then.
     cleanup.unshift(() => new Promise<void>((r) => server.close(() => r())));
@@ -199,7 +198,7 @@ describe('a daemon that breaks the handshake', () => {
 
   it('half an answer, then the connection closed (every time): exit 1 with one clear line', async () => {
     const dir = stateDir();
-    await fakeDaemon(dir, (s) => s.once('data', () => s.end('Content-Length: 500\r\n\r\n{"jsonrpc"')));
+    await fakeDaemonIn(dir, (s) => s.once('data', () => s.end('Content-Length: 500\r\n\r\n{"jsonrpc"')));
     const r = await tree(dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`memtree: memtreed could not start: another daemon answers on ${path.join(dir, 'memtreed.sock')}\n`);
@@ -207,7 +206,7 @@ describe('a daemon that breaks the handshake', () => {
 
   it('every connection closed unanswered: the socket counts as stale, a new daemon takes it and answers', async () => {
     const dir = stateDir();
-    await fakeDaemon(dir, (s) => s.destroy());
+    await fakeDaemonIn(dir, (s) => s.destroy());
     const r = await tree(dir);
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout).capture.peakMemory).toBe(SIMPLE_PEAK);
@@ -215,7 +214,7 @@ describe('a daemon that breaks the handshake', () => {
 
   it('dying during the handshake (its socket gone): a new daemon is started and answers', async () => {
     const dir = stateDir();
-    await fakeDaemon(dir, (s, server) =>
+    await fakeDaemonIn(dir, (s, server) =>
       s.once('data', () => {
         server.close();
         s.destroy();
@@ -228,25 +227,8 @@ describe('a daemon that breaks the handshake', () => {
 
   it('dying in the middle of an answer after the handshake: exit 1 at once, saying so', async () => {
     const dir = stateDir();
-    await fakeDaemon(dir, (s, server) => {
-      let n = 0;
-      let buf = '';
-      s.on('data', (b: Buffer) => {
-        buf += b.toString();
-        for (let m = /^Content-Length: (\d+)\r\n\r\n/.exec(buf); m !== null && buf.length >= m[0].length + Number(m[1]); m = /^Content-Length: (\d+)\r\n\r\n/.exec(buf)) {
-          const { id } = JSON.parse(buf.slice(m[0].length, m[0].length + Number(m[1]))) as { id: number };
-          buf = buf.slice(m[0].length + Number(m[1]));
-          if (n++ === 0) {
-            const body = JSON.stringify({ jsonrpc: '2.0', id, result: { protocolVersion: PROTOCOL_VERSION, daemonVersion: '0', capabilities: {} } });
-            s.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-          } else {
-            // Half a reply, then gone: the client's reader holds a partial message.
-            s.end('Content-Length: 5000\r\n\r\n{"jsonrpc":"2.0","id":');
-            server.close();
-          }
-        }
-      });
-    });
+    const server = await fakeDaemon(path.join(dir, 'memtreed.sock'), diesMidAnswer);
+    cleanup.unshift(() => new Promise<void>((r) => server.close(() => r())));
     const r = await tree(dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^memtree: memtreed closed the connection before answering .*\n$/);

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureOpenRequest } from '../../protocol/src/capture.js';
 import { CaptureMemoryRequest, type CaptureMemoryResult } from '../../protocol/src/memory.js';
-import { DaemonInstance } from '../helpers/daemon-instance.js';
+import { DaemonInstance, tempStateDir } from '../helpers/daemon-instance.js';
+import { diesMidAnswer, fakeDaemon } from '../helpers/fake-daemon.js';
 import { readExpected } from '../helpers/expected.js';
 import { CAPTURES, EXPECTED } from '../helpers/paths.js';
 import { runMemtree } from '../helpers/run-cli.js';
@@ -70,6 +71,20 @@ describe('the chart', () => {
     expect(missing.stderr).toContain('No such file');
     const usage = await runMemtree(['memory', '--width', '0', path.join(CAPTURES, 'simple.bin')]);
     expect(usage.code).toBe(2);
+  });
+
+  it('a daemon that dies while answering: exit 1 at once, saying so (never a hang or a silent exit)', async () => {
+    const dir = tempStateDir();
+    const server = await fakeDaemon(path.join(dir, 'memtreed.sock'), diesMidAnswer);
+    try {
+      const r = await runMemtree(['memory', '--json', '--state-dir', dir, path.join(CAPTURES, 'simple.bin')]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^memtree: memtreed closed the connection before answering .*\n$/);
+    } finally {
+      await new Promise((r) => server.close(r));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -3,15 +3,14 @@
  * when piped) or, with --json, memray's memory snapshots; through memtreed or in-process.
  */
 import * as fs from 'node:fs';
-import { CaptureOpenRequest, CaptureProgressNotification } from '../../../protocol/src/capture.js';
 import { CaptureMemoryRequest, type CaptureMemoryResult } from '../../../protocol/src/memory.js';
 import { NoSuchFileError } from '../../../daemon/src/capture/errors.js';
 import { formatHelp, parseArgs, UsageError, type OptionSpec } from '../cli/args.js';
 import { connectDaemon } from '../daemon/connect.js';
-import { progressBar } from '../daemon/progress-bar.js';
 import { useColor } from '../print/ansi.js';
 import { memoryChart } from '../print/memory-chart.js';
 import { DAEMON_SPECS, daemonLocation, reportError, type CommandIO } from './common.js';
+import { withOpenCapture } from './open-capture.js';
 
 const SPECS: readonly OptionSpec[] = [
   { long: 'help', short: 'h', type: 'flag', help: 'show this help message and exit' },
@@ -26,10 +25,9 @@ const USAGE = 'usage: memtree memory [-h] [--json] [--width N] [--height N] [--n
 
 /** The memory report read in this process. */
 async function localMemory(capture: string, points: number | undefined): Promise<{ result: CaptureMemoryResult; warnings: readonly string[] }> {
-  const { loadCapture } = await import('../../../daemon/src/capture/load.js');
-  const { memoryReport } = await import('../../../daemon/src/snapshot/memory-report.js');
-  const c = loadCapture(capture);
-  return { result: memoryReport(c.memory, c.timeline?.data.hwm, c.header.startTime, c.header.endTime, points), warnings: c.warnings };
+  // Loaded on demand: the daemon path does not need the reader.
+  const local = await import('../../../daemon/src/local.js');
+  return local.localMemory(capture, points);
 }
 
 async function daemonMemory(
@@ -38,22 +36,13 @@ async function daemonMemory(
   o: Map<string, string | number | boolean>,
   io: CommandIO,
 ): Promise<{ result: CaptureMemoryResult; warnings: readonly string[] }> {
-  const client = await connectDaemon({ ...daemonLocation(o), env: io.env });
+  const where = daemonLocation(o);
+  const client = await connectDaemon({ ...where, env: io.env });
   try {
-    const bar = progressBar(io.stderr);
-    let open;
-    try {
-      const sub = client.conn.onNotification(CaptureProgressNotification.type, (p) => bar.update(p));
-      try {
-        open = await client.conn.sendRequest(CaptureOpenRequest.type, { path: capture, cwd: process.cwd() });
-      } finally {
-        sub.dispose();
-      }
-    } finally {
-      bar.done();
-    }
-    const result = await client.conn.sendRequest(CaptureMemoryRequest.type, { captureId: open.captureId, points });
-    return { result, warnings: open.warnings };
+    return await withOpenCapture(client, where, io, { capture }, async (open) => ({
+      result: await client.conn.sendRequest(CaptureMemoryRequest.type, { captureId: open.captureId, points }),
+      warnings: open.warnings,
+    }));
   } finally {
     client.close();
   }

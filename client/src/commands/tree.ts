@@ -3,9 +3,6 @@
  * (started when needed) or, with --no-daemon, in this process.
  */
 import * as path from 'node:path';
-import { CancellationToken, ResponseError } from 'vscode-jsonrpc/node';
-import { CaptureOpenRequest, CaptureProgressNotification, type CaptureOpenResult, type CaptureProgressParams } from '../../../protocol/src/capture.js';
-import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
 import { CaptureMemoryRequest, snapshotRangeOfTimes } from '../../../protocol/src/memory.js';
 import type { RangeInfo, TreeDocument } from '../../../protocol/src/tree-document.js';
 import { TreeExportRequest, type ViewOptions } from '../../../protocol/src/tree.js';
@@ -13,11 +10,14 @@ import { sizeFmt } from '../format/size.js';
 import { checkCaptureFile } from '../../../daemon/src/capture/errors.js';
 import { UsageError } from '../cli/args.js';
 import { connectDaemon, type DaemonClient } from '../daemon/connect.js';
-import { progressBar } from '../daemon/progress-bar.js';
 import { useColor } from '../print/ansi.js';
 import { printTree } from '../print/print-tree.js';
-import { reportError, whileConnected, type CommandIO } from './common.js';
+import { reportError, type CommandIO } from './common.js';
+import { withOpenCapture } from './open-capture.js';
 import { parseTreeOptions, treeHelp, TREE_USAGE, type TreeOptions } from './tree-options.js';
+
+/** The view (interactive.ts) opens captures the same way. */
+export { openCapture } from './open-capture.js';
 
 interface TreeData {
   readonly doc: TreeDocument;
@@ -49,60 +49,30 @@ export async function localTree(opts: TreeOptions, view: ViewOptions = viewOf(op
   return local.localTree(opts.capture, opts.timeRange === undefined ? view : { ...view, timeRange: opts.timeRange });
 }
 
-/** Opens the capture in memtreed (indexing it if needed); `onProgress` sees the indexing progress. */
-export async function openCapture(
-  client: DaemonClient,
-  opts: TreeOptions,
-  onProgress: (p: CaptureProgressParams) => void,
-  token: CancellationToken = CancellationToken.None,
-): Promise<CaptureOpenResult> {
-  const sub = client.conn.onNotification(CaptureProgressNotification.type, onProgress);
-  try {
-    return await client.conn.sendRequest(CaptureOpenRequest.type, { path: opts.capture, cwd: process.cwd(), modes: [opts.mode] }, token);
-  } finally {
-    sub.dispose();
-  }
-}
-
-/** openCapture with the indexing progress bar on stderr, failing if memtreed goes away meanwhile. */
-async function openWithProgress(client: DaemonClient, opts: TreeOptions, io: CommandIO): Promise<CaptureOpenResult> {
-  const bar = progressBar(io.stderr);
-  try {
-    return await whileConnected(client, opts, io.env, openCapture(client, opts, (p) => bar.update(p)));
-  } finally {
-    bar.done();
-  }
-}
-
-/** Opens and exports once more (up to this many times) when the capture changed under the daemon. */
-const REOPENS = 3;
-
 async function daemonTree(opts: TreeOptions, io: CommandIO): Promise<TreeData> {
   const client = await connectDaemon({ stateDir: opts.stateDir, socket: opts.socket, env: io.env });
   try {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const open = await openWithProgress(client, opts, io);
-        const doc = await whileConnected(
-          client,
-          opts,
-          io.env,
-          client.conn.sendRequest(TreeExportRequest.type, {
-            captureId: open.captureId,
-            mode: opts.mode,
-            biggestAllocs: opts.biggestAllocs,
-            view: viewOf(opts, true),
-          }),
-        );
-        return { doc, searchPath: open.searchPath, warnings: open.warnings };
-      } catch (err) {
-        // The file was replaced or rewritten while the daemon read it: open the new version.
-        if (!(err instanceof ResponseError && err.code === MemtreeErrorCodes.CaptureChanged) || attempt + 1 >= REOPENS) throw err;
-      }
-    }
+    return await withOpenCapture(client, opts, io, opts, async (open) => {
+      // --time-range: the capture's memory snapshots map the times to a snapshot range.
+      const o = opts.timeRange === undefined ? opts : await withRangeOfTimes(client, open.captureId, opts);
+      const doc = await client.conn.sendRequest(TreeExportRequest.type, {
+        captureId: open.captureId,
+        mode: o.mode,
+        biggestAllocs: o.biggestAllocs,
+        view: viewOf(o, true),
+      });
+      return { doc, searchPath: open.searchPath, warnings: open.warnings };
+    });
   } finally {
     client.close();
   }
+}
+
+/** `opts` with its --time-range replaced by the snapshot range it maps to in the open capture. */
+async function withRangeOfTimes(client: DaemonClient, captureId: string, opts: TreeOptions): Promise<TreeOptions> {
+  const m = await client.conn.sendRequest(CaptureMemoryRequest.type, { captureId });
+  const range = snapshotRangeOfTimes((m.snapshots ?? []).map((x) => x[0]), m.startTimeMs, opts.timeRange?.fromMs, opts.timeRange?.toMs);
+  return { ...opts, range, timeRange: undefined };
 }
 
 export async function treeCommand(argv: readonly string[], io: CommandIO): Promise<number> {
@@ -119,7 +89,6 @@ export async function treeCommand(argv: readonly string[], io: CommandIO): Promi
     return 0;
   }
   try {
-    if (opts.timeRange !== undefined && !opts.noDaemon) opts = await resolveTimeRange(opts, io);
     if (!opts.json && !opts.print && io.stdout.isTTY === true && io.stdin?.isTTY === true) {
       // A terminal that cannot address the cursor (dumb) gets the printed tree.
       const { checkTerminal } = await import('../tui/terminal.js');
@@ -128,6 +97,7 @@ export async function treeCommand(argv: readonly string[], io: CommandIO): Promi
         // memray checks the path before anything else; so do we, before taking over the screen.
         checkCaptureFile(opts.capture);
         const { interactiveTree } = await import('../tui/interactive.js');
+        if (opts.timeRange !== undefined && !opts.noDaemon) opts = await resolveTimeRange(opts, io);
         return await interactiveTree(opts, io, terminal.profile);
       }
       io.stderr.write(`memtree: ${terminal.reason}: printing the tree instead of the interactive view\n`);
@@ -165,14 +135,11 @@ export function rangeHeading(r: RangeInfo, kind: string): string {
   return `Memory snapshots ${r.start}-${r.end} of ${r.snapshots} (${s(r.fromMs, 'the start')} – ${s(r.toMs, 'the end')}): allocated there and not freed by its end`;
 }
 
-/** --time-range through memtreed: the capture's memory snapshots map the times to a snapshot range. */
+/** --time-range through memtreed, for the interactive view: the snapshot range the times map to. */
 async function resolveTimeRange(opts: TreeOptions, io: CommandIO): Promise<TreeOptions> {
   const client = await connectDaemon({ stateDir: opts.stateDir, socket: opts.socket, env: io.env });
   try {
-    const open = await openWithProgress(client, opts, io);
-    const m = await whileConnected(client, opts, io.env, client.conn.sendRequest(CaptureMemoryRequest.type, { captureId: open.captureId }));
-    const range = snapshotRangeOfTimes((m.snapshots ?? []).map((x) => x[0]), m.startTimeMs, opts.timeRange?.fromMs, opts.timeRange?.toMs);
-    return { ...opts, range, timeRange: undefined };
+    return await withOpenCapture(client, opts, io, opts, (open) => withRangeOfTimes(client, open.captureId, opts));
   } finally {
     client.close();
   }

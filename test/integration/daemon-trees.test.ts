@@ -11,11 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureOpenRequest } from '../../protocol/src/capture.js';
 import type { SnapshotMode, TreeDocument, TreeDocumentNode } from '../../protocol/src/tree-document.js';
 import { TreeExpandRequest, TreeExportRequest, TreeRootRequest, type ViewNode, type ViewOptions } from '../../protocol/src/tree.js';
-import { stacksCapture, type StackRecord } from '../helpers/capture-writer.js';
+import { Allocator, stacksCapture, writeCapture, type CaptureEvent, type StackRecord } from '../helpers/capture-writer.js';
 import { DaemonInstance } from '../helpers/daemon-instance.js';
 import { expectedTreeModes, modeFlags } from '../helpers/expected.js';
 import { localTreeOf } from '../helpers/local-tree.js';
-import { CAPTURES } from '../helpers/paths.js';
+import { CAPTURES, tempDir } from '../helpers/paths.js';
 import { runMemtree } from '../helpers/run-cli.js';
 
 let daemon: DaemonInstance;
@@ -54,6 +54,46 @@ describe('daemon answers equal --no-daemon answers', () => {
       }
     });
   }
+
+  // A temporary pass after the peak's views were loaded appends stacks to the index: the views
+  // loaded before must see them (a stale copy of the stack trie gives wrong or failing trees).
+  it('temporary after peak on one index: a stack only temporary allocations use is in the tree', async () => {
+    // main -> keep holds the peak; main -> churn's allocation is freed at once: in no peak or
+    // leaks record, only in the temporary pass's.
+    const HEAP = 0x7f00_0000_0000;
+    const events: CaptureEvent[] = [
+      { type: 'code', id: 1, function: 'main', file: 'app.py', firstLine: 1 },
+      { type: 'code', id: 2, function: 'keep', file: 'app.py', firstLine: 10 },
+      { type: 'code', id: 3, function: 'churn', file: 'app.py', firstLine: 20 },
+      { type: 'push', tid: 1, code: 1, offset: 0, entry: true },
+      { type: 'push', tid: 1, code: 2, offset: 0, entry: true },
+      { type: 'alloc', tid: 1, address: HEAP, size: 4096, allocator: Allocator.MALLOC },
+      { type: 'pop', tid: 1 },
+      { type: 'push', tid: 1, code: 3, offset: 0, entry: true },
+      { type: 'alloc', tid: 1, address: HEAP + 8192, size: 100, allocator: Allocator.MALLOC },
+      { type: 'alloc', tid: 1, address: HEAP + 8192, size: 0, allocator: Allocator.FREE },
+      { type: 'pop', tid: 1 },
+    ];
+    const dir = tempDir();
+    const file = path.join(dir, 'churn.bin');
+    fs.writeFileSync(file, writeCapture(events));
+    const fresh = await DaemonInstance.start();
+    const rpc = await fresh.connect();
+    try {
+      const open = await rpc.conn.sendRequest(CaptureOpenRequest.type, { path: file, modes: [{ kind: 'peak' }] });
+      await rpc.conn.sendRequest(TreeExportRequest.type, { captureId: open.captureId, mode: { kind: 'peak' }, biggestAllocs: 1000000 });
+      const temp: SnapshotMode = { kind: 'temporary', threshold: 1 };
+      const again = await rpc.conn.sendRequest(CaptureOpenRequest.type, { path: file, modes: [temp] });
+      const doc = await rpc.conn.sendRequest(TreeExportRequest.type, { captureId: again.captureId, mode: temp, biggestAllocs: 1000000 });
+      const functions = (n: TreeDocumentNode): string[] => [n.function, ...n.children.flatMap(functions)];
+      expect(functions(doc.root)).toContain('churn');
+      expect(doc).toEqual((await localTreeOf(file, ['-b', '1000000', '--temporary-allocations'])).doc);
+    } finally {
+      rpc.close();
+      await fresh.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   // And end to end through the real CLI, including a reopen of the index.
   for (const [capture, flags] of [

@@ -12,6 +12,8 @@ function prepare(db: ReadableDB) {
     meta: db.prepare('SELECT value FROM meta WHERE key = ?'),
     locations: db.prepare('SELECT id, function, file, line, internal, import_system, interesting FROM locations').raw(),
     locationCount: db.prepare('SELECT count(*) FROM locations').pluck(),
+    // Changes whenever another connection (an index job's worker) commits to this database.
+    dataVersion: db.prepare('PRAGMA data_version').pluck(),
     paths: db.prepare('SELECT first, parent, location FROM paths ORDER BY first').raw(),
     pathCount: db.prepare('SELECT coalesce(max(first + length(location) / 4), 1) FROM paths').pluck(),
     records: db.prepare('SELECT path, tid, bytes, count FROM records WHERE mode = ? ORDER BY chunk').raw(),
@@ -38,6 +40,11 @@ export function storedLocations(db: ReadableDB): TreeFrame[] {
     frames[id] = { function: fn, file, line, location: id, internal: internal === 1, importSystem: imp === 1, interesting: interesting === 1 };
   }
   return frames;
+}
+
+/** A number that changes when another connection has committed to the index since it was last read. */
+export function dataVersion(db: ReadableDB): number {
+  return stmts(db).dataVersion.get() as number;
 }
 
 /** Number of stored locations and trie ids: they only grow (a later pass appends), so they tell whether a cached copy is current. */

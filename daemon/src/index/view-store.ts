@@ -12,7 +12,7 @@ import type { ViewTree } from '../tree/view-display.js';
 import { buildViewTree, recordLabels, type TreeSpec } from '../tree/view-engine.js';
 import { ViewTree as Tree } from '../tree/view-display.js';
 import { treeKey } from '../tree/view-spec.js';
-import { storedLocations, storedPaths, storedRecords, storedSizes } from './queries.js';
+import { dataVersion, storedLocations, storedPaths, storedRecords, storedSizes } from './queries.js';
 import { rangeRecords } from './range-views.js';
 
 /** Built trees kept per index (least recently used first out)... */
@@ -27,6 +27,8 @@ export interface CachedView {
 }
 
 interface IndexViews {
+  /** The index's data_version when `sizes` were read: the sizes are read again only after a commit. */
+  version: number;
   sizes: { locations: number; paths: number };
   frames: readonly TreeFrame[];
   paths: PathTrie;
@@ -37,13 +39,16 @@ interface IndexViews {
 const byIndex = new WeakMap<ReadableDB, IndexViews>();
 
 function indexViews(db: ReadableDB): IndexViews {
-  const sizes = storedSizes(db);
+  const version = dataVersion(db);
   let iv = byIndex.get(db);
+  if (iv !== undefined && iv.version === version) return iv;
+  const sizes = storedSizes(db);
   if (iv === undefined || iv.sizes.locations !== sizes.locations || iv.sizes.paths !== sizes.paths) {
     // First use, or a later pass (a temporary mode) appended stacks: ids of the rest are unchanged.
-    iv = { sizes, frames: storedLocations(db), paths: storedPaths(db), modes: iv?.modes ?? new Map(), views: iv?.views ?? new Map() };
+    iv = { version, sizes, frames: storedLocations(db), paths: storedPaths(db), modes: iv?.modes ?? new Map(), views: iv?.views ?? new Map() };
     byIndex.set(db, iv);
   }
+  iv.version = version;
   return iv;
 }
 

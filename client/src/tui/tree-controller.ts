@@ -4,6 +4,7 @@
  * requests are dropped even if the source ignored the signal (cancellation is cooperative,
  * house-style 6), so a late answer can never overwrite newer state.
  */
+import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
 import type { CaptureMemoryResult } from '../../../protocol/src/memory.js';
 import type { ViewOptions } from '../../../protocol/src/tree.js';
 import { formatNote, moduleNamer } from '../print/print-tree.js';
@@ -19,6 +20,8 @@ export interface TreeListener {
   readonly onChange?: (state: TreeState) => void;
   /** An exception while applying an answer (a bug, not a failed request); default: rethrown. */
   readonly onError?: (err: unknown) => void;
+  /** A request failed because the capture file changed under the daemon (CaptureChanged): the source is stale. */
+  readonly onCaptureChanged?: () => void;
 }
 
 /** How a TreeController runs. */
@@ -167,7 +170,10 @@ export class TreeController {
       this.dispatch(action);
       this.wakeIdle();
     };
-    const fail = (err: unknown): void => done({ type: 'requestFailed', key: need.key, message: message(err) });
+    const fail = (err: unknown): void => {
+      done({ type: 'requestFailed', key: need.key, message: message(err) });
+      if ((err as { code?: unknown } | undefined)?.code === MemtreeErrorCodes.CaptureChanged) this.listener.onCaptureChanged?.();
+    };
     const ask = (): Promise<TreeAction> => {
       switch (need.kind) {
         case 'root':

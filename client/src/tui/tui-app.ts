@@ -40,7 +40,7 @@ export class TuiApp {
   private closed = false;
   private warnings: readonly string[] = [];
   /** Why the data source went away (shown under the header until `r` reconnects), or undefined. */
-  private lost: { readonly what: string; readonly log?: string } | undefined;
+  private lost: { readonly what: string; readonly log?: string; readonly again?: string } | undefined;
   private reconnecting = false;
   /** The chart strip and range cursor (`g`, `[` `]`, Enter, `L`). */
   private readonly time: TimeStrip;
@@ -80,6 +80,8 @@ export class TuiApp {
     this.time.attach(tree);
     tree.listen({
       onError: this.opts.onError,
+      // The rows shown are the old version's: `r` opens the new one (as after a lost daemon).
+      onCaptureChanged: () => this.connectionLost(`${this.opts.title ?? 'the capture'} changed on disk`, undefined, 'open its new version'),
       onChange: (s) => {
         if (s.quit) this.quit();
         else this.opts.onChange();
@@ -104,9 +106,9 @@ export class TuiApp {
    * The data source went away (the daemon exited, the connection dropped): say so under the
    * header; the loaded rows stay browsable and `r` reconnects.
    */
-  connectionLost(what: string, log?: string): void {
+  connectionLost(what: string, log?: string, again = 'reconnect'): void {
     if (this.closed || this.reconnecting) return;
-    this.lost = { what, log };
+    this.lost = { what, log, again };
     this.resize(this.size.cols, this.size.rows);
     this.opts.onChange();
   }
@@ -178,7 +180,7 @@ export class TuiApp {
   private bannerText(title: string): string {
     if (this.lost !== undefined) {
       const log = this.lost.log === undefined ? '' : `; its log: ${this.lost.log}`;
-      return `⚠ ${this.lost.what}: ${this.reconnecting ? 'reconnecting…' : 'press r to reconnect'}${log}`;
+      return `⚠ ${this.lost.what}: ${this.reconnecting ? 'reconnecting…' : `press r to ${this.lost.again ?? 'reconnect'}`}${log}`;
     }
     const more = this.warnings.length > 1 ? ` (+${this.warnings.length - 1} more)` : '';
     return `⚠ ${title === '' ? '' : `${title}: `}${this.warnings[0]}${more}`;

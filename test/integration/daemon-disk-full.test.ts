@@ -89,4 +89,65 @@ describe('a full index directory', () => {
     expect(await exportOf(opened.captureId)).toEqual((await localTreeOf(big)).doc);
     expect(d.exitCode).toBeUndefined();
   });
+
+  it('no room even for the log: the daemon serves on, and says how many log lines were lost once it can write again', async (ctx) => {
+    const dir = tempStateDir();
+    if (process.getuid?.() !== 0 || (await run('mount', ['-t', 'tmpfs', '-o', 'size=4m,mode=0700', 'tmpfs', dir])) !== 0) {
+      ctx.skip(); // mounting a small file system needs root
+    }
+    cleanup.push(() => run('umount', [dir]));
+    const d = await DaemonInstance.start({ stateDir: dir });
+    cleanup.push(() => d.stop());
+    const rpc = await d.connect();
+    cleanup.push(() => rpc.close());
+    const peak = { kind: 'peak' } as const;
+    const simple = await rpc.conn.sendRequest(CaptureOpenRequest.type, { path: path.join(CAPTURES, 'simple.bin') });
+    const simpleDoc = await rpc.conn.sendRequest(TreeExportRequest.type, { captureId: simple.captureId, mode: peak, biggestAllocs: 200 });
+
+    // Fill the file system to the last block: the log cannot take a line. First the log's own
+    // last block (a file's partly used last page takes lines without a new one), with a line.
+    const log = path.join(dir, 'memtreed.log');
+    const room = 4096 - (fs.statSync(log).size % 4096);
+    const pad = (n: number): string => `${JSON.stringify({ level: 30, msg: 'pad', pad: 'x'.repeat(n - 34) })}\n`;
+    fs.appendFileSync(log, room >= 40 ? pad(room) : pad(room + 4096));
+    expect(fs.statSync(log).size % 4096).toBe(0);
+    const filler = path.join(dir, 'filler');
+    const fd = fs.openSync(filler, 'w');
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    try {
+      for (;;) fs.writeSync(fd, chunk);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+    }
+    for (let n = chunk.length; n >= 1; n >>= 1) {
+      try {
+        for (;;) fs.writeSync(fd, chunk, 0, n);
+      } catch {
+        // the next smaller size
+      }
+    }
+    fs.closeSync(fd);
+    const logBytes = fs.statSync(log).size;
+
+    // A new capture: its job's log lines are lost, its index cannot be written; the daemon answers.
+    const threads = path.join(CAPTURES, 'threads.bin');
+    const err = await rpc.conn.sendRequest(CaptureOpenRequest.type, { path: threads }).then(
+      () => undefined,
+      (e: { code: number }) => e,
+    );
+    expect(err?.code).toBe(MemtreeErrorCodes.IndexUnwritable);
+    const again = await rpc.conn.sendRequest(CaptureOpenRequest.type, { path: path.join(CAPTURES, 'simple.bin') });
+    expect(await rpc.conn.sendRequest(TreeExportRequest.type, { captureId: again.captureId, mode: peak, biggestAllocs: 200 })).toEqual(simpleDoc);
+    expect(fs.statSync(log).size).toBe(logBytes);
+
+    // Room again: the next lines are written, the first saying how many were lost.
+    fs.rmSync(filler);
+    const opened = await rpc.conn.sendRequest(CaptureOpenRequest.type, { path: threads });
+    expect(opened.indexed).toBe(true);
+    const lines = fs.readFileSync(log, 'utf8').slice(logBytes).split('\n').filter(Boolean);
+    const report = lines.map((l) => JSON.parse(l) as { msg: string; lostLines?: number }).find((l) => l.msg.startsWith('log lines were lost'));
+    expect(report?.lostLines).toBeGreaterThan(0);
+    expect((await rpc.conn.sendRequest(DaemonStatusRequest.type)).pid).toBe(d.pid);
+    expect(d.exitCode).toBeUndefined();
+  });
 });

@@ -25,7 +25,7 @@ describe('a capture replaced under the view', () => {
       fs.copyFileSync(path.join(CAPTURES, 'peak_then_free.bin'), `${file}.new`);
       fs.renameSync(`${file}.new`, file);
       s.write(KEY.down);
-      const banner = await s.waitFor((l) => l[1]!.includes('app.bin changed on disk'), 20_000, 'the changed-capture banner');
+      const banner = await s.waitFor((l) => l[1]!.includes('app.bin changed on disk') && l[2]!.includes('<ROOT>'), 20_000, 'the changed-capture banner over the rows');
       expect(banner[1]).toContain('press r to open its new version');
       expect(banner.join('\n')).toContain('level1'); // the old rows stay until r
       s.write('r');

@@ -30,7 +30,12 @@ describe('a lost daemon in the view', () => {
       s.write(KEY.down + KEY.down + KEY.down);
       const before = await s.waitFor(() => highlighted(s, 4)?.includes('main') === true, 20_000, 'the cursor on main');
       await daemon.kill9();
-      const lost = await s.waitFor((l) => l[1]!.includes('memtreed closed the connection'), 20_000, 'the lost-daemon banner');
+      // The whole screen, not the first chunk of its repaint (the banner row comes first).
+      const lost = await s.waitFor(
+        (l) => l[1]!.includes('memtreed closed the connection') && l[2]!.includes('<ROOT>'),
+        20_000,
+        'the lost-daemon banner over the rows',
+      );
       expect(lost[1]).toContain('press r to reconnect');
       expect(lost.join('\n')).toContain('<ROOT>'); // the rows stay
       s.write('r');

@@ -23,6 +23,8 @@ import { documentView, treeSpec } from './tree/view-spec.js';
 export { CaptureError, NoSuchFileError } from './capture/errors.js';
 export { sourceWindow } from './source/read-source.js';
 export { TimeRangeError } from './snapshot/time-ranges.js';
+export { LocalViews } from './local-views.js';
+export { elidedPage, searchView } from './tree/view-queries.js';
 
 /** A view of a capture, as `tree/export` takes it. */
 export interface LocalView extends RecordFilters, ViewFilter {

@@ -20,6 +20,7 @@ import { CaptureMemoryRequest } from '../../protocol/src/memory.js';
 import { NodeDetailRequest } from '../../protocol/src/node.js';
 import { CaptureThreadsRequest } from '../../protocol/src/threads.js';
 import { TreeExpandRequest, TreeExportRequest, TreeRootRequest, TreeSearchRequest } from '../../protocol/src/tree.js';
+import { TreeElidedRequest } from '../../protocol/src/elided.js';
 import { FramingError, LimitedSocketReader, LimitedSocketWriter } from './framing.js';
 import * as capture from './handlers/capture.js';
 import type { ConnectionContext, DaemonContext } from './handlers/context.js';
@@ -57,6 +58,7 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   [TreeExportRequest.method, tree.exportTree],
   [NodeDetailRequest.method, tree.detail],
   [TreeSearchRequest.method, tree.search],
+  [TreeElidedRequest.method, tree.elided],
   [CaptureThreadsRequest.method, tree.threads],
 ]);
 

@@ -6,6 +6,7 @@ export * from './capture.js';
 export * from './tree.js';
 export * from './node.js';
 export * from './threads.js';
+export * from './elided.js';
 export * from './tree-document.js';
 export * from './display.js';
 export * from './memory.js';

@@ -197,4 +197,6 @@ export const EXAMPLES: Record<string, string> = {
 ← {"jsonrpc": "2.0", "id": 11, "result": {"matches": [{"node": {"id": 6, "function": "main", "file": "simple.py", "line": 48, "bytes": 19100010, "allocations": 11, "thread": "0x1", "interesting": true, "importSystem": false, "childCount": 3}, "path": [0, 1, 5, 6]}], "total": 2, "offset": 0}}`,
   'capture/threads': `→ {"jsonrpc": "2.0", "id": 12, "method": "capture/threads", "params": {${ID}, "mode": {"kind": "peak"}}}
 ← {"jsonrpc": "2.0", "id": 12, "result": {"threads": [{"label": "0x1", "bytes": 8000000, "allocations": 31, "records": 31}, {"label": "0x2 (worker-alpha)", "bytes": 1000000, "allocations": 3, "records": 3}]}}`,
+  'tree/elided': `→ {"jsonrpc": "2.0", "id": 13, "method": "tree/elided", "params": {${ID}, "view": {"mode": {"kind": "peak"}, "biggestAllocs": 3, "hideImportSystem": false, "hideUninteresting": true}, "limit": 2}}
+← {"jsonrpc": "2.0", "id": 13, "result": {"locations": [{"function": "<listcomp>", "file": "simple.py", "line": 41, "depth": 8, "bytes": 1000004, "allocations": 4, "thread": "0x1"}, {"function": "leaf_medium", "file": "simple.py", "line": 10, "depth": 10, "bytes": 1000001, "allocations": 1, "thread": "0x1"}], "total": 26, "offset": 0}}`,
 };

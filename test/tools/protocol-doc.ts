@@ -10,7 +10,7 @@ import { ROOT } from '../helpers/paths.js';
 import { EXAMPLES, GUIDE } from './protocol-doc-text.js';
 
 const SRC = path.join(ROOT, 'protocol/src');
-const FILES = ['daemon.ts', 'capture.ts', 'memory.ts', 'tree.ts', 'threads.ts', 'node.ts', 'tree-document.ts', 'errors.ts'];
+const FILES = ['daemon.ts', 'capture.ts', 'memory.ts', 'tree.ts', 'threads.ts', 'elided.ts', 'node.ts', 'tree-document.ts', 'errors.ts'];
 
 interface Method {
   name: string;

@@ -177,7 +177,7 @@ describe('runTreeTui on a headless terminal', () => {
     // One render for the key, one when the source lines for the new cursor row arrived.
     expect(t.renderCount - before).toBeLessThanOrEqual(2);
     const n = t.renderCount;
-    await t.keys('x'); // not bound: no state change, no render
+    await t.keys('z'); // not bound: no state change, no render
     expect(t.renderCount).toBe(n);
     await t.keys('q');
     await t.done;

@@ -1,12 +1,23 @@
 /**
- * The interactive tree's data from memtreed: `tree/root`, `tree/expand` and `node/detail` over
+ * The interactive tree's data from memtreed: `tree/root`, `tree/expand`, `node/detail`,
+ * `tree/search`, `capture/threads` and `tree/elided` over
  * the client's connection. An aborted signal cancels the request ($/cancelRequest); the
  * controller drops any late answer anyway.
  */
 import { CancellationTokenSource, type MessageConnection } from 'vscode-jsonrpc/node';
 import { CaptureMemoryRequest, type CaptureMemoryResult } from '../../../protocol/src/memory.js';
 import { NodeDetailRequest, type NodeDetailResult } from '../../../protocol/src/node.js';
-import { TreeExpandRequest, TreeRootRequest, type TreeExpandResult, type TreeRootResult, type ViewOptions } from '../../../protocol/src/tree.js';
+import { TreeElidedRequest, type TreeElidedResult } from '../../../protocol/src/elided.js';
+import { CaptureThreadsRequest, type CaptureThreadsResult } from '../../../protocol/src/threads.js';
+import {
+  TreeExpandRequest,
+  TreeRootRequest,
+  TreeSearchRequest,
+  type TreeExpandResult,
+  type TreeRootResult,
+  type TreeSearchResult,
+  type ViewOptions,
+} from '../../../protocol/src/tree.js';
 import type { TreeSource } from './tree-source.js';
 
 function token(signal: AbortSignal | undefined): { token: CancellationTokenSource['token']; done(): void } | undefined {
@@ -35,7 +46,7 @@ export class DaemonTreeSource implements TreeSource {
     /** node/detail's sourceRoots and source (--source-root, --no-source). */
     private readonly sources: { readonly sourceRoots?: readonly string[]; readonly source?: boolean } = {},
     /** capture/open's info: the header version and who writes it. */
-    readonly capture?: { readonly formatVersion: number; readonly writtenBy?: string },
+    readonly capture?: { readonly formatVersion: number; readonly writtenBy?: string; readonly fileFormat?: 'all_allocations' | 'aggregated' },
   ) {}
 
   root(view: ViewOptions, signal?: AbortSignal): Promise<TreeRootResult> {
@@ -54,5 +65,17 @@ export class DaemonTreeSource implements TreeSource {
 
   memory(points: number, signal: AbortSignal): Promise<CaptureMemoryResult> {
     return send(signal, (t) => this.conn.sendRequest(CaptureMemoryRequest.type, { captureId: this.captureId, points }, t));
+  }
+
+  search(view: ViewOptions, query: string, offset: number, limit: number, signal: AbortSignal): Promise<TreeSearchResult> {
+    return send(signal, (t) => this.conn.sendRequest(TreeSearchRequest.type, { captureId: this.captureId, view, query, offset, limit }, t));
+  }
+
+  threads(view: ViewOptions, signal: AbortSignal): Promise<CaptureThreadsResult> {
+    return send(signal, (t) => this.conn.sendRequest(CaptureThreadsRequest.type, { captureId: this.captureId, mode: view.mode }, t));
+  }
+
+  elided(view: ViewOptions, offset: number, limit: number, signal: AbortSignal): Promise<TreeElidedResult> {
+    return send(signal, (t) => this.conn.sendRequest(TreeElidedRequest.type, { captureId: this.captureId, view, offset, limit }, t));
   }
 }

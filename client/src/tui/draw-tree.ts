@@ -28,7 +28,7 @@ function drawRow(grid: Grid, rect: Rect, y: number, row: Row): void {
   const base = c ? STYLES.cursor : STYLES.plain;
   if (l.icon !== '') x = put(x, l.icon, base);
   if (l.sizeText !== '') x = put(x, l.sizeText, c || l.colorIndex === null ? base : { fg: gradientColor(l.colorIndex) });
-  if (l.fn !== '') x = put(x, l.fn, c ? STYLES.cursor : STYLES.bold);
+  if (l.fn !== '') x = put(x, l.fn, c ? STYLES.cursor : row.match ? STYLES.match : STYLES.bold);
   if (l.position !== '') {
     x = put(x, '  ', base);
     x = put(x, l.position, c ? STYLES.cursorPosition : STYLES.position);

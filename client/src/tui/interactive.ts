@@ -11,7 +11,7 @@ import type { ViewOptions } from '../../../protocol/src/tree.js';
 import { memtreePaths } from '../../../protocol/src/node/paths.js';
 import { connectDaemon, type DaemonClient } from '../daemon/connect.js';
 import type { CommandIO } from '../commands/common.js';
-import { localTree, openCapture, viewOf } from '../commands/tree.js';
+import { openCapture, viewOf } from '../commands/tree.js';
 import type { TreeOptions } from '../commands/tree-options.js';
 import type { TerminalProfile } from './terminal.js';
 import type { TuiOutcome } from './tree-view.js';
@@ -23,16 +23,27 @@ function flushed(): Promise<void> {
 
 /** The interactive view (a terminal on both ends): through memtreed, or in-process with --no-daemon. */
 export async function interactiveTree(opts: TreeOptions, io: CommandIO, terminal: TerminalProfile): Promise<number> {
-  const view: ViewOptions = viewOf(opts, false);
+  let view: ViewOptions = viewOf(opts, false);
   const title = path.basename(opts.capture);
   const size = { cols: io.stdout.columns ?? 80, rows: io.stdout.rows ?? 24 };
   let warnings: readonly string[] = [];
   let outcome: TuiOutcome;
   if (opts.noDaemon) {
-    const [{ DocumentTreeSource }, { startTree }] = await Promise.all([import('../tui/tree-source.js'), import('../tui/tree-controller.js')]);
-    const local = await localTree(opts);
-    warnings = local.warnings;
-    const tree = startTree(new DocumentTreeSource(local.doc, { cwd: process.cwd(), searchPath: local.searchPath, sourceRoots: opts.sourceRoots, source: !opts.noSource }), view, { terminal: size });
+    const [local, { LocalTreeSource }, { startTree }] = await Promise.all([
+      import('../../../daemon/src/local.js'),
+      import('../tui/local-source.js'),
+      import('../tui/tree-controller.js'),
+    ]);
+    // Every view (filters, threads, inverted, modes) is computed here from the capture read once.
+    const views = new local.LocalViews(opts.capture, opts.mode.kind === 'temporary' ? opts.mode.threshold : undefined);
+    warnings = views.warnings;
+    if (opts.timeRange !== undefined) {
+      if (opts.mode.kind === 'temporary') throw new local.TimeRangeError('time ranges apply to the peak and leaks modes, not to temporary allocations');
+      view = { ...view, range: views.rangeOfTimes(opts.timeRange) };
+    }
+    views.view(view); // a bad expression fails here, before the view takes the terminal
+    const source = new LocalTreeSource(local, views, { cwd: process.cwd(), sourceRoots: opts.sourceRoots, source: !opts.noSource });
+    const tree = startTree(source, view, { terminal: size });
     const { runTreeTui } = await import('../tui/tree-view.js');
     outcome = await runTreeTui({ tree, title, terminal, warnings });
   } else {

@@ -43,6 +43,8 @@ export const STYLES = {
   footerKey: { fg: PALETTE.footerKey, bold: true } as Style,
   cursor: { fg: PALETTE.cursorFg, bg: PALETTE.cursorBg, bold: true } as Style,
   cursorPosition: { fg: PALETTE.cursorPosition, bg: PALETTE.cursorBg, bold: true } as Style,
+  /** A search match's function name (view-keys.ts). */
+  match: { fg: '#000000', bg: PALETTE.footerKey, bold: true } as Style,
 } as const;
 
 const CUBE = [0, 95, 135, 175, 215, 255];

@@ -11,6 +11,7 @@ import { formatNote, moduleNamer } from '../print/print-tree.js';
 import { viewportOf } from './layout.js';
 import { reduce, type TreeAction } from './tree-model.js';
 import { needs, type Need } from './tree-needs.js';
+import { askView } from './view-requests.js';
 import type { TreeSource } from './tree-source.js';
 import { initialTreeState, treeConfig, type TreeState } from './tree-state.js';
 
@@ -186,6 +187,8 @@ export class TreeController {
           return this.source
             .detail(view, need.nodeId, ac.signal, need.context)
             .then((result) => ({ type: 'detailLoaded', nodeId: need.nodeId, context: need.context, result }));
+        default:
+          return askView(this.source, view, need, ac.signal);
       }
     };
     let answer: Promise<TreeAction>;
@@ -223,7 +226,13 @@ export interface StartTreeOptions {
  * come from the source's sys.path.
  */
 export function startTree(source: TreeSource, view: ViewOptions, opts: StartTreeOptions = {}): TreeController {
-  const config = treeConfig({ moduleName: moduleNamer(source.searchPath ?? []), formatNote: formatNote(source.capture) });
+  const config = treeConfig({
+    moduleName: moduleNamer(source.searchPath ?? []),
+    formatNote: formatNote(source.capture),
+    // `m` uses the CLI's threshold: the one given, else its default of 1.
+    temporaryThreshold: view.mode.kind === 'temporary' ? view.mode.threshold : 1,
+    aggregated: source.capture?.fileFormat === 'aggregated',
+  });
   const { cols, rows } = opts.terminal ?? { cols: 80, rows: 24 };
   const controller = new TreeController(source, initialTreeState(view, config, viewportOf(cols, rows)), {
     detailDelayMs: opts.detailDelayMs,

@@ -5,7 +5,10 @@
  */
 import type { NodeDetailResult } from '../../../protocol/src/node.js';
 import type { ChildrenPage, TreeExpandResult, TreeRootResult, ViewOptions } from '../../../protocol/src/tree.js';
+import { toggleElided } from './elided-rows.js';
 import { cursorSpan, flatRows, rowIndex, type FlatRow } from './tree-rows.js';
+import { reduceView, type ViewAction } from './view-keys.js';
+import { changeView } from './view-stack.js';
 import {
   ROOT_ID,
   displayedCount,
@@ -50,7 +53,9 @@ export type TreeAction =
   | { readonly type: 'rootLoaded'; readonly generation: number; readonly result: TreeRootResult }
   | { readonly type: 'childrenLoaded'; readonly generation: number; readonly nodeId: number; readonly result: TreeExpandResult }
   | { readonly type: 'detailLoaded'; readonly nodeId: number; readonly context: number; readonly result: NodeDetailResult }
-  | { readonly type: 'requestFailed'; readonly key: string; readonly message: string };
+  | { readonly type: 'requestFailed'; readonly key: string; readonly message: string }
+  /** memtree's view keys and their answers (view-keys.ts). */
+  | ViewAction;
 
 /** The next state; the same object when nothing changed. */
 export function reduce(s: TreeState, a: TreeAction): TreeState {
@@ -61,7 +66,8 @@ export function reduce(s: TreeState, a: TreeAction): TreeState {
 function apply(s: TreeState, a: TreeAction): TreeState {
   switch (a.type) {
     case 'key': {
-      const next = onKey(s, a.key);
+      // A notice of the view keys lasts until the next key.
+      const next = onKey(s.ui.message === null ? s : { ...s, ui: { ...s.ui, message: null } }, a.key);
       return s.restoring === null ? next : { ...next, restoring: null };
     }
     case 'reopen':
@@ -76,8 +82,8 @@ function apply(s: TreeState, a: TreeAction): TreeState {
     case 'resize':
       return { ...s, viewport: a.viewport };
     case 'view':
-      // Another record view is another tree: its root and node ids (and their sources) are new.
-      return { ...rebuild(s, a.view), data: emptyData(), sources: new Map() };
+      // Another record view is another tree (root, node ids, sources), and one more screen Backspace returns from.
+      return changeView(s, a.view);
     case 'rootLoaded': {
       if (a.generation !== s.generation) return s;
       const { root, elided, peakMemory, range } = a.result;
@@ -87,6 +93,11 @@ function apply(s: TreeState, a: TreeAction): TreeState {
       return a.generation === s.generation ? onChildren(s, a.nodeId, a.result) : s;
     case 'detailLoaded':
       return { ...s, sources: new Map(s.sources).set(a.nodeId, { window: a.result.source, tried: a.result.sourceTried, context: a.context }) };
+    case 'viewKey':
+    case 'searchLoaded':
+    case 'threadsLoaded':
+    case 'elidedLoaded':
+      return reduceView(s, a);
     case 'requestFailed': {
       const chainKey = s.chain === null ? '' : expandNeedKey(s.generation, s.chain.at, 0);
       return { ...s, failures: new Map(s.failures).set(a.key, a.message), chain: a.key === chainKey ? null : s.chain };
@@ -193,6 +204,7 @@ function onKey(s: TreeState, key: KeyAction): TreeState {
   const at = rowIndex(s, s.cursor);
   const row = all[at];
   const page = Math.max(1, s.viewport.treeRows - 1);
+  if (row?.kind === 'elided' && (key === 'toggle' || key === 'right' || key === 'left')) return toggleElided(s, key);
   switch (key) {
     case 'up':
       return moveTo(s, at - 1);

@@ -4,6 +4,7 @@
  * in one place: a request is stale exactly when the current state stops needing it.
  */
 import { flatRows, rowIndex } from './tree-rows.js';
+import { viewNeeds, type ViewNeed } from './view-needs.js';
 import { DEFAULT_CONTEXT, ROOT_ID, detailNeedKey, expandNeedKey, rootNeedKey, rootOf, type TreeState } from './tree-state.js';
 
 /** One request the state is waiting for; `key` identifies it across states. */
@@ -22,7 +23,9 @@ export type Need =
        */
       readonly firstChildChain: boolean;
     }
-  | { readonly kind: 'detail'; readonly key: string; readonly nodeId: number; readonly context: number };
+  | { readonly kind: 'detail'; readonly key: string; readonly nodeId: number; readonly context: number }
+  /** memtree's view keys: search, threads, the ❓ row's locations (view-needs.ts). */
+  | ViewNeed;
 
 /** Source lines wanted on each side of the frame's line for a code pane `rows` high (3.10: d = floor(h/2)). */
 function contextFor(rows: number): number {
@@ -66,5 +69,6 @@ export function needs(s: TreeState): Need[] {
       out.push({ kind: 'detail', key, nodeId: cursor.id, context });
     }
   }
+  out.push(...viewNeeds(s));
   return out;
 }

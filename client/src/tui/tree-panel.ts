@@ -10,6 +10,7 @@ import { formatCount } from '../format/count.js';
 import { sizeFmt } from '../format/size.js';
 import { summaryLine } from '../print/print-tree.js';
 import { rangeWhat } from './chart-strip.js';
+import { elidedItemLabels } from './elided-rows.js';
 import { flatRows, rowIndex } from './tree-rows.js';
 import { ROOT_ID, moreInfo, rootOf, type TreeState } from './tree-state.js';
 
@@ -68,6 +69,8 @@ export function panel(s: TreeState): PanelData {
     // gets cut, not what the row is about.
     return { ...none, labels: [`💾 Allocations: ${formatCount(e.allocations)}`, `📦 Size: ${sizeFmt(e.bytes)}`, ...elidedExplanation(s.view.biggestAllocs)] };
   }
+  if (row.kind === 'elidedItem') return { ...none, labels: elidedItemLabels(s, row.id) };
+  if (row.kind === 'elidedMore') return { ...none, labels: ['More locations -b left out load as the cursor gets near.'] };
   if (row.kind === 'more') {
     const m = moreInfo(s, row.id);
     if (m.kind === 'failed') return { ...none, labels: [`⚠ Could not load these children: ${sanitize(m.message)}`] };

@@ -18,13 +18,15 @@ import {
   type TreeState,
 } from './tree-state.js';
 import { stringWidth, truncateToWidth } from './wcwidth.js';
+import { elidedRowLabel, elidedRows } from './elided-rows.js';
+import { matchIds } from './search-model.js';
 
 /** The structure of a row, independent of width and cursor. */
 export interface FlatRow {
   readonly key: RowKey;
   /** `more`: the not yet loaded children of `id` (a "loading"/"N more" row). */
-  readonly kind: 'root' | 'node' | 'elided' | 'more';
-  /** The node's id; for `more` rows the parent's; -1 for ❓. */
+  readonly kind: 'root' | 'node' | 'elided' | 'more' | 'elidedItem' | 'elidedMore';
+  /** The node's id; for `more` rows the parent's; -1 for ❓; under ❓ the location's index (elided-rows.ts). */
   readonly id: number;
   readonly depth: number;
   /** Guides: ancestors' continuations ("│   " / "    ") then "├── " or "└── " (empty for the root). */
@@ -41,6 +43,8 @@ export interface Row extends FlatRow {
   /** guides + arrow + label, cut to the requested width. */
   readonly text: string;
   readonly cursor: boolean;
+  /** A match of the current search (highlighted). */
+  readonly match: boolean;
 }
 
 const cache = new WeakMap<TreeData, WeakMap<ReadonlySet<number>, FlatRow[]>>();
@@ -90,7 +94,10 @@ function flatten(s: TreeState): FlatRow[] {
       continue;
     }
     if (more) out.push({ key: moreKey(f.id), kind: 'more', id: f.id, depth: f.depth, guides: f.prefix + (elided ? '├── ' : '└── ') });
-    if (elided) out.push({ key: ELIDED_KEY, kind: 'elided', id: -1, depth: 1, guides: '└── ' });
+    if (elided) {
+      out.push({ key: ELIDED_KEY, kind: 'elided', id: -1, depth: 1, guides: '└── ' });
+      for (const e of elidedRows(s)) out.push({ key: e.key, kind: e.kind, id: e.id, depth: 2, guides: e.last ? '    └── ' : '    ├── ' });
+    }
     stack.pop();
   }
   return out;
@@ -121,6 +128,7 @@ function rowLabel(s: TreeState, r: FlatRow): LabelSegments {
   const { data, config } = s;
   if (r.kind === 'elided') return elidedLabelExcludedSegments(data.elided);
   if (r.kind === 'more') return { ...MORE_LABEL, text: moreText(s, r.id) };
+  if (r.kind === 'elidedItem' || r.kind === 'elidedMore') return elidedRowLabel(s, { kind: r.kind, id: r.id });
   const root = rootOf(data)!;
   const isRoot = r.kind === 'root';
   return treeRowLabel(isRoot ? root : data.nodes.get(r.id)!, {
@@ -151,6 +159,7 @@ export function rowWindow(s: TreeState, width: number, start: number, count: num
   let subtreeEnd = cursorAt;
   if (cursorAt >= 0) while (subtreeEnd + 1 < all.length && all[subtreeEnd + 1]!.depth > cursorDepth) subtreeEnd++;
   const out: Row[] = [];
+  const matches = matchIds(s);
   const end = Math.min(all.length, start + count);
   for (let i = Math.max(0, start); i < end; i++) {
     const r = all[i]!;
@@ -163,6 +172,7 @@ export function rowWindow(s: TreeState, width: number, start: number, count: num
       label,
       text: truncateToWidth(r.guides + arrow + joinLabel(label), width),
       cursor: i === cursorAt,
+      match: (r.kind === 'node' || r.kind === 'root') && matches.has(r.id),
     });
   }
   return out;

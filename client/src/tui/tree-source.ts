@@ -6,7 +6,9 @@ import { displayedChildren, type ViewFilter } from '../../../protocol/src/displa
 import type { CaptureMemoryResult } from '../../../protocol/src/memory.js';
 import type { NodeDetailResult } from '../../../protocol/src/node.js';
 import type { TreeDocument, TreeDocumentNode } from '../../../protocol/src/tree-document.js';
-import type { ChainPage, ChildrenPage, TreeExpandResult, TreeRootResult, ViewNode, ViewOptions } from '../../../protocol/src/tree.js';
+import type { TreeElidedResult } from '../../../protocol/src/elided.js';
+import type { CaptureThreadsResult } from '../../../protocol/src/threads.js';
+import type { ChainPage, ChildrenPage, TreeExpandResult, TreeRootResult, TreeSearchResult, ViewNode, ViewOptions } from '../../../protocol/src/tree.js';
 import { sourceWindow, type FileLines, type SourceLookup } from '../../../daemon/src/source/read-source.js';
 import { DEFAULT_CONTEXT } from './tree-state.js';
 
@@ -15,7 +17,7 @@ export interface TreeSource {
   /** The traced process's sys.path, for module names (as `memtree tree --print`) and source files. */
   readonly searchPath?: readonly string[];
   /** The capture's header version and the memray releases that write it (for the header line). */
-  readonly capture?: { readonly formatVersion: number; readonly writtenBy?: string };
+  readonly capture?: { readonly formatVersion: number; readonly writtenBy?: string; readonly fileFormat?: 'all_allocations' | 'aggregated' };
   /** The root node (its bytes count only the shown records), what `-b` cut, and the peak. */
   root(view: ViewOptions, signal?: AbortSignal): Promise<TreeRootResult>;
   /**
@@ -28,6 +30,12 @@ export interface TreeSource {
   detail(view: ViewOptions, nodeId: number, signal: AbortSignal, context?: number): Promise<NodeDetailResult>;
   /** The capture's memory series in at most `points` buckets (capture/memory), for the chart strip; absent: no chart. */
   memory?(points: number, signal: AbortSignal): Promise<CaptureMemoryResult>;
+  /** The view's displayed nodes matching `query` (plain text, case-insensitive: tree/search); absent: no search. */
+  search?(view: ViewOptions, query: string, offset: number, limit: number, signal: AbortSignal): Promise<TreeSearchResult>;
+  /** The threads of the view's mode with their bytes (capture/threads); absent: no thread picker. */
+  threads?(view: ViewOptions, signal: AbortSignal): Promise<CaptureThreadsResult>;
+  /** A page of the locations -b left out of the view (tree/elided); absent: the ❓ row does not open. */
+  elided?(view: ViewOptions, offset: number, limit: number, signal: AbortSignal): Promise<TreeElidedResult>;
 }
 
 /** A document node with its id: ids number the whole model tree in preorder, 0 = root. */

@@ -6,6 +6,7 @@
 import type { SourceAttempt, SourceWindow } from '../../../protocol/src/node.js';
 import type { ElidedInfo, RangeInfo } from '../../../protocol/src/tree-document.js';
 import type { ViewNode, ViewOptions } from '../../../protocol/src/tree.js';
+import { INITIAL_UI, type ElidedPage, type ViewUi } from './view-state.js';
 
 /** Source lines asked for on each side of a frame's line at least. */
 export const DEFAULT_CONTEXT = 10;
@@ -20,6 +21,8 @@ export type RowKey = string;
 export const nodeKey = (id: number): RowKey => `n${id}`;
 /** Row key of the ❓ (elided locations) row. */
 export const ELIDED_KEY: RowKey = 'elided';
+/** The ❓ row's id in `expanded` (open: its locations are listed under it). */
+export const ELIDED_ID = -1;
 /** Row key of the "more children" row of a parent. */
 export const moreKey = (parentId: number): RowKey => `more${parentId}`;
 
@@ -48,6 +51,8 @@ export interface TreeData {
   /** Nodes loaded under the current filters, the root (ROOT_ID) once `root` answered. */
   readonly nodes: ReadonlyMap<number, ViewNode>;
   readonly children: ReadonlyMap<number, ChildPage>;
+  /** The locations -b left out, as far as loaded (the ❓ row opened: ELIDED_ID in `expanded`). */
+  readonly elidedPage?: ElidedPage;
 }
 
 /** Settings that do not change while the view runs. */
@@ -60,6 +65,10 @@ export interface TreeConfig {
   readonly prefetchRows: number;
   /** Ends the header line for a capture in an older format (print-tree's formatNote). */
   readonly formatNote?: string;
+  /** `m`'s threshold (the CLI's: --temporary-allocation-threshold, else 1). */
+  readonly temporaryThreshold?: number;
+  /** An aggregated capture (memray run --aggregate): it has no temporary allocations. */
+  readonly aggregated?: boolean;
 }
 
 /** Rows available to the tree pane and the code pane. */
@@ -105,6 +114,8 @@ export interface TreeState {
   /** Requests that failed, by need key, with the message to show. */
   readonly failures: ReadonlyMap<string, string>;
   readonly quit: boolean;
+  /** Search, view stack, overlays (view-state.ts). */
+  readonly ui: ViewUi;
 }
 
 const NO_ELIDED: ElidedInfo = { locations: 0, allocations: 0, bytes: 0 };
@@ -142,6 +153,7 @@ export function initialTreeState(view: ViewOptions, config: TreeConfig = treeCon
     sources: new Map(),
     failures: new Map(),
     quit: false,
+    ui: INITIAL_UI,
   };
 }
 

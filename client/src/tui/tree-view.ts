@@ -183,9 +183,9 @@ export async function runTreeTui(opts: RunTreeTuiOptions): Promise<TuiOutcome> {
       canvas.render = guard(() => paintGrid(screen, app.compose(screen.width, screen.height), mode));
       screen.on(
         'keypress',
-        guard((_ch: string | undefined, key: blessed.Key) => {
+        guard((ch: string | undefined, key: blessed.Key) => {
           // neo-blessed reports Enter twice (as 'enter' and 'return'): only 'enter' counts.
-          if (key?.full !== undefined && key.full !== 'return') app.key(key.full);
+          if (key?.full !== undefined && key.full !== 'return') app.key(key.full, ch);
         }),
       );
       screen.on(

@@ -5,6 +5,7 @@
 import type { CaptureProgressParams } from '../../../protocol/src/capture.js';
 import { Grid } from './cells.js';
 import { drawDetail } from './draw-detail.js';
+import { drawOverlay, viewStatus } from './draw-overlay.js';
 import { drawFooter, drawHeader, drawTree } from './draw-tree.js';
 import { PROGRESS_KEYS, TREE_KEYS, lookupKey } from './keys.js';
 import { layout, viewportOf } from './layout.js';
@@ -15,6 +16,7 @@ import type { TreeSource } from './tree-source.js';
 import { rowWindow } from './tree-model.js';
 import { footer, header, panel, status } from './tree-panel.js';
 import { TimeStrip } from './time-strip.js';
+import { capturesKeys, VIEW_KEYS } from './view-keys.js';
 import { stringWidth } from './wcwidth.js';
 
 /** What a TuiApp shows and whom it tells. */
@@ -136,8 +138,8 @@ export class TuiApp {
     );
   }
 
-  /** A key, as neo-blessed's `key.full`. */
-  key(full: string): void {
+  /** A key, as neo-blessed's `key.full`, and the character typed (for the search query). */
+  key(full: string, ch?: string): void {
     if (this.closed) return;
     if (full === 'r' && this.lost !== undefined && this.controller !== undefined) {
       this.reconnect();
@@ -151,6 +153,14 @@ export class TuiApp {
         this.quit();
       }
       return;
+    }
+    // memtree's view keys first; while a query is typed or an overlay is open they take every key
+    // they handle (memray's keys still move the tree under a query being typed); Esc without a search
+    // is the time strip's.
+    const before = this.controller.state;
+    if (capturesKeys(before) || VIEW_KEYS.has(full)) {
+      this.controller.dispatch({ type: 'viewKey', full, ch });
+      if (this.controller.state !== before || before.ui.overlay !== null) return;
     }
     if (this.time.key(full)) return;
     const action = lookupKey(TREE_KEYS, full);
@@ -217,8 +227,10 @@ export class TuiApp {
     drawHeader(grid, l.headerRow, header(s), title);
     this.time.draw(grid, l.strip);
     drawTree(grid, l.tree, rowWindow(s, l.tree.width, s.scroll, l.tree.height), s.hscroll);
+    drawOverlay(grid, l.tree, s);
     drawDetail(grid, l, panel(s));
-    drawFooter(grid, l.footerRow, footer(s), status(s, this.controller.pending));
+    const statusText = [viewStatus(s), status(s, this.controller.pending)].filter((t) => t !== '').join('  ');
+    drawFooter(grid, l.footerRow, footer(s), statusText);
     return grid;
   }
 }

@@ -1,10 +1,11 @@
 /**
- * tree/root, tree/expand, tree/export, tree/search, node/detail, capture/threads: reads of a
+ * tree/root, tree/expand, tree/export, tree/search, tree/elided, node/detail, capture/threads: reads of a
  * view computed from the index's records (index/view-store.ts), built on first use and cached.
  */
 import { ResponseError } from 'vscode-jsonrpc';
 import type { NodeDetailResult } from '../../../protocol/src/node.js';
 import { MemtreeErrorCodes, type PatternErrorData } from '../../../protocol/src/errors.js';
+import type { TreeElidedResult } from '../../../protocol/src/elided.js';
 import type { CaptureThreadsResult } from '../../../protocol/src/threads.js';
 import type { TreeDocument } from '../../../protocol/src/tree-document.js';
 import type { ChainPage, TreeExpandResult, TreeRootResult, TreeSearchResult, ViewOptions } from '../../../protocol/src/tree.js';
@@ -13,8 +14,8 @@ import { cachedView, threadTotals, viewData } from '../index/view-store.js';
 import { rangeFacts, rangeModeKey } from '../index/range-views.js';
 import { modeKey } from '../index/write-index.js';
 import { sourceWindow } from '../source/read-source.js';
-import { compilePattern, PatternError } from '../../../protocol/src/pattern.js';
-import { matchLocations } from '../tree/view-engine.js';
+import { PatternError } from '../../../protocol/src/pattern.js';
+import { elidedPage, searchView } from '../tree/view-queries.js';
 import { documentView, treeSpec } from '../tree/view-spec.js';
 import { cancellable, progressSink } from './capture.js';
 import type { ConnectionContext } from './context.js';
@@ -38,7 +39,7 @@ async function viewFor(ctx: ConnectionContext, captureId: string, v: ViewOptions
     throw patternError(err);
   }
   const cached = cachedView(index.db, key, spec);
-  return { v, index, cached, display: cached.tree.display(v), range: rangeFacts(index.db, key) };
+  return { v, index, key, spec, cached, display: cached.tree.display(v), range: rangeFacts(index.db, key) };
 }
 
 function treeFor(ctx: ConnectionContext, p: Record<string, unknown>, token?: CancelSignal) {
@@ -98,23 +99,17 @@ export async function search(ctx: ConnectionContext, params: unknown, token?: Ca
   if (typeof query !== 'string') throw new ResponseError(-32602, 'query must be a string');
   const offset = optInt(p, 'offset', 0, 0);
   const limit = optInt(p, 'limit', 100, 0, 10000);
-  let test: (s: string) => boolean;
-  if (bool(p, 'regex', false)) {
-    let re: RegExp;
-    try {
-      re = compilePattern('query', query);
-    } catch (err) {
-      throw patternError(err);
-    }
-    test = (s) => re.test(s);
-  } else {
-    const q = query.toLowerCase();
-    test = (s) => s.toLowerCase().includes(q);
+  try {
+    return searchView(cached.tree, display, query, bool(p, 'regex', false), offset, limit);
+  } catch (err) {
+    throw patternError(err);
   }
-  // Decided once per location, then a scan of the displayed nodes.
-  const byLocation = matchLocations(cached.tree.built.frames, { test });
-  const { ids, total } = display.search(byLocation, test('...'), offset, limit);
-  return { matches: ids.map((id) => ({ node: display.node(id), path: display.pathTo(id) })), total, offset };
+}
+
+export async function elided(ctx: ConnectionContext, params: unknown, token?: CancelSignal): Promise<TreeElidedResult> {
+  const p = obj(params);
+  const { index, key, spec } = await treeFor(ctx, p, token);
+  return elidedPage(viewData(index.db, key), spec, optInt(p, 'offset', 0, 0), optInt(p, 'limit', 200, 0, 10000));
 }
 
 export async function detail(ctx: ConnectionContext, params: unknown, token?: CancelSignal): Promise<NodeDetailResult> {

@@ -4,12 +4,13 @@
  * a later pass grew the index), and the built trees of the views asked for most recently. A
  * view never opens the capture file.
  */
-import type { ThreadTotals } from '../../../protocol/src/threads.js';
 import type { ReadableDB } from '../db/open.js';
 import type { TreeFrame } from '../tree/frame-classifier.js';
 import type { ModeRecords, PathTrie, ViewData } from '../tree/view-data.js';
 import type { ViewTree } from '../tree/view-display.js';
-import { buildViewTree, recordLabels, type TreeSpec } from '../tree/view-engine.js';
+import { buildViewTree, type TreeSpec } from '../tree/view-engine.js';
+/** Moved to the pure view engine (--no-daemon counts threads too); re-exported for the handlers. */
+export { threadTotals } from '../tree/view-engine.js';
 import { ViewTree as Tree } from '../tree/view-display.js';
 import { treeKey } from '../tree/view-spec.js';
 import { dataVersion, storedLocations, storedPaths, storedRecords, storedSizes } from './queries.js';
@@ -85,18 +86,4 @@ export function cachedView(db: ReadableDB, mode: string, spec: TreeSpec): Cached
   }
   views.set(key, v);
   return v;
-}
-
-/** The threads of a stored mode with their totals, most bytes first. */
-export function threadTotals(data: ViewData): ThreadTotals[] {
-  const r = data.records;
-  const { labels, of } = recordLabels(data);
-  const out = labels.map((label) => ({ label, bytes: 0, allocations: 0, records: 0 }));
-  for (let i = 0; i < r.length; i++) {
-    const t = out[of[i]!]!;
-    t.bytes += r.bytes[i]!;
-    t.allocations += r.count[i]!;
-    t.records++;
-  }
-  return out.sort((a, b) => b.bytes - a.bytes || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
 }

@@ -9,6 +9,7 @@
 import { newRecords } from '../snapshot/snapshot-builder.js';
 import { buildTree, keptCount, type BuiltTree, type ElidedSummary, type TreeFrame } from './build-tree.js';
 import { threadLabel } from './thread-label.js';
+import type { ThreadTotals } from '../../../protocol/src/threads.js';
 import type { ViewData } from './view-data.js';
 
 /** What decides a view's tree (the display toggles of normal trees do not). */
@@ -176,4 +177,56 @@ export function buildViewTree(data: ViewData, spec: TreeSpec): ViewTreeResult {
     elided.bytes += r.bytes[i]!;
   }
   return { tree, elided, filteredRecords: filteredCount };
+}
+
+/** The threads of a mode's snapshot with their totals, most bytes first. */
+export function threadTotals(data: ViewData): ThreadTotals[] {
+  const r = data.records;
+  const { labels, of } = recordLabels(data);
+  const out = labels.map((label) => ({ label, bytes: 0, allocations: 0, records: 0 }));
+  for (let i = 0; i < r.length; i++) {
+    const t = out[of[i]!]!;
+    t.bytes += r.bytes[i]!;
+    t.allocations += r.count[i]!;
+    t.records++;
+  }
+  return out.sort((a, b) => b.bytes - a.bytes || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+}
+
+/** One record `-b` cut from a view: its index in size order, its thread label, its frames as the view shows them. */
+export interface ElidedRecord {
+  readonly index: number;
+  readonly thread: string;
+  /** The innermost frame the view shows (undefined: none left). */
+  readonly frame: TreeFrame | undefined;
+  /** Frames the view shows for the record. */
+  readonly depth: number;
+}
+
+/** The records `-b` cut from a view (its filters applied first), from `offset`, biggest first, and how many there are. */
+export function elidedRecords(data: ViewData, spec: TreeSpec, offset: number, limit: number): { records: ElidedRecord[]; total: number } {
+  const { parent, location } = data.paths;
+  const showTop = spec.showFrom && memo(data, `top\0${spec.showFrom.source}`, () => outermostOnPath(data, matchLocations(data.frames, spec.showFrom!)));
+  const hidden = spec.hide && matchLocations(data.frames, spec.hide);
+  const filtered = filterRecords(data, spec, showTop);
+  const count = filtered === undefined ? data.records.length : filtered.length;
+  const kept = keptCount(spec.biggestAllocs, count);
+  const { labels, of } = recordLabels(data);
+  const records: ElidedRecord[] = [];
+  for (let k = kept + Math.max(0, offset); k < count && records.length < limit; k++) {
+    const i = filtered === undefined ? k : filtered[k]!;
+    const path = data.records.path[i]!;
+    const stop = showTop === undefined ? 0 : parent[showTop[path]!]!;
+    let frame: TreeFrame | undefined;
+    let depth = 0;
+    for (let p = path; p !== 0 && p !== stop; p = parent[p]!) {
+      const loc = location[p]!;
+      const f = data.frames[loc]!;
+      if (f.internal || hidden?.[loc] === 1) continue;
+      frame ??= f;
+      depth++;
+    }
+    records.push({ index: i, thread: labels[of[i]!]!, frame, depth });
+  }
+  return { records, total: count - kept };
 }

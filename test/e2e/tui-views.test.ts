@@ -95,9 +95,11 @@ describe.each([
     try {
       await firstScreen(s);
       s.write(KEY.down.repeat(4));
-      await s.waitFor((l) => panelFunction(l) === 'level1' && !footer(l).includes('loading'), WAIT, 'the cursor on level1');
-      let before = await s.settle(); // the whole frame, source lines included
-      if (!wholeRows(before)) before = await s.waitFor(wholeRows, WAIT, 'the screen drawn whole');
+      // The whole frame, level1's source lines (its line 35 marked) included.
+      const ready = (l: string[]): boolean => panelFunction(l) === 'level1' && !footer(l).includes('loading') && has('│▶35 ')(l) && wholeRows(l);
+      await s.waitFor(ready, WAIT, 'the cursor on level1');
+      let before = await s.settle();
+      if (!ready(before)) before = await s.waitFor(ready, WAIT, 'the screen drawn whole');
       s.write('f');
       const ref = memray('simple', 'query-showfrom-level1-b200.json');
       let screen = await s.waitFor((l) => footer(l).includes('show from ^level1$') && l.some((x) => x.includes(`<ROOT>`)), WAIT, 'the focused view');

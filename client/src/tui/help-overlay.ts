@@ -25,6 +25,13 @@ export const HELP: readonly (readonly [string, string])[] = [
   ['v', 'inverted (callers) view on / off'],
   ['l / p / m', 'leaks / peak memory / temporary allocations'],
   ['Backspace', 'undo the last view change (back to that screen)'],
+  ['', 'Memory over time'],
+  ['g', 'chart of heap and RSS over time above the tree, on / off'],
+  ['[ / ]', 'move the range cursor over the memory snapshots'],
+  ['{ / }', 'extend / shrink the range'],
+  ['Enter / L', "the tree of the range's peak / what it allocated and had not freed"],
+  ['Esc', 'back to the whole capture (first clears a search)'],
+  ['', 'Other'],
   ['r', 'reconnect after memtreed went away'],
   ['?', 'this list (Esc closes)'],
 ];

@@ -90,7 +90,7 @@ describe.each([
     }
   });
 
-  it('f shows the tree from level1 (memray’s show_from=level1 totals); Backspace returns to the same screen', async () => {
+  it('f shows the tree from level1 (memray’s show_from=level1 totals); Backspace returns to the same screen; x hides level1', async () => {
     const s = start('simple.bin', [], noDaemon);
     try {
       await firstScreen(s);
@@ -116,6 +116,13 @@ describe.each([
       // The same rows, cursor and panel (the footer loses only the back marker).
       const want = JSON.stringify(before.slice(0, -1));
       await s.waitFor((l) => !footer(l).includes('show from') && JSON.stringify(l.slice(0, -1)) === want, WAIT, 'the screen before f');
+      // x: level1 frames leave every stack; their records stay (the root keeps every byte), under main.
+      s.write('x');
+      await s.waitFor(
+        (l) => footer(l).includes('hide ^level1$') && wholeRows(l) && has('▼ 📂 19.139MB (100.00 %) <ROOT>')(l) && !rowsOf(l).some((r) => r.includes('level1')) && has(') level2  simple.py:28')(l),
+        WAIT,
+        'the tree without level1',
+      );
       await quit(s);
     } finally {
       s.kill();
@@ -249,6 +256,38 @@ describe('view keys on special captures', () => {
       // Typing ends with Enter (until then `q` would be part of the query).
       s.write('\r');
       await s.waitFor((l) => !footer(l).includes('▏'), WAIT, 'typing done');
+      await quit(s);
+    } finally {
+      s.kill();
+    }
+  });
+
+  it('at 80x24 the query being typed and the match count show on the footer', async () => {
+    const s = PtySession.memtree(['tree', '--state-dir', daemon.stateDir, path.join(CAPTURES, 'simple.bin')], { cols: 80, rows: 24, cwd: SCENARIOS });
+    try {
+      await s.waitFor(has('<ROOT>'), WAIT, 'the first screen');
+      s.write('/level2');
+      await s.waitFor((l) => footer(l).includes('/level2▏  1/3') && panelFunction(l) === 'level2', WAIT, 'the query and its count');
+      s.write('\r');
+      await s.waitFor((l) => footer(l).includes('q Quit'), WAIT, 'the keys back after typing');
+      await quit(s);
+    } finally {
+      s.kill();
+    }
+  });
+
+  it.each([false, true])('Backspace also returns from a range of the chart strip (g, [, Enter) to the whole capture’s screen (--no-daemon: %s)', async (noDaemon) => {
+    const s = start('simple.bin', [], noDaemon);
+    try {
+      const first = await firstScreen(s);
+      s.write('g');
+      await s.waitFor((l) => l.some((x) => x.includes('▲')), WAIT, 'the chart strip');
+      s.write('[');
+      await s.settle();
+      s.write('\r');
+      await s.waitFor((l) => l[0] !== first[0] && footer(l).includes('⌫ back'), WAIT, 'the tree of a range');
+      s.write('\x7f');
+      await s.waitFor((l) => l[0] === first[0] && !footer(l).includes('⌫ back'), WAIT, 'the whole capture again');
       await quit(s);
     } finally {
       s.kill();

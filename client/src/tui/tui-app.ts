@@ -230,7 +230,9 @@ export class TuiApp {
     drawOverlay(grid, l.tree, s);
     drawDetail(grid, l, panel(s));
     const statusText = [viewStatus(s), status(s, this.controller.pending)].filter((t) => t !== '').join('  ');
-    drawFooter(grid, l.footerRow, footer(s), statusText);
+    // A query being typed or a notice takes the whole footer: on narrow terminals the keys leave no room.
+    const own = s.ui.search?.editing === true || s.ui.message !== null;
+    drawFooter(grid, l.footerRow, own ? [] : footer(s), statusText);
     return grid;
   }
 }

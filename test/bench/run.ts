@@ -4,7 +4,7 @@
  *
  *   npm run bench                 everything
  *   npm run bench -- reader       one section: reader, versions, memory, errors, daemon, expand, views, native, tui,
- *                                 resources, coldstart, livetable, scale (47 M records vs memray), billion (1e9 records;
+ *                                 resources, coldstart, livetable, pipeline, scale (47 M records vs memray), billion (1e9 records;
  *                                 MEMTREE_BENCH_BILLION=N for fewer)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -17,7 +17,7 @@ import { benchDaemon, benchExpand } from './daemon-bench.js';
 import { benchNative, benchTui } from './native-tui-bench.js';
 import { benchViews } from './views-bench.js';
 import { benchColdStarts, benchOpens } from './resources-bench.js';
-import { benchBillion, benchLiveTable, benchScale } from './scale-bench.js';
+import { benchBillion, benchLiveTable, benchPipeline, benchScale } from './scale-bench.js';
 
 const DIST = path.join(ROOT, 'dist/test/bench');
 /** Generated captures, kept between runs. */
@@ -150,6 +150,7 @@ const SECTIONS: Record<string, () => void | Promise<void>> = {
   resources: () => benchOpens(300),
   coldstart: benchColdStarts,
   livetable: benchLiveTable,
+  pipeline: () => benchPipeline((name, records) => generated(name, { records })),
   scale: benchScale,
   billion: benchBillion,
 };

@@ -106,6 +106,22 @@ export function benchBillion(): void {
   }
 }
 
+/**
+ * One thread vs two on captures around PIPELINE_MIN_BYTES (daemon/src/capture/load.ts): the
+ * worker's start against what the second core saves, alternating runs, best of 3.
+ */
+export function benchPipeline(generated: (name: string, records: number) => string): void {
+  console.log('\n## One thread or two: generated captures of 0.5, 1, 2 and 4 M records (the worker starts only from 8 MiB decompressed, ~2 M records)');
+  for (const records of [500_000, 1_000_000, 2_000_000, 4_000_000]) {
+    const file = generated(`gen-${records / 1e6}m-pipe`, records);
+    const ms: Record<string, number[]> = { 1: [], 2: [] };
+    for (let run = 0; run < 3; run++) for (const t of ['1', '2']) ms[t]!.push(readOnce(file, { MEMTREE_READ_THREADS: t }).totalMs);
+    const one = stats(ms['1']!).best;
+    const two = stats(ms['2']!).best;
+    console.log(`  ${records.toLocaleString('en')} records, ${(fs.statSync(file).size / 2 ** 20).toFixed(1)} MiB file: one thread ${one.toFixed(0)} ms, two ${two.toFixed(0)} ms (best of 3)`);
+  }
+}
+
 /** The live table alone (bytes per live entry, operations per second), in a child process. */
 export function benchLiveTable(): void {
   console.log('\n## Live table (daemon/src/snapshot/live-table.ts): pymalloc-like pages, 2 M live entries, then churn');

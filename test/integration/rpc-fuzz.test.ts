@@ -110,6 +110,7 @@ describe('JSON-RPC fuzz', () => {
       'tree/expand': { captureId, view, nodeId: 1, offset: 0, limit: 50, firstChildChain: true },
       'tree/export': { captureId, mode: { kind: 'peak' }, biggestAllocs: 200 },
       'tree/search': { captureId, view, query: 'run', regex: false, offset: 0, limit: 10 },
+      'tree/elided': { captureId, view: { ...view, biggestAllocs: 3 }, offset: 0, limit: 10 },
       'node/detail': { captureId, view, nodeId: 1, context: 5, cwd: CAPTURES },
     };
     // daemon/shutdown would end the test's daemon: it gets its own check at the end.

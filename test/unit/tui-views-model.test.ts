@@ -6,6 +6,8 @@ import type { ViewNode, ViewOptions } from '../../protocol/src/tree.js';
 import { flatRows, initialTreeState, reduce, treeConfig, type TreeAction, type TreeState } from '../../client/src/tui/tree-model.js';
 import { needs } from '../../client/src/tui/tree-needs.js';
 import { ELIDED_ID, nodeKey } from '../../client/src/tui/tree-state.js';
+import { searchStatus } from '../../client/src/tui/search-model.js';
+import { pickerLines } from '../../client/src/tui/thread-picker.js';
 import { exactPattern } from '../../client/src/tui/view-stack.js';
 
 const VIEW: ViewOptions = { mode: { kind: 'peak' }, biggestAllocs: 3, hideImportSystem: false, hideUninteresting: true };
@@ -86,6 +88,15 @@ describe('search (/ n N Esc)', () => {
     s = reduce(s, { type: 'searchLoaded', generation: s.generation, query: 'lea', result: { matches: [], total: 0, offset: 0 } });
     expect(s.ui.search!.result!.total).toBe(0);
     expect(keys(s, 'enter', 'n').ui.message).toBe('No matches');
+  });
+
+  it('a search that fails says why on the footer, and is not asked again', () => {
+    let s = type(keys(loaded(), '/'), 'x');
+    const need = needs(s).find((n) => n.kind === 'search')!;
+    expect(searchStatus(s)).toBe('/x▏  searching…');
+    s = reduce(s, { type: 'requestFailed', key: need.key, message: 'no daemon' });
+    expect(kinds(s)).not.toContain('search');
+    expect(searchStatus(s)).toBe('/x▏  ⚠ no daemon');
   });
 
   it('a match beyond a loaded page asks for the next pages of its parent until it shows', () => {
@@ -171,6 +182,16 @@ describe('the view stack (f x Backspace v l p m t)', () => {
     expect(picked.ui.overlay).toBeNull();
     expect(keys(s, 'a', 'enter').view.threads ?? []).toEqual([]);
     expect(keys(s, 'escape').ui.overlay).toBeNull();
+  });
+
+  it('a thread list that cannot come says why, and is not asked again', () => {
+    let s = keys(loaded(), 't');
+    const need = needs(s).find((n) => n.kind === 'threads')!;
+    s = reduce(s, { type: 'requestFailed', key: need.key, message: 'memtreed went away' });
+    expect(kinds(s)).not.toContain('threads');
+    const p = s.ui.overlay?.kind === 'threads' ? s.ui.overlay.picker : undefined;
+    expect(pickerLines(p!, s.failures.get(need.key)).rows).toEqual(['⚠ could not list the threads: memtreed went away']);
+    expect(pickerLines(p!).rows).toEqual(['loading…']);
   });
 
   it('? opens the key list; Esc closes it', () => {

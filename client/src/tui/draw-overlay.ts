@@ -11,6 +11,7 @@ import { searchStatus } from './search-model.js';
 import { pickerLines } from './thread-picker.js';
 import type { TreeState } from './tree-state.js';
 import { activeFilters } from './view-stack.js';
+import { threadsNeedKey } from './view-state.js';
 import { stringWidth } from './wcwidth.js';
 
 /** A framed box over `rect`: title, lines from `scroll` (the `cursor` line highlighted), keys at the bottom. */
@@ -47,7 +48,7 @@ export function drawOverlay(grid: Grid, pane: Rect, s: TreeState): void {
     drawBox(grid, pane, 'Keys', lines, '↑/↓ scroll  Esc, ? or q close', -1, o.scroll);
     return;
   }
-  const { title, rows, keys } = pickerLines(o.picker);
+  const { title, rows, keys } = pickerLines(o.picker, s.failures.get(threadsNeedKey(s.generation)));
   const cursor = o.picker.threads === null ? -1 : o.picker.cursor;
   const scroll = Math.max(0, cursor - (pane.height - 6));
   drawBox(grid, pane, title, rows.map(sanitize), keys, cursor, scroll);

@@ -7,7 +7,7 @@
 import type { TreeSearchResult } from '../../../protocol/src/tree.js';
 import { formatCount } from '../format/count.js';
 import { nodeKey, type TreeState } from './tree-state.js';
-import type { SearchResult, SearchState } from './view-state.js';
+import { searchNeedKey, type SearchResult, type SearchState } from './view-state.js';
 
 /** Matches asked for per query (tree/search's maximum page is 10,000). */
 export const SEARCH_LIMIT = 1000;
@@ -99,7 +99,9 @@ export function searchStatus(s: TreeState): string {
   const r = search.result;
   let count = '';
   if (search.query !== '') {
-    if (r === null || r.query !== search.query) count = 'searching…';
+    const failed = s.failures.get(searchNeedKey(s.generation, search.query));
+    if (failed !== undefined) count = `⚠ ${failed}`;
+    else if (r === null || r.query !== search.query) count = 'searching…';
     else if (r.total === 0) count = 'no matches';
     else count = `${search.at < 0 ? '-' : formatCount(search.at + 1)}/${formatCount(r.total)}${r.total > r.matches.length ? ` (first ${formatCount(r.matches.length)})` : ''}`;
   }

@@ -67,12 +67,12 @@ export function pickerKey(s: TreeState, full: string): TreeState {
   }
 }
 
-/** The picker's lines: a title, one line per thread (tick, label, bytes, share, allocations), the keys. */
-export function pickerLines(p: ThreadPicker): { title: string; rows: string[]; keys: string } {
+/** The picker's lines: a title, one line per thread (tick, label, bytes, share, allocations) or why there are none, the keys. */
+export function pickerLines(p: ThreadPicker, failed?: string): { title: string; rows: string[]; keys: string } {
   const list = p.threads;
   const title = 'Threads (the tree keeps the ticked ones; none ticked: all)';
   const keys = '↑/↓ move  Space tick  a all/none  Enter apply  Esc close';
-  if (list === null) return { title, rows: ['loading…'], keys };
+  if (list === null) return { title, rows: [failed === undefined ? 'loading…' : `⚠ could not list the threads: ${failed}`], keys };
   const total = list.reduce((a, t) => a + t.bytes, 0);
   const rows = list.map((t) => {
     const pct = total === 0 ? '0.00' : ((100 * t.bytes) / total).toFixed(2);

@@ -5,7 +5,7 @@
  *   npm run bench                 everything
  *   npm run bench -- reader       one section: reader, versions, memory, errors, daemon, expand, views, native, tui,
  *                                 resources, coldstart, livetable, pipeline, scale (47 M records vs memray), billion (1e9 records;
- *                                 MEMTREE_BENCH_BILLION=N for fewer)
+ *                                 MEMTREE_BENCH_BILLION=N for fewer), time (issue 11's ranges on the 47 M records)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -17,6 +17,7 @@ import { benchDaemon, benchExpand } from './daemon-bench.js';
 import { benchNative, benchTui } from './native-tui-bench.js';
 import { benchViews } from './views-bench.js';
 import { benchColdStarts, benchOpens } from './resources-bench.js';
+import { benchTime } from './time-bench.js';
 import { benchBillion, benchLiveTable, benchPipeline, benchScale } from './scale-bench.js';
 
 const DIST = path.join(ROOT, 'dist/test/bench');
@@ -153,6 +154,7 @@ const SECTIONS: Record<string, () => void | Promise<void>> = {
   pipeline: () => benchPipeline((name, records) => generated(name, { records })),
   scale: benchScale,
   billion: benchBillion,
+  time: benchTime,
 };
 
 async function main(): Promise<void> {

@@ -51,7 +51,8 @@ function memrayRead(file: string): { seconds: number; rssMiB: number } | undefin
   return { seconds: s!, rssMiB: rss! };
 }
 
-function large47m(): string {
+/** The 47 M-record capture, generated once into the bench cache. */
+export function large47m(): string {
   fs.mkdirSync(CACHE, { recursive: true });
   const file = path.join(CACHE, 'large-47m.bin');
   if (!fs.existsSync(file)) {

@@ -227,8 +227,10 @@ export class TuiApp {
     drawHeader(grid, l.headerRow, header(s), title);
     this.time.draw(grid, l.strip);
     drawTree(grid, l.tree, rowWindow(s, l.tree.width, s.scroll, l.tree.height), s.hscroll);
-    drawOverlay(grid, l.tree, s);
     drawDetail(grid, l, panel(s));
+    // Overlays (the keys, the threads) cover the body up to 100 columns: the tree pane alone
+    // (72 of 120) cut their lines short.
+    drawOverlay(grid, { ...l.tree, width: Math.min(cols, Math.max(l.tree.width, 100)) }, s);
     const statusText = [viewStatus(s), status(s, this.controller.pending)].filter((t) => t !== '').join('  ');
     // A query being typed or a notice takes the whole footer: on narrow terminals the keys leave no room.
     const own = s.ui.search?.editing === true || s.ui.message !== null;

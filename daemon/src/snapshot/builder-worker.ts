@@ -20,6 +20,7 @@ import {
   SLOTS,
   STARTED,
 } from './pipeline-ring.js';
+import { SPLIT } from './live-table.js';
 import { SnapshotBuilder, type BuilderSums } from './snapshot-builder.js';
 import { threadCpuMs } from './snapshot-pipeline.js';
 
@@ -65,7 +66,11 @@ function consume(builder: SnapshotBuilder): boolean {
     for (let i = from; i < to; i++) {
       const m = meta[i]!;
       if (m === META_MEMORY) builder.memory(address[i]!, size[i]!);
-      else builder.record(group[i]!, m >>> 8, address[i]!, size[i]!, m & 0xff);
+      else {
+        const a = address[i]!;
+        const hi = Math.floor(a / SPLIT);
+        builder.record(group[i]!, m >>> 8, hi, a - hi * SPLIT, size[i]!, m & 0xff);
+      }
     }
     consumed++;
     Atomics.store(ctrl, CTRL_CONSUMED, consumed);

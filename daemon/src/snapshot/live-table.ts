@@ -32,6 +32,8 @@ const DIRECT_LOG2 = 9; // a 512-slot leaf is indexed by granule directly
 const MIN_LOG2 = 2;
 const CHUNK = 1 << 20; // u32 per arena chunk
 const PAGE_CACHE_MASK = 63;
+/** Keys split as hi * SPLIT + lo for the hot loop (findSplit, upsertSplit). */
+export const SPLIT = 1 << 22;
 
 function leafWords(log2: number): number {
   return HDR + (1 << log2) * SLOT;
@@ -151,20 +153,35 @@ export class LiveTable {
 
   /** The slot holding `key` (address >> 3), or -1. */
   find(key: number): number {
-    const page = Math.floor(key / PAGE);
+    const hi = Math.floor(key / SPLIT);
+    return this.findSplit(hi, key - hi * SPLIT);
+  }
+
+  /**
+   * find() of the key hi * 2^22 + lo: callers in the hot loop pass keys as two small integers,
+   * since a double argument is boxed (a young-generation allocation) at every call not inlined.
+   */
+  findSplit(hi: number, lo: number): number {
+    const page = hi * (SPLIT / PAGE) + (lo >>> 9);
     const p = this.pmFind(page);
     if (p < 0) return -1;
     this.curPm = p;
-    this.curKey = key;
-    return this.leafFind(this.pmLeaf[p]!, key - page * PAGE);
+    this.curKey = hi * SPLIT + lo;
+    return this.leafFind(this.pmLeaf[p]!, lo & (PAGE - 1));
   }
 
   /** The slot for `key`: existing (isNew = false) or new and keyed (isNew = true; fill it with `set`). */
   upsert(key: number): number {
+    const hi = Math.floor(key / SPLIT);
+    return this.upsertSplit(hi, key - hi * SPLIT);
+  }
+
+  /** upsert() of the key hi * 2^22 + lo (see findSplit). */
+  upsertSplit(hi: number, lo: number): number {
     if (this.sweepPending) this.sweep();
-    const page = Math.floor(key / PAGE);
-    const g = key - page * PAGE;
-    this.curKey = key;
+    const page = hi * (SPLIT / PAGE) + (lo >>> 9);
+    const g = lo & (PAGE - 1);
+    this.curKey = hi * SPLIT + lo;
     let p = this.pmFind(page);
     let newPage = false;
     if (p < 0) {

@@ -17,7 +17,7 @@ import {
   KIND_SIMPLE_ALLOC,
   KIND_SIMPLE_FREE,
 } from '../capture/allocators.js';
-import { LiveTable } from './live-table.js';
+import { LiveTable, SPLIT } from './live-table.js';
 import { RecordError, type AllocationSink } from '../capture/records.js';
 import { GroupIndex, type GroupSums } from './group-index.js';
 import { GroupTally } from './group-tally.js';
@@ -155,14 +155,16 @@ export class SnapshotBuilder implements AllocationSink {
     let g = -1;
     if (kind === KIND_SIMPLE_ALLOC || kind === KIND_RANGED_ALLOC) g = this.groups.group(tid, stackId, nativeId, generation);
     else this.groups.thread(tid);
-    this.record(g, this.groups.lastTidIndex, address, size, allocator);
+    const hi = Math.floor(address / SPLIT);
+    this.record(g, this.groups.lastTidIndex, hi, address - hi * SPLIT, size, allocator);
   }
 
   /**
    * One ALLOCATION record: group `g` (allocations; -1 for deallocations), the thread's dense
    * index (GroupIndex.thread), the address >> 3, size and allocator id.
    */
-  record(g: number, thread: number, address: number, size: number, allocator: number): void {
+  record(g: number, thread: number, addressHi: number, addressLo: number, size: number, allocator: number): void {
+    const address = addressHi * SPLIT + addressLo;
     const kind = ALLOCATOR_KIND[allocator]!;
     // One comparison for every record (frees have size 0): damage stops reading before it.
     if (size > MAX_BYTES - this.current && (kind === KIND_SIMPLE_ALLOC || kind === KIND_RANGED_ALLOC || size > MAX_BYTES)) {
@@ -173,7 +175,7 @@ export class SnapshotBuilder implements AllocationSink {
     let peakCheck = true;
     if (kind === KIND_SIMPLE_ALLOC) {
       this.current += size;
-      const slot = live.upsert(address);
+      const slot = live.upsertSplit(addressHi, addressLo);
       // An allocation at a still-live address replaces the earlier one silently, as in memray
       // (capture-format.md section 9): the earlier one's free was not recorded, which happens.
       if (!live.isNew) {
@@ -187,7 +189,7 @@ export class SnapshotBuilder implements AllocationSink {
       this.timeline.alloc(g, size);
       if (this.temp !== undefined) this.temp.allocate(thread, address, size, g, i);
     } else if (kind === KIND_SIMPLE_FREE) {
-      const slot = live.find(address);
+      const slot = live.findSplit(addressHi, addressLo);
       if (slot >= 0) {
         const seq = live.seqAt(slot);
         const bytes = live.sizeAt(slot);

@@ -19,6 +19,7 @@ import { benchViews } from './views-bench.js';
 import { benchColdStarts, benchOpens } from './resources-bench.js';
 import { benchTime } from './time-bench.js';
 import { benchBillion, benchLiveTable, benchPipeline, benchScale } from './scale-bench.js';
+import { benchVersions } from './versions-bench.js';
 
 const DIST = path.join(ROOT, 'dist/test/bench');
 /** Generated captures, kept between runs. */
@@ -79,40 +80,6 @@ function benchReader(): void {
   console.log(`  best: ${(best.totalMs / 1000).toFixed(2)} s, ${(best.records / (best.totalMs / 1000) / 1e6).toFixed(2)} M records/s; memray 1.20: 4.93 s, 271 MiB for large_9m`);
 }
 
-/**
- * Reading speed per header version: the same generated workload written as version 13 (memray
- * 1.20) and version 11 (memray 1.11-1.18, the older record decoder), read alternately.
- */
-function benchVersions(): void {
-  const records = 5_000_000;
-  console.log(`\n## Reader speed by header version: the same generated workload (${records.toLocaleString('en')} records, LZ4) as version 13 and version 11`);
-  const files = {
-    13: generated('gen-5m-v13', { records, version: 13 }),
-    11: generated('gen-5m-v11', { records, version: 11 }),
-  };
-  // Alternating runs, so a busy machine slows both alike; best and median of 5 each.
-  const runs: Record<number, ReadResult[]> = { 13: [], 11: [] };
-  for (let run = 0; run < 5; run++) for (const v of [13, 11] as const) runs[v]!.push(readOnce(files[v]));
-  const stats = (v: number): { best: ReadResult; median: number } => {
-    const sorted = [...runs[v]!].sort((a, b) => a.readMs - b.readMs);
-    return { best: sorted[0]!, median: sorted[2]!.readMs };
-  };
-  for (const v of [13, 11] as const) {
-    const { best: r, median } = stats(v);
-    console.log(
-      `  version ${v}: read best ${(r.readMs / 1000).toFixed(2)} s (${(r.records / (r.readMs / 1000) / 1e6).toFixed(2)} M records/s), ` +
-        `median ${(median / 1000).toFixed(2)} s; ${(r.fileBytes / 1e6).toFixed(1)} MB file, ${(r.decompressedBytes / 1e6).toFixed(1)} MB decompressed, ` +
-        `peak RSS ${mib(r.maxRssBytes)}`,
-    );
-  }
-  const best = stats(11).best.readMs / stats(13).best.readMs;
-  const median = stats(11).median / stats(13).median;
-  console.log(
-    `  version 11 / version 13 read time: best ${(100 * best).toFixed(1)} %, median ${(100 * median).toFixed(1)} % ` +
-      `(${Math.min(best, median) <= 1.1 ? 'within' : 'NOT within'} 10 %)`,
-  );
-}
-
 function benchMemory(): void {
   console.log('\n## Memory follows the live set, not the file (generated captures, small live set)');
   const small = readOnce(generated('gen-10m', { records: 10_000_000 }));
@@ -140,7 +107,8 @@ function benchErrors(): void {
 
 const SECTIONS: Record<string, () => void | Promise<void>> = {
   reader: benchReader,
-  versions: benchVersions,
+  versions: () =>
+    benchVersions({ 13: generated('gen-5m-v13', { records: 5_000_000, version: 13 }), 11: generated('gen-5m-v11', { records: 5_000_000, version: 11 }) }, 5_000_000),
   memory: benchMemory,
   errors: benchErrors,
   daemon: () => benchDaemon(largeCapture()),

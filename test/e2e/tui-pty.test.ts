@@ -48,14 +48,13 @@ describe('memtree tree in a terminal', () => {
   it('simple.bin: memray 1.20’s rows, labels, order and expansion after every key; footer labels toggle; q restores the terminal', async () => {
     const s = start('simple.bin');
     try {
-      let screen = await s.waitFor((l) => l.some((x) => x.includes('<ROOT>')), 20_000, 'the first screen');
-      screen = await s.settle();
-      expect(treeRows(screen, 1)).toEqual(memrayRows('simple-00-initial.txt'));
-      expect(screen[ROWS - 1]).toContain('q Quit the app  i Hide import system  u Show uninteresting  e Expand linear group');
+      let screen = await s.until((l) => {
+        expect(treeRows(l, 1)).toEqual(memrayRows('simple-00-initial.txt'));
+        expect(l[ROWS - 1]).toContain('q Quit the app  i Hide import system  u Show uninteresting  e Expand linear group');
+      });
       for (const [name, key] of STEPS) {
         s.write(key);
-        screen = await s.settle();
-        expect(treeRows(screen, 1), name).toEqual(memrayRows(`simple-${name}.txt`));
+        screen = await s.until((l) => expect(treeRows(l, 1), name).toEqual(memrayRows(`simple-${name}.txt`)));
       }
       // After `i` and `u` the footer says what the keys will do next.
       expect(screen[ROWS - 1]).toContain('i Show import system');
@@ -82,9 +81,8 @@ describe('memtree tree in a terminal', () => {
         env: { NODE: process.execPath, MEMTREE_BIN, STATE_DIR: daemon.stateDir, CAPTURE: path.join(CAPTURES, 'threads.bin') },
       });
       try {
-        await s.waitFor((l) => l.some((x) => x.includes('<ROOT>')), 20_000, 'the first screen');
-        // Let the view finish drawing (and the terminal settle in raw mode) before the key.
-        await s.settle(300);
+        // The footer is drawn last, in raw mode: the view takes keys by then.
+        await s.waitFor((l) => l.some((x) => x.includes('<ROOT>')) && l[l.length - 1]!.includes('q Quit'), 20_000, 'the first screen');
         s.write(key);
         await s.waitFor((l) => l.some((x) => x.includes('DONE')), 10_000, 'the shell after memtree');
         const text = s.screen().join('\n');
@@ -118,8 +116,7 @@ describe('memtree tree in a terminal', () => {
     try {
       await t.waitFor((l) => l.some((x) => x.includes('<ROOT>')), 20_000, 'the first screen');
       t.write(KEY.down + KEY.down);
-      let screen = await t.settle();
-      expect(screen.some((l) => /📄 3.000MB \(99.97 %\) a_very_long_func\S*│/u.test(l))).toBe(true);
+      let screen = await t.until((lines) => expect(lines.some((l) => /📄 3.000MB \(99.97 %\) a_very_long_func\S*│/u.test(l))).toBe(true));
       const check = (lines: string[], cols: number): void => {
         // Every tree row starts like a tree row: a wrapped tail would start with letters.
         const pane = layout(cols, lines.length).tree;
@@ -131,11 +128,9 @@ describe('memtree tree in a terminal', () => {
       };
       check(screen, 80);
       t.resize(120, 40);
-      screen = await t.settle();
-      check(screen, 120);
+      screen = await t.until((l) => check(l, 120));
       t.resize(60, 20);
-      screen = await t.settle();
-      check(screen, 60);
+      screen = await t.until((l) => check(l, 60));
       t.write('q');
       expect(await t.exited()).toBe(0);
     } finally {

@@ -92,6 +92,26 @@ export class PtySession {
   }
 
   /**
+   * Resolves with the screen once `expectations(screen)` stop throwing; at the deadline their
+   * last failure is thrown (with its diff). For a screen drawn in chunks under load: a snapshot
+   * taken between two chunks is half old, half new.
+   */
+  async until(expectations: (lines: string[]) => void, timeoutMs = 20_000): Promise<string[]> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      await new Promise<void>((r) => this.term.write('', r));
+      const lines = this.screen();
+      try {
+        expectations(lines);
+        return lines;
+      } catch (err) {
+        if (performance.now() > deadline) throw err;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /**
    * Waits for the reaction to the last key: some output after it (at most `firstMs`), then no
    * output for `quietMs`: the view has finished redrawing.
    */

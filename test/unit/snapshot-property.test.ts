@@ -734,6 +734,41 @@ function checkAggregated(prog: Program): void {
   expect(sortedNames(cap.peak.threadNames)).toEqual(sortedNames(namesAfter(g.events, Infinity)));
 }
 
+/**
+ * The provisional snapshots a pass hands out while reading (LoadOptions.onProvisional, called
+ * here at every progress point) are the model's snapshots of the records read so far: the
+ * highest peak so far and the live set so far, as if the capture ended there.
+ */
+function checkProvisional(prog: Program): number {
+  const g = interpret(prog);
+  const bytes = writeCapture(g.events, g.opts);
+  const records = readRecords(survivingEvents(g));
+  const seen: { records: number; peakBytes: number; peak: Row[]; leaks: Row[] }[] = [];
+  const noLines = (rows: Row[]): Row[] => rows.map((r) => ({ ...r, lines: '' }));
+  try {
+    loadBytes(bytes, {
+      provisionalTiming: { firstMs: 0, everyMs: 0 },
+      threads: 1,
+      onProvisional: (p) => {
+        const cap = p.capture as LoadedCapture;
+        // Lines of code objects defined later are not known yet: compare frames, not their lines.
+        seen.push({ records: p.records, peakBytes: p.peakBytes, peak: noLines(readerRows(cap, p.peak)), leaks: noLines(readerRows(cap, p.leaks)) });
+      },
+    });
+  } catch (err) {
+    if (err instanceof CaptureError) return 0;
+    throw err;
+  }
+  for (const s of seen) {
+    const prefix = records.slice(0, s.records);
+    const peak = findPeak(prefix, prog.version);
+    expect(s.peakBytes).toBe(peak.bytes);
+    expect(s.peak).toEqual(noLines(group(liveAfter(prefix, peak.index), g)));
+    expect(s.leaks).toEqual(noLines(group(liveAfter(prefix, prefix.length - 1), g)));
+  }
+  return seen.length;
+}
+
 describe('reader snapshots match a literal model of memray', () => {
   it('ALL_ALLOCATIONS: peak, leaks and temporary allocations of random captures', () => {
     fc.assert(fc.property(programArb, check), { numRuns: RUNS, ...FC_PARAMS });
@@ -742,6 +777,25 @@ describe('reader snapshots match a literal model of memray', () => {
   it('ALL_ALLOCATIONS: long captures of several megabytes (buffer and LZ4 block boundaries)', () => {
     fc.assert(fc.property(makeProgramArb(true), check), { numRuns: Number(process.env.FC_BIG_RUNS ?? 4), ...FC_PARAMS });
   }, 300_000); // CPU-bound megabytes of model and reader: ~50 s on a loaded 2-core machine
+
+  it('provisional snapshots while reading: the peak so far and the live set so far of the records read', () => {
+    let points = 0;
+    fc.assert(
+      // Two dense bursts (a MiB or so each): the pass reports progress, hence snapshots, in the middle and near the end.
+      fc.property(
+        makeProgramArb(true).map((prog) => {
+          const burst = { k: 'burst' as const, t: 0, n: 100_000, p: 1 };
+          const half = prog.ops.length >> 1;
+          return { ...prog, ops: [...prog.ops.slice(0, half), burst, ...prog.ops.slice(half), burst] };
+        }),
+        (prog) => {
+          points += checkProvisional(prog);
+        },
+      ),
+      { numRuns: Number(process.env.FC_BIG_RUNS ?? 3), ...FC_PARAMS },
+    );
+    expect(points).toBeGreaterThan(0);
+  }, 300_000);
 
   it('AGGREGATED_ALLOCATIONS: peak and leaks of random captures', () => {
     fc.assert(fc.property(programArb, checkAggregated), { numRuns: Math.ceil(RUNS * 0.4), ...FC_PARAMS });

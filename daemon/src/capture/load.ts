@@ -21,6 +21,8 @@ import { isLz4Frame, Lz4FrameSource, RawFileSource, readableLimit, type ByteSour
 export { checkCaptureFile } from './errors.js';
 import { readAllocationRecords, type ProgressFn, type ReadOutcome } from './records.js';
 import { readLegacyAllocationRecords } from './records-legacy.js';
+import { builderSource, provisionalProgress, type ProvisionalCapture, type ProvisionalTiming } from './provisional-feed.js';
+export type { ProvisionalCapture } from './provisional-feed.js';
 import { Cursor, NeedMore, StreamBuffer } from './stream-buffer.js';
 import { aggregatedSnapshot } from '../snapshot/aggregated-snapshot.js';
 import { SnapshotBuilder, type BuilderOptions, type SnapshotRecords, type SnapshotResult } from '../snapshot/snapshot-builder.js';
@@ -69,6 +71,14 @@ export interface LoadOptions {
    * big enough to repay the worker's start (PIPELINE_MIN_BYTES), or MEMTREE_READ_THREADS.
    */
   readonly threads?: 1 | 2;
+  /**
+   * Called about once a second while reading (ALL_ALLOCATIONS captures) with the snapshots of
+   * the records read so far (provisional-feed.ts); the capture's `state` then holds every frame
+   * and stack they use. It runs inside the pass: keep it short.
+   */
+  readonly onProvisional?: (p: ProvisionalCapture) => void;
+  /** When onProvisional is called: the first time after `firstMs` of reading (default 250), then every `everyMs` (default 1000). */
+  readonly provisionalTiming?: ProvisionalTiming;
 }
 
 /**
@@ -259,7 +269,7 @@ interface AllocationPass {
 type RecordReader = typeof readAllocationRecords;
 
 /** The pass on two threads; undefined if its worker failed (the caller reads again on one thread). */
-function twoThreadPass(open: OpenCapture, options: BuilderOptions, read: RecordReader, onProgress?: ProgressFn): AllocationPass | undefined {
+function twoThreadPass(open: OpenCapture, options: BuilderOptions, read: RecordReader, opts: LoadOptions): AllocationPass | undefined {
   let sink: PipelineSink;
   try {
     sink = new PipelineSink(options);
@@ -268,7 +278,8 @@ function twoThreadPass(open: OpenCapture, options: BuilderOptions, read: RecordR
     throw err;
   }
   try {
-    const outcome = read(open.buffer, open.header, open.state, sink, onProgress);
+    const progress = provisionalProgress(open, sink, opts.onProvisional, opts.onProgress, opts.provisionalTiming);
+    const outcome = read(open.buffer, open.header, open.state, sink, progress);
     const result = sink.finish();
     return { outcome, result: () => result };
   } catch (err) {
@@ -321,13 +332,14 @@ export function readCapture(first: OpenCapture, opts: LoadOptions = {}): LoadedC
   const options = { temporaryThreshold: opts.temporaryThreshold, startTime: header.startTime, headerVersion: header.version };
   const read = header.version >= 12 ? readAllocationRecords : readLegacyAllocationRecords;
   const twoThreads = useTwoThreads(open, opts);
-  let pass = twoThreads ? twoThreadPass(open, options, read, opts.onProgress) : undefined;
+  let pass = twoThreads ? twoThreadPass(open, options, read, opts) : undefined;
   if (pass === undefined) {
     // One thread, or the pipeline failed (a damaged size its worker refused): read again here,
     // where the builder stops reading at the exact record.
     if (twoThreads) open = reopenCapture(open);
     const builder = new SnapshotBuilder(options);
-    const outcome = read(open.buffer, open.header, open.state, builder, opts.onProgress);
+    const progress = provisionalProgress(open, builderSource(builder), opts.onProvisional, opts.onProgress, opts.provisionalTiming);
+    const outcome = read(open.buffer, open.header, open.state, builder, progress);
     pass = { outcome, result: () => builder.finish() };
   }
   const { state } = open;

@@ -15,6 +15,7 @@ import {
   FAILED,
   FINISHED,
   META_MEMORY,
+  META_PROVISIONAL,
   Ring,
   RUNNING,
   SLOTS,
@@ -65,8 +66,15 @@ function consume(builder: SnapshotBuilder): boolean {
     const to = from + counts[slot]!;
     for (let i = from; i < to; i++) {
       const m = meta[i]!;
-      if (m === META_MEMORY) builder.memory(address[i]!, size[i]!);
-      else {
+      if ((m & META_PROVISIONAL) === META_PROVISIONAL) {
+        // META_MEMORY or META_PROVISIONAL (allocator ids are far below 0xfe)
+        if (m === META_MEMORY) builder.memory(address[i]!, size[i]!);
+        else {
+          const s = builder.provisionalSums();
+          const provisional: PipelineMessage = { provisional: s };
+          port.postMessage(provisional, [s.peak.ids.buffer, s.peak.bytes.buffer, s.peak.count.buffer, s.peak.minSeq.buffer, s.leaks.ids.buffer, s.leaks.bytes.buffer, s.leaks.count.buffer, s.leaks.minSeq.buffer] as ArrayBuffer[]);
+        }
+      } else {
         const a = address[i]!;
         const hi = Math.floor(a / SPLIT);
         builder.record(group[i]!, m >>> 8, hi, a - hi * SPLIT, size[i]!, m & 0xff);

@@ -29,6 +29,8 @@ export const FAILED = 3;
 
 /** `meta` of a MEMORY_RECORD carried in-band (address = RSS, size = ms since start). */
 export const META_MEMORY = 0xff;
+/** `meta` of a request for the provisional snapshots so far (answered on the port; provisional-feed.ts). */
+export const META_PROVISIONAL = 0xfe;
 
 /** Typed-array views of one ring (both threads build them over the same buffer). */
 export class Ring {

@@ -100,6 +100,20 @@ export interface BuilderSums {
   readonly temporaryOverflow: number;
 }
 
+/** The peak and leaks snapshots of the records processed so far, as group sums (SnapshotBuilder.provisionalSums). */
+export interface ProvisionalSums {
+  /** ALLOCATION records processed so far. */
+  readonly records: number;
+  /** The highest heap so far in bytes. */
+  readonly peakBytes: number;
+  /** 0-based index of the ALLOCATION record at which that peak was (last) reached. */
+  readonly peakIndex: number;
+  /** The snapshot at the highest peak so far. */
+  readonly peak: GroupSums;
+  /** The live set so far. */
+  readonly leaks: GroupSums;
+}
+
 export interface BuilderOptions {
   readonly temporaryThreshold?: number;
   readonly startTime?: number;
@@ -242,13 +256,24 @@ export class SnapshotBuilder implements AllocationSink {
     return this.temp === undefined ? -1 : this.temp.overflowAt;
   }
 
-  /** Builds the snapshots from the state after the last record, as group sums. */
-  finishSums(): BuilderSums {
+  /**
+   * The snapshots as of the records processed so far, for provisional trees while a capture is
+   * still being read: the peak so far (the live entries allocated up to the current peak
+   * candidate plus the current epoch's departed tallies: what finishSums() would give if the
+   * capture ended here) and the live set so far. Leaves the builder unchanged; costs a walk
+   * over the live set, so call it every second or so, never per record.
+   */
+  provisionalSums(): ProvisionalSums {
     const peak = new GroupTally();
     const leaks = new GroupTally();
+    this.tallyLive(peak, leaks);
+    return { records: this.index, peakBytes: this.peakBytes, peakIndex: this.peakIndex, peak: peak.sums(), leaks: leaks.sums() };
+  }
+
+  /** Adds the live set to `leaks`, and its part allocated up to the peak candidate plus the departed tallies to `peak`. */
+  private tallyLive(peak: GroupTally, leaks: GroupTally): void {
     const P = this.peakIndex;
-    const live = this.live;
-    live.forEach((size, seq, g) => {
+    this.live.forEach((size, seq, g) => {
       leaks.add(g, 0, size, 1, seq);
       if (seq <= P) peak.add(g, 0, size, 1, seq);
     });
@@ -257,6 +282,15 @@ export class SnapshotBuilder implements AllocationSink {
       if (seq <= P) peak.add(g, 0, bytes, 1, seq);
     });
     if (this.index > 0) peak.merge(this.departed, this.epoch);
+  }
+
+  /** Builds the snapshots from the state after the last record, as group sums. */
+  finishSums(): BuilderSums {
+    const peak = new GroupTally();
+    const leaks = new GroupTally();
+    const P = this.peakIndex;
+    const live = this.live;
+    this.tallyLive(peak, leaks);
     const timeline = this.timeline.finish(this.index, (visit) => {
       live.forEach((size, seq, g) => visit(g, size, 1, seq));
       this.ranges.forEach((g, bytes, seq) => visit(g, bytes, 1, seq));

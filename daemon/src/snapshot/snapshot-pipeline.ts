@@ -28,11 +28,12 @@ import {
   FAILED,
   FINISHED,
   META_MEMORY,
+  META_PROVISIONAL,
   Ring,
   RUNNING,
   SLOTS,
 } from './pipeline-ring.js';
-import { resolveSums, type BuilderOptions, type BuilderSums, type SnapshotResult } from './snapshot-builder.js';
+import { resolveSums, type BuilderOptions, type BuilderSums, type ProvisionalSums, type SnapshotResult } from './snapshot-builder.js';
 
 /** The worker could not finish (or start): read again on one thread. */
 export class PipelineFailed extends Error {}
@@ -47,7 +48,12 @@ export interface PipelineWorkerData {
 /** What the worker posts when it is done. */
 export type PipelineMessage =
   | { readonly ok: true; readonly sums: BuilderSums; readonly stats: { readonly cpuMs: number; readonly waitMs: number } }
-  | { readonly ok: false; readonly message: string };
+  | { readonly ok: false; readonly message: string }
+  /** The answer to a META_PROVISIONAL request (any number of them come before the result). */
+  | { readonly ok?: undefined; readonly provisional: ProvisionalSums };
+
+/** A message that ends the pass (the result or a failure). */
+type FinalMessage = Exclude<PipelineMessage, { provisional: ProvisionalSums }>;
 
 /** How the last two-thread pass shared its work (for the bench): CPU time and time waiting, per thread. */
 export interface PipelineStats {
@@ -109,6 +115,9 @@ export class PipelineSink implements AllocationSink {
   private closed = false;
   private waitMs = 0;
   private readonly cpu0 = threadCpuMs();
+  /** The newest provisional answer not taken yet, and a final message received while looking for one. */
+  private provisional: ProvisionalSums | undefined;
+  private final: FinalMessage | undefined;
 
   constructor(options: BuilderOptions) {
     const script = workerScript();
@@ -147,6 +156,39 @@ export class PipelineSink implements AllocationSink {
     if (++this.n === BATCH) this.publish();
   }
 
+  /** Asks the worker for the provisional snapshots as of the records handed over so far (in-band). */
+  request(): void {
+    const i = this.base + this.n;
+    this.ring.group[i] = -1;
+    this.ring.meta[i] = META_PROVISIONAL;
+    if (++this.n === BATCH) this.publish();
+  }
+
+  /** The newest provisional answer not taken yet, if any (never blocks). */
+  take(): ProvisionalSums | undefined {
+    this.receive();
+    const s = this.provisional;
+    this.provisional = undefined;
+    return s;
+  }
+
+  /** Takes every message waiting on the port: provisional answers and the final one. */
+  private receive(): void {
+    for (;;) {
+      if (this.closed || this.final !== undefined) return;
+      const m = receiveMessageOnPort(this.port)?.message as PipelineMessage | undefined;
+      if (m === undefined) return;
+      if ('provisional' in m) this.provisional = m.provisional;
+      else this.final = m;
+    }
+  }
+
+  /** The final message, if it came. */
+  private finalMessage(): FinalMessage | undefined {
+    this.receive();
+    return this.final;
+  }
+
   /** Publishes the slot being filled and waits for a free one. */
   private publish(): void {
     const ctrl = this.ctrl;
@@ -170,7 +212,7 @@ export class PipelineSink implements AllocationSink {
   }
 
   private failure(): string {
-    const m = receiveMessageOnPort(this.port)?.message as PipelineMessage | undefined;
+    const m = this.finalMessage();
     return m !== undefined && !m.ok ? m.message : 'the builder worker stopped';
   }
 
@@ -189,9 +231,9 @@ export class PipelineSink implements AllocationSink {
         Atomics.wait(ctrl, CTRL_CONSUMER, state, 100);
       }
       // The worker posts before it publishes its state, so the message is there.
-      let m: PipelineMessage | undefined;
+      let m: FinalMessage | undefined;
       for (let tries = 0; m === undefined && tries < 100; tries++) {
-        m = receiveMessageOnPort(this.port)?.message as PipelineMessage | undefined;
+        m = this.finalMessage();
         if (m === undefined) Atomics.wait(ctrl, CTRL_CONSUMER, Atomics.load(ctrl, CTRL_CONSUMER), 10);
       }
       if (m === undefined || !m.ok) throw new PipelineFailed(m?.message ?? 'the builder worker sent no result');

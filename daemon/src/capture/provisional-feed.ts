@@ -1,0 +1,95 @@
+/**
+ * Provisional snapshots during the reading pass (issue 13: a screen before the end): about
+ * once a second the pass asks the live-table side for the peak so far and the live set so far
+ * (SnapshotBuilder.provisionalSums) and hands them, resolved into records, to
+ * LoadOptions.onProvisional. On one thread the builder answers at once; on two threads the
+ * request travels in-band through the record ring and the answer comes back on the worker's
+ * port, taken at a later progress point (snapshot-pipeline.ts). The clock is read at progress
+ * points (every MiB of data), never per record.
+ */
+import type { GroupIndex } from '../snapshot/group-index.js';
+import type { ProvisionalSums, SnapshotBuilder } from '../snapshot/snapshot-builder.js';
+import type { LoadedCapture, OpenCapture, Snapshot } from './load.js';
+import type { ProgressFn } from './records.js';
+
+/** The snapshots of the records read so far, while a capture is still being read. */
+export interface ProvisionalCapture {
+  /** The header and the frames and stacks seen so far (valid during the call only). */
+  readonly capture: Pick<LoadedCapture, 'header' | 'state'>;
+  /** The snapshot at the highest peak so far. */
+  readonly peak: Snapshot;
+  /** The live set so far. */
+  readonly leaks: Snapshot;
+  /** The highest heap so far in bytes. */
+  readonly peakBytes: number;
+  /** ALLOCATION records read so far (when the snapshot was taken). */
+  readonly records: number;
+  /** Bytes of the file read so far. */
+  readonly bytes: number;
+  /** Size of the file. */
+  readonly totalBytes: number;
+}
+
+/** What a pass asks for provisional snapshots, whichever thread its builder runs on. */
+export interface ProvisionalSource {
+  /** Asks for the snapshots as of the records handed over so far. */
+  request(): void;
+  /** The newest answer not taken yet, if any (never blocks). */
+  take(): ProvisionalSums | undefined;
+  /** Resolves the answer's group ids. */
+  readonly groups: GroupIndex;
+}
+
+/** The one-thread pass's source: the builder answers at once. */
+export function builderSource(builder: SnapshotBuilder): ProvisionalSource {
+  let last: ProvisionalSums | undefined;
+  return {
+    request: () => void (last = builder.provisionalSums()),
+    take: () => {
+      const s = last;
+      last = undefined;
+      return s;
+    },
+    groups: builder.groups,
+  };
+}
+
+/** When to ask: the first snapshot soon (a screen within a second), then every `everyMs`. */
+export interface ProvisionalTiming {
+  readonly firstMs?: number;
+  readonly everyMs?: number;
+}
+
+/**
+ * The pass's progress callback, also feeding `emit` from `source` (undefined `emit`: just
+ * `onProgress`).
+ */
+export function provisionalProgress(
+  open: OpenCapture,
+  source: ProvisionalSource,
+  emit: ((p: ProvisionalCapture) => void) | undefined,
+  onProgress: ProgressFn | undefined,
+  timing: ProvisionalTiming = {},
+): ProgressFn | undefined {
+  if (emit === undefined) return onProgress;
+  const every = timing.everyMs ?? 1000;
+  let next = performance.now() + (timing.firstMs ?? Math.min(every, 250));
+  return (decompressed, bytes, records) => {
+    onProgress?.(decompressed, bytes, records);
+    if (performance.now() >= next) {
+      source.request();
+      next = performance.now() + every;
+    }
+    const s = source.take();
+    if (s === undefined) return;
+    emit({
+      capture: open,
+      peak: { records: source.groups.records(s.peak), threadNames: open.state.threadNamesAt(s.peakIndex) },
+      leaks: { records: source.groups.records(s.leaks), threadNames: open.state.threadNamesAt(s.records - 1) },
+      peakBytes: s.peakBytes,
+      records: s.records,
+      bytes,
+      totalBytes: open.fileSize,
+    });
+  };
+}

@@ -1,0 +1,58 @@
+// Provisional snapshots during the reading pass (LoadOptions.onProvisional, issue 13 item 3):
+// on two threads the request travels in-band through the record ring, so each answer must be
+// exactly the one-thread pass's snapshot at the same record (the one-thread snapshots are
+// checked against memray's literal model in snapshot-property.test.ts); and every snapshot is
+// a consistent heap: the peak snapshot holds the peak so far, never more than the final peak.
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCapture, type ProvisionalCapture } from '../../daemon/src/capture/load.js';
+import { BATCH, SLOTS } from '../../daemon/src/snapshot/pipeline-ring.js';
+import type { SnapshotRecords } from '../../daemon/src/snapshot/snapshot-builder.js';
+import { pipelineAvailable } from '../../daemon/src/snapshot/snapshot-pipeline.js';
+import { generateCapture } from '../bench/generate-capture.js';
+import { tempDir } from '../helpers/paths.js';
+
+interface Seen {
+  records: number;
+  peakBytes: number;
+  peak: SnapshotRecords;
+  leaks: SnapshotRecords;
+}
+
+function read(file: string, threads: 1 | 2): { seen: Seen[]; peakMemory: number; records: number } {
+  const seen: Seen[] = [];
+  const onProvisional = (p: ProvisionalCapture): void => {
+    seen.push({ records: p.records, peakBytes: p.peakBytes, peak: p.peak.records, leaks: p.leaks.records });
+  };
+  const c = loadCapture(file, { threads, onProvisional, provisionalTiming: { firstMs: 0, everyMs: 0 } });
+  return { seen, peakMemory: c.peakMemory, records: c.totalAllocations };
+}
+
+const sum = (a: Float64Array): number => a.reduce((s, x) => s + x, 0);
+
+describe.runIf(pipelineAvailable())('provisional snapshots while reading', () => {
+  it('two threads answer with the one-thread snapshot of the same record; every snapshot is the heap at the peak so far', () => {
+    const file = path.join(tempDir('memtree-provisional-'), 'gen.bin');
+    generateCapture(file, { records: 8 * BATCH * SLOTS + 12_345, distinctStacks: 5000, threads: 3 });
+    const one = read(file, 1);
+    const two = read(file, 2);
+    expect(one.seen.length).toBeGreaterThan(1); // a snapshot at every MiB of records
+    expect(two.seen.length).toBeGreaterThan(0);
+    const byRecords = new Map(one.seen.map((s) => [s.records, s]));
+    for (const s of two.seen) expect(s).toEqual(byRecords.get(s.records));
+    for (const run of [one, two]) {
+      let last: Seen | undefined;
+      for (const s of run.seen) {
+        expect(sum(s.peak.bytes)).toBe(s.peakBytes); // the live set at the peak adds up to it
+        expect(sum(s.leaks.bytes)).toBeLessThanOrEqual(s.peakBytes);
+        expect(s.peakBytes).toBeLessThanOrEqual(run.peakMemory);
+        if (last !== undefined) {
+          expect(s.records).toBeGreaterThan(last.records);
+          expect(s.peakBytes).toBeGreaterThanOrEqual(last.peakBytes);
+        }
+        last = s;
+      }
+      expect(last!.records).toBeLessThanOrEqual(run.records);
+    }
+  });
+});

@@ -32,6 +32,8 @@ export namespace MemtreeErrorCodes {
    * `data` is a CaptureErrorData.
    */
   export const CaptureChanged = -31010 as const;
+  /** The provisional tree a request named (`provisionalTree`) is no longer kept: a newer one or the final index replaced it; ask tree/root again. @since 1.4 */
+  export const ProvisionalGone = -31011 as const;
   /** The index could not be written (no space left, read-only file system); `data` is a CaptureErrorData. @since 1.2 */
   export const IndexUnwritable = -31030 as const;
   /** The request was cancelled by the client (LSP's code). */

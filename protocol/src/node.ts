@@ -2,9 +2,9 @@
  * Details of one node, with the source lines around its frame.
  */
 import { RequestType } from 'vscode-jsonrpc';
-import type { ViewNode, ViewOptions } from './tree.js';
+import type { ProvisionalParams, ProvisionalResult, ViewNode, ViewOptions } from './tree.js';
 
-export interface NodeDetailParams {
+export interface NodeDetailParams extends ProvisionalParams {
   /** Capture id from capture/open. */
   readonly captureId: string;
   /** The view the node id belongs to. */
@@ -42,7 +42,7 @@ export interface SourceWindow {
   readonly lines: readonly string[];
 }
 
-export interface NodeDetailResult {
+export interface NodeDetailResult extends ProvisionalResult {
   /** The node as the view shows it. */
   readonly node: ViewNode;
   /** null for the root, `<frozen …>`-style names, line 0, unreadable files and `source: false`. */

@@ -62,14 +62,47 @@ export interface ViewNode extends NodeFacts {
   readonly childCount: number;
 }
 
-export interface TreeRootParams {
-  /** Capture id from capture/open. */
+/**
+ * A tree of a capture still being indexed: the peak (or leaks) snapshot of the records read so
+ * far (the highest peak seen so far), replaced about every second while reading goes on; the
+ * answers after indexing ends have no `provisional` field. Only peak and leaks views without a
+ * `range` are provisional; other requests on a capture still indexing wait for its index. @since 1.4
+ */
+export interface ProvisionalInfo {
+  /** Number of this provisional tree: pass it back as `provisionalTree` so node ids refer to the same tree. */
+  readonly tree: number;
+  /** Percentage of the capture file read when the snapshot was taken (0..100). */
+  readonly percent: number;
+  /** Allocation records read when the snapshot was taken. */
+  readonly records: number;
+  /** The highest heap seen so far in bytes (the final peak is at least this). */
+  readonly peakBytes: number;
+}
+
+/** What selects a provisional tree in a request (tree/root, tree/expand, tree/search, node/detail). @since 1.4 */
+export interface ProvisionalParams {
+  /**
+   * A provisional tree's `tree` number from an earlier answer: answer from that same tree while
+   * the daemon keeps it (the last few), else ProvisionalGone. Absent: the newest provisional
+   * tree while the capture is indexed, its final tree afterwards.
+   */
+  readonly provisionalTree?: number;
+}
+
+/** What marks an answer from a provisional tree. @since 1.4 */
+export interface ProvisionalResult {
+  /** Present when the answer comes from a provisional tree (the capture is still being indexed). */
+  readonly provisional?: ProvisionalInfo;
+}
+
+export interface TreeRootParams extends ProvisionalParams {
+  /** Capture id from capture/open, or from `capture/progress` while the capture is indexed (the answer is then provisional). */
   readonly captureId: string;
   /** What the tree shows. */
   readonly view: ViewOptions;
 }
 
-export interface TreeRootResult {
+export interface TreeRootResult extends ProvisionalResult {
   /** The root (<ROOT>): its bytes count only the records shown. */
   readonly root: ViewNode;
   /** What `biggestAllocs` cut (not in the root). */
@@ -86,7 +119,7 @@ export namespace TreeRootRequest {
   export const type = new RequestType<TreeRootParams, TreeRootResult, void>(method);
 }
 
-export interface TreeExpandParams {
+export interface TreeExpandParams extends ProvisionalParams {
   /** Capture id from capture/open. */
   readonly captureId: string;
   /** What the tree shows (the filters decide which children are displayed). */
@@ -120,7 +153,7 @@ export interface ChainPage extends ChildrenPage {
   readonly nodeId: number;
 }
 
-export interface TreeExpandResult extends ChildrenPage {
+export interface TreeExpandResult extends ChildrenPage, ProvisionalResult {
   /** With `firstChildChain`: the chain's pages, outermost first. @since 1.1 */
   readonly chain?: readonly ChainPage[];
 }
@@ -151,7 +184,7 @@ export namespace TreeExportRequest {
   export const type = new RequestType<TreeExportParams, TreeDocument, void>(method);
 }
 
-export interface TreeSearchParams {
+export interface TreeSearchParams extends ProvisionalParams {
   /** Capture id from capture/open. */
   readonly captureId: string;
   /** The view searched: only its displayed nodes can match. */
@@ -175,7 +208,7 @@ export interface SearchMatch {
 }
 
 /** A page of the matches, in display order (preorder, largest child first). */
-export interface TreeSearchResult {
+export interface TreeSearchResult extends ProvisionalResult {
   /** The matches from `offset`. */
   readonly matches: readonly SearchMatch[];
   /** Total matches in the view. */

@@ -44,6 +44,12 @@ is out of date. Edit the JSDoc there, or the guide and examples in
    (snapshot mode, \`biggestAllocs\`, filters); node ids are stable for a given (capture, mode,
    biggestAllocs) whatever the filters. \`tree/export\` returns the whole tree at once (the
    document \`memtree tree --json\` prints).
+4. While a capture is being indexed, \`tree/root\`, \`tree/expand\`, \`tree/search\` and
+   \`node/detail\` with the \`captureId\` of its \`capture/progress\` notifications answer from a
+   provisional tree (peak and leaks views): the snapshot of the records read so far, marked by a
+   \`provisional\` field (ProvisionalInfo: its number, the percentage read) and replaced about
+   every second. Pass its number back as \`provisionalTree\` so node ids keep referring to it;
+   answers after indexing ends have no \`provisional\` field. Other requests wait for the index.
 
 Errors use JSON-RPC's error object; codes are listed at the end. A malformed message gets a
 -32700 / -32600 reply with \`id: null\`; the connection stays usable.

@@ -1,6 +1,8 @@
 /**
  * tree/root, tree/expand, tree/export, tree/search, tree/elided, node/detail, capture/threads: reads of a
  * view computed from the index's records (index/view-store.ts), built on first use and cached.
+ * While a capture is being indexed, tree/root, expand, search and node/detail answer from its
+ * provisional trees (index/provisional-store.ts); the others wait for the index.
  */
 import { ResponseError } from 'vscode-jsonrpc';
 import type { NodeDetailResult } from '../../../protocol/src/node.js';
@@ -8,7 +10,7 @@ import { MemtreeErrorCodes, type PatternErrorData } from '../../../protocol/src/
 import type { TreeElidedResult } from '../../../protocol/src/elided.js';
 import type { CaptureThreadsResult } from '../../../protocol/src/threads.js';
 import type { TreeDocument } from '../../../protocol/src/tree-document.js';
-import type { ChainPage, TreeExpandResult, TreeRootResult, TreeSearchResult, ViewOptions } from '../../../protocol/src/tree.js';
+import type { ChainPage, ProvisionalInfo, TreeExpandResult, TreeRootResult, TreeSearchResult, ViewOptions } from '../../../protocol/src/tree.js';
 import type { CancelSignal } from '../index/jobs.js';
 import { cachedView, threadTotals, viewData } from '../index/view-store.js';
 import { rangeFacts, rangeModeKey } from '../index/range-views.js';
@@ -16,6 +18,7 @@ import { modeKey } from '../index/write-index.js';
 import { sourceWindow } from '../source/read-source.js';
 import { PatternError } from '../../../protocol/src/pattern.js';
 import { elidedPage, searchView } from '../tree/view-queries.js';
+import type { TreeSpec } from '../tree/view-engine.js';
 import { documentView, treeSpec } from '../tree/view-spec.js';
 import { cancellable, progressSink } from './capture.js';
 import type { ConnectionContext } from './context.js';
@@ -27,23 +30,63 @@ function patternError(err: unknown): unknown {
   return new ResponseError(MemtreeErrorCodes.InvalidPattern, `${err.field}: ${err.message}`, data);
 }
 
-async function viewFor(ctx: ConnectionContext, captureId: string, v: ViewOptions, token?: CancelSignal) {
-  const index = ctx.daemon.captures.get(captureId);
-  await cancellable(ctx.daemon.captures.ensureMode(index, v.mode, progressSink(ctx), token));
-  // A range of memory snapshots is a mode of its own, computed from the time-range data.
-  const key = v.range === undefined ? modeKey(v.mode) : rangeModeKey(index.db, v.mode, v.range, index.path);
+/** The ProvisionalGone error. */
+function provisionalGone(tree: number): ResponseError<void> {
+  return new ResponseError(MemtreeErrorCodes.ProvisionalGone, `provisional tree ${tree} is no longer kept; ask tree/root again`);
+}
+
+/**
+ * The provisional tree of a view of a capture still being indexed (waiting for its first
+ * snapshot), or undefined once it is indexed. Views without provisional trees (temporary
+ * allocations, ranges) wait for the index.
+ */
+async function provisionalFor(ctx: ConnectionContext, captureId: string, v: ViewOptions, spec: TreeSpec, pinned: number | undefined, token?: CancelSignal) {
+  const store = ctx.daemon.captures.provisional;
+  if (store.isIndexing(captureId) && (v.mode.kind === 'temporary' || v.range !== undefined)) await cancellable(store.indexed(captureId, token));
+  if (!store.isIndexing(captureId)) {
+    if (pinned !== undefined) throw provisionalGone(pinned);
+    return undefined;
+  }
+  await cancellable(store.ready(captureId, token));
+  const p = store.view(captureId, v.mode.kind === 'leaks' ? 'leaks' : 'peak', spec, pinned);
+  if (p === undefined && pinned !== undefined) throw provisionalGone(pinned);
+  return p;
+}
+
+/** Waits until a capture is no longer being indexed (for answers that name the index's facts). */
+function indexedFirst(ctx: ConnectionContext, captureId: string, token?: CancelSignal): Promise<void> {
+  return cancellable(ctx.daemon.captures.provisional.indexed(captureId, token));
+}
+
+async function viewFor(ctx: ConnectionContext, captureId: string, v: ViewOptions, token?: CancelSignal, pinned?: number) {
   let spec;
   try {
     spec = treeSpec(v, v.biggestAllocs);
   } catch (err) {
     throw patternError(err);
   }
+  const p = await provisionalFor(ctx, captureId, v, spec, pinned, token);
+  if (p !== undefined) {
+    const { cached, info, searchPath } = p;
+    return { v, index: undefined, key: '', spec, cached, display: cached.tree.display(v), range: undefined, peakMemory: info.peakBytes, searchPath, provisional: info };
+  }
+  const index = ctx.daemon.captures.get(captureId);
+  await cancellable(ctx.daemon.captures.ensureMode(index, v.mode, progressSink(ctx), token));
+  // A range of memory snapshots is a mode of its own, computed from the time-range data.
+  const key = v.range === undefined ? modeKey(v.mode) : rangeModeKey(index.db, v.mode, v.range, index.path);
   const cached = cachedView(index.db, key, spec);
-  return { v, index, key, spec, cached, display: cached.tree.display(v), range: rangeFacts(index.db, key) };
+  const { peakMemory } = index.info;
+  return { v, index, key, spec, cached, display: cached.tree.display(v), range: rangeFacts(index.db, key), peakMemory, searchPath: index.searchPath, provisional: undefined };
 }
 
 function treeFor(ctx: ConnectionContext, p: Record<string, unknown>, token?: CancelSignal) {
-  return viewFor(ctx, str(p, 'captureId'), view(p.view), token);
+  const pinned = p.provisionalTree === undefined ? undefined : int(p, 'provisionalTree', 1);
+  return viewFor(ctx, str(p, 'captureId'), view(p.view), token, pinned);
+}
+
+/** The `provisional` field of an answer from a provisional tree. */
+function mark(info: ProvisionalInfo | undefined): { provisional?: ProvisionalInfo } {
+  return info === undefined ? {} : { provisional: info };
 }
 
 function unknownNode(id: number): ResponseError<void> {
@@ -51,19 +94,19 @@ function unknownNode(id: number): ResponseError<void> {
 }
 
 export async function root(ctx: ConnectionContext, params: unknown, token?: CancelSignal): Promise<TreeRootResult> {
-  const { index, cached, display, range } = await treeFor(ctx, obj(params), token);
-  return { root: display.node(0), elided: cached.elided, peakMemory: index.info.peakMemory, ...(range === undefined ? {} : { range }) };
+  const { peakMemory, cached, display, range, provisional } = await treeFor(ctx, obj(params), token);
+  return { root: display.node(0), elided: cached.elided, peakMemory, ...(range === undefined ? {} : { range }), ...mark(provisional) };
 }
 
 export async function expand(ctx: ConnectionContext, params: unknown, token?: CancelSignal): Promise<TreeExpandResult> {
   const p = obj(params);
-  const { display } = await treeFor(ctx, p, token);
+  const { display, provisional } = await treeFor(ctx, p, token);
   const nodeId = int(p, 'nodeId', 0);
   const offset = optInt(p, 'offset', 0, 0);
   const limit = optInt(p, 'limit', 200, 0, 10000);
   if (!display.displayed(nodeId)) throw unknownNode(nodeId);
   const page = (id: number, from: number): TreeExpandResult => ({ nodes: display.children(id, from, limit), total: display.childCount[id]!, offset: from });
-  const first = page(nodeId, offset);
+  const first = { ...page(nodeId, offset), ...mark(provisional) };
   if (p.firstChildChain !== true) return first;
   const chain: ChainPage[] = [];
   // Down the first displayed children to a leaf (bounded by memray's depth cap of ~400).
@@ -80,9 +123,12 @@ export async function exportTree(ctx: ConnectionContext, params: unknown, token?
   // Without a view (clients before 1.2): the whole tree of (mode, -b), nothing hidden.
   const v: ViewOptions =
     p.view === undefined ? { mode: mode(p.mode), biggestAllocs: biggestAllocs(p), hideImportSystem: false, hideUninteresting: false } : view(p.view);
-  const { index, cached, display, range } = await viewFor(ctx, str(p, 'captureId'), v, token);
+  const captureId = str(p, 'captureId');
+  // The document names the capture's final facts: a capture still being indexed is waited for.
+  await indexedFirst(ctx, captureId, token);
+  const { index, cached, display, range } = await viewFor(ctx, captureId, v, token);
   return {
-    capture: index.info,
+    capture: index!.info,
     mode: v.mode,
     biggestAllocs: v.biggestAllocs,
     root: display.document(),
@@ -94,13 +140,13 @@ export async function exportTree(ctx: ConnectionContext, params: unknown, token?
 
 export async function search(ctx: ConnectionContext, params: unknown, token?: CancelSignal): Promise<TreeSearchResult> {
   const p = obj(params);
-  const { cached, display } = await treeFor(ctx, p, token);
+  const { cached, display, provisional } = await treeFor(ctx, p, token);
   const query = p.query;
   if (typeof query !== 'string') throw new ResponseError(-32602, 'query must be a string');
   const offset = optInt(p, 'offset', 0, 0);
   const limit = optInt(p, 'limit', 100, 0, 10000);
   try {
-    return searchView(cached.tree, display, query, bool(p, 'regex', false), offset, limit);
+    return { ...searchView(cached.tree, display, query, bool(p, 'regex', false), offset, limit), ...mark(provisional) };
   } catch (err) {
     throw patternError(err);
   }
@@ -108,26 +154,29 @@ export async function search(ctx: ConnectionContext, params: unknown, token?: Ca
 
 export async function elided(ctx: ConnectionContext, params: unknown, token?: CancelSignal): Promise<TreeElidedResult> {
   const p = obj(params);
+  await indexedFirst(ctx, str(p, 'captureId'), token);
   const { index, key, spec } = await treeFor(ctx, p, token);
-  return elidedPage(viewData(index.db, key), spec, optInt(p, 'offset', 0, 0), optInt(p, 'limit', 200, 0, 10000));
+  return elidedPage(viewData(index!.db, key), spec, optInt(p, 'offset', 0, 0), optInt(p, 'limit', 200, 0, 10000));
 }
 
 export async function detail(ctx: ConnectionContext, params: unknown, token?: CancelSignal): Promise<NodeDetailResult> {
   const p = obj(params);
-  const { index, display } = await treeFor(ctx, p, token);
+  const { searchPath, display, provisional } = await treeFor(ctx, p, token);
   const nodeId = int(p, 'nodeId', 0);
   const context = optInt(p, 'context', 10, 0, 200);
   if (!display.displayed(nodeId)) throw unknownNode(nodeId);
   const node = display.node(nodeId);
-  const lookup = { cwd: optStr(p, 'cwd'), searchPath: index.searchPath, roots: optPaths(p, 'sourceRoots'), read: ctx.daemon.readSource };
-  if (nodeId === 0 || !bool(p, 'source', true)) return { node, source: null };
+  const lookup = { cwd: optStr(p, 'cwd'), searchPath, roots: optPaths(p, 'sourceRoots'), read: ctx.daemon.readSource };
+  if (nodeId === 0 || !bool(p, 'source', true)) return { node, source: null, ...mark(provisional) };
   const { window, tried } = sourceWindow(node.file, node.line, context, lookup);
-  return { node, source: window, ...(tried.length > 0 ? { sourceTried: tried } : {}) };
+  return { node, source: window, ...(tried.length > 0 ? { sourceTried: tried } : {}), ...mark(provisional) };
 }
 
 export async function threads(ctx: ConnectionContext, params: unknown, token?: CancelSignal): Promise<CaptureThreadsResult> {
   const p = obj(params);
-  const index = ctx.daemon.captures.get(str(p, 'captureId'));
+  const captureId = str(p, 'captureId');
+  await indexedFirst(ctx, captureId, token);
+  const index = ctx.daemon.captures.get(captureId);
   const m = p.mode === undefined ? ({ kind: 'peak' } as const) : mode(p.mode);
   await cancellable(ctx.daemon.captures.ensureMode(index, m, progressSink(ctx), token));
   return { threads: threadTotals(viewData(index.db, modeKey(m))) };

@@ -17,6 +17,7 @@ import { fingerprint, pathKey } from './fingerprint.js';
 import { DEFAULT_CACHE_SIZE, directoryBytes, evictionVictims, INDEX_NAME, indexFiles, touchIndex } from './index-budget.js';
 import { Jobs, type CancelSignal } from './jobs.js';
 import { CaptureVersions, changedError } from './versions.js';
+import { ProvisionalStore } from './provisional-store.js';
 import { hasMode, metaValue } from './queries.js';
 import { cleanUpStoppedTask, temporaryWarningsKey, type Task, type TaskFailure, type TaskOutcome, type TaskProgress } from './tasks.js';
 import { modeKey } from './write-index.js';
@@ -105,6 +106,8 @@ export class Captures {
   private readonly forgetting = new Map<string, Promise<void>>();
   private readonly lastUsed = new Map<string, number>();
   readonly limits: CaptureLimits;
+  /** Provisional trees of the captures being indexed now. */
+  readonly provisional = new ProvisionalStore();
 
   constructor(
     readonly indexDir: string,
@@ -114,6 +117,7 @@ export class Captures {
   ) {
     fs.mkdirSync(indexDir, { recursive: true, mode: 0o700 });
     this.limits = { ...DEFAULT_LIMITS, ...limits };
+    jobs.observe(this.provisional);
   }
 
   /** Marks an open capture as used now (and most recently used). */

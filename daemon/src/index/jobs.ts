@@ -5,6 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import type { ProvisionalMessage } from './provisional.js';
 import { cleanUpStoppedTask, runTask, taskKey, type Task, type TaskOutcome, type TaskProgress } from './tasks.js';
 
 /** Thrown to a waiter whose cancellation token fired. */
@@ -39,8 +40,19 @@ export interface JobInfo {
   readonly progress?: TaskProgress;
 }
 
+/** Who else hears about jobs: the provisional trees of captures being indexed (provisional-store.ts). */
+export interface JobObserver {
+  /** A job started (before its first message). */
+  started(task: Task): void;
+  /** An index job's worker sent a provisional snapshot. */
+  provisional(task: Task, m: ProvisionalMessage): void;
+  /** A job left the running set (finished, failed or stopped), before its waiters hear of it. */
+  ended(task: Task): void;
+}
+
 export class Jobs {
   private readonly running = new Map<string, Job>();
+  private readonly observers: JobObserver[] = [];
   /** Callbacks waiting until no job of a capture runs (see idle). */
   private readonly idleWaiters = new Map<string, (() => void)[]>();
 
@@ -49,6 +61,11 @@ export class Jobs {
     /** Run tasks in this thread (unit tests, where the compiled worker script is absent). */
     private readonly inProcess = false,
   ) {}
+
+  /** Tells `o` about every job from now on. */
+  observe(o: JobObserver): void {
+    this.observers.push(o);
+  }
 
   /** Jobs running now. */
   list(): JobInfo[] {
@@ -66,6 +83,7 @@ export class Jobs {
     if (job === undefined) {
       job = { key, task, waiters: new Set(), started: Date.now() };
       this.running.set(key, job);
+      for (const o of this.observers) o.started(task);
       this.start(job);
     }
     const j = job;
@@ -101,7 +119,8 @@ export class Jobs {
   }
 
   /** Wakes the idle() waiters of a capture whose last job just left `running`. */
-  private leftRunning(captureId: string): void {
+  private leftRunning(captureId: string, task?: Task): void {
+    if (task !== undefined) for (const o of this.observers) o.ended(task);
     const list = this.idleWaiters.get(captureId);
     if (list === undefined || this.busy(captureId)) return;
     this.idleWaiters.delete(captureId);
@@ -115,7 +134,7 @@ export class Jobs {
       for (const w of j.waiters) w.reject(new JobCancelledError('the daemon is shutting down'));
       j.waiters.clear();
       this.running.delete(j.key);
-      this.leftRunning(j.task.captureId);
+      this.leftRunning(j.task.captureId, j.task);
     }
     await Promise.all(jobs.map(async (j) => (await j.worker?.terminate(), cleanUpStoppedTask(j.task))));
   }
@@ -125,15 +144,20 @@ export class Jobs {
       job.progress = p;
       for (const w of job.waiters) w.onProgress?.(p);
     };
+    const provisional = (m: ProvisionalMessage): void => {
+      if (this.running.get(job.key) === job) for (const o of this.observers) o.provisional(job.task, m);
+    };
     if (this.inProcess) {
-      setImmediate(() => this.finish(job, runTask(job.task, progress)));
+      setImmediate(() => this.finish(job, runTask(job.task, progress, provisional)));
       return;
     }
     const worker = new Worker(new URL('./task-worker.js', import.meta.url), { workerData: job.task });
     job.worker = worker;
     this.log.info({ key: job.key, kind: job.task.kind }, 'job started');
-    worker.on('message', (m: { type: 'progress'; progress: TaskProgress } | { type: 'done'; outcome: TaskOutcome }) => {
+    type Message = { type: 'progress'; progress: TaskProgress } | { type: 'provisional'; message: ProvisionalMessage } | { type: 'done'; outcome: TaskOutcome };
+    worker.on('message', (m: Message) => {
       if (m.type === 'progress') progress(m.progress);
+      else if (m.type === 'provisional') provisional(m.message);
       else this.finish(job, m.outcome);
     });
     worker.on('error', (err) => {
@@ -155,13 +179,13 @@ export class Jobs {
     else this.log.warn({ key: job.key, ok: false, ms, failure: outcome.failure }, `job failed: ${outcome.failure.message.split('\n')[0]}`);
     for (const w of job.waiters) w.resolve(outcome);
     job.waiters.clear();
-    this.leftRunning(job.task.captureId);
+    this.leftRunning(job.task.captureId, job.task);
   }
 
   private abandon(job: Job): void {
     if (this.running.get(job.key) !== job) return;
     this.running.delete(job.key);
-    this.leftRunning(job.task.captureId);
+    this.leftRunning(job.task.captureId, job.task);
     this.log.info({ key: job.key }, 'job cancelled: nobody waits for it');
     void job.worker?.terminate().then(() => {
       // A new job under the same key owns the files now; otherwise nothing can start one

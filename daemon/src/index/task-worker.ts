@@ -3,6 +3,7 @@
  * Indexing is CPU-bound and synchronous; in a worker it never stalls the daemon's replies.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { transferList } from './provisional.js';
 import { runTask, type Task } from './tasks.js';
 
 const task = workerData as Task;
@@ -13,5 +14,5 @@ const outcome = runTask(task, (p) => {
   if (now - last < 50 && p.phase === 'reading') return;
   last = now;
   parentPort!.postMessage({ type: 'progress', progress: p });
-});
+}, (m) => parentPort!.postMessage({ type: 'provisional', message: m }, transferList(m)));
 parentPort!.postMessage({ type: 'done', outcome });

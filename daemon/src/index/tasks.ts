@@ -8,11 +8,12 @@ import * as path from 'node:path';
 import type { SnapshotMode } from '../../../protocol/src/tree-document.js';
 import { CaptureError, NoSuchFileError } from '../capture/errors.js';
 import { FILE_FORMAT_AGGREGATED } from '../capture/header.js';
-import { openCapture, readCapture, type LoadedCapture, type Snapshot } from '../capture/load.js';
+import { openCapture, readCapture, type LoadedCapture, type ProvisionalCapture, type Snapshot } from '../capture/load.js';
 import { openWritable, removeDatabase, type WritableDB } from '../db/open.js';
 import { captureInfo, snapshotFor } from '../tree/tree-document.js';
 import { CaptureIndexWriter } from './capture-writer.js';
 import { CaptureChangedError, fingerprintFd, stillIs } from './fingerprint.js';
+import { ProvisionalViews, type ProvisionalMessage } from './provisional.js';
 import { metaValue } from './queries.js';
 import { writeTimeline } from './timeline-store.js';
 import { loadedModes, markComplete, modeKey, writeMeta } from './write-index.js';
@@ -69,7 +70,13 @@ function failure(err: unknown): TaskFailure {
  * nothing read from it is ever stored). Aggregated captures have no temporary mode: the
  * threshold is dropped for them (asking for that mode gives its own error, see Captures).
  */
-function load(capturePath: string, captureId: string, threshold: number | undefined, onProgress: (p: TaskProgress) => void): LoadedCapture {
+function load(
+  capturePath: string,
+  captureId: string,
+  threshold: number | undefined,
+  onProgress: (p: TaskProgress) => void,
+  onProvisional?: (m: ProvisionalMessage) => void,
+): LoadedCapture {
   let open;
   try {
     open = openCapture(capturePath);
@@ -85,12 +92,22 @@ function load(capturePath: string, captureId: string, threshold: number | undefi
     const c = readCapture(open, {
       temporaryThreshold: open.header.fileFormat === FILE_FORMAT_AGGREGATED ? undefined : threshold,
       onProgress: (_decompressed, bytes, records) => onProgress({ phase: 'reading', bytes, totalBytes: open.fileSize, records }),
+      onProvisional: onProvisional === undefined ? undefined : provisionalSink(onProvisional),
     });
     if (fingerprintFd(open.fd).captureId !== captureId || !stillIs(capturePath, captureId)) throw new CaptureChangedError(capturePath);
     return c;
   } finally {
     open.close();
   }
+}
+
+/** Provisional snapshots of one pass as messages (provisional.ts). */
+function provisionalSink(post: (m: ProvisionalMessage) => void): (p: ProvisionalCapture) => void {
+  const views = new ProvisionalViews();
+  return (p) => {
+    const m = views.message(p);
+    if (m !== undefined) post(m);
+  };
 }
 
 /**
@@ -158,8 +175,8 @@ function withCapture(
 }
 
 /** Writes a complete index: under another name, renamed when complete, so a daemon killed mid-way leaves only a .partial file, never opened as an index. */
-function indexCapture(task: Extract<Task, { kind: 'index' }>, onProgress: (p: TaskProgress) => void): void {
-  const c = load(task.path, task.captureId, task.temporaryThreshold, onProgress);
+function indexCapture(task: Extract<Task, { kind: 'index' }>, onProgress: (p: TaskProgress) => void, onProvisional?: (m: ProvisionalMessage) => void): void {
+  const c = load(task.path, task.captureId, task.temporaryThreshold, onProgress, onProvisional);
   onProgress({ phase: 'writing', bytes: c.fileSize, totalBytes: c.fileSize, records: c.totalAllocations });
   const partial = `${task.indexFile}.partial`;
   removeDatabase(partial);
@@ -176,11 +193,14 @@ function indexCapture(task: Extract<Task, { kind: 'index' }>, onProgress: (p: Ta
   fs.renameSync(partial, task.indexFile);
 }
 
-/** Runs a task to completion. Never throws: failures come back as data. */
-export function runTask(task: Task, onProgress: (p: TaskProgress) => void = () => {}): TaskOutcome {
+/**
+ * Runs a task to completion. Never throws: failures come back as data. An index task hands
+ * `onProvisional` the provisional snapshots of its pass (about one a second).
+ */
+export function runTask(task: Task, onProgress: (p: TaskProgress) => void = () => {}, onProvisional?: (m: ProvisionalMessage) => void): TaskOutcome {
   const t0 = performance.now();
   try {
-    if (task.kind === 'index') indexCapture(task, onProgress);
+    if (task.kind === 'index') indexCapture(task, onProgress, onProvisional);
     else {
       const db = openWritable(task.indexFile);
       try {

@@ -75,7 +75,7 @@ export function classifiedResolution(stackOf: FrameStackResolver, classifier = n
 }
 
 /** The Python-stack resolver (memray's `stack_trace()`), with per-frame classification cached. */
-export function pythonStackResolver(capture: LoadedCapture, classifier = new FrameClassifier()): Resolution {
+export function pythonStackResolver(capture: Pick<LoadedCapture, 'state' | 'header'>, classifier = new FrameClassifier()): Resolution {
   const { state, header } = capture;
   const byFrame: (TreeFrame | undefined)[] = [];
   const frameOf = (frameId: number): TreeFrame => (byFrame[frameId] ??= classifier.classify(state.frame(frameId)));

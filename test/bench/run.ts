@@ -3,7 +3,7 @@
  * numbers (never asserted). Every measurement that reports a peak RSS runs in its own process.
  *
  *   npm run bench                 everything
- *   npm run bench -- reader       one section: reader, versions, memory, errors, daemon, expand, views, native, tui,
+ *   npm run bench -- reader       one section: reader, versions, memory, errors, daemon, expand, views, native, tui, provisional,
  *                                 resources, coldstart, livetable, pipeline, scale (47 M records vs memray), billion (1e9 records;
  *                                 MEMTREE_BENCH_BILLION=N for fewer), time (issue 11's ranges on the 47 M records)
  */
@@ -16,6 +16,7 @@ import { generateCapture, type GenerateOptions } from './generate-capture.js';
 import { benchDaemon, benchExpand } from './daemon-bench.js';
 import { benchNative, benchTui } from './native-tui-bench.js';
 import { benchViews } from './views-bench.js';
+import { benchProvisional } from './provisional-bench.js';
 import { benchColdStarts, benchOpens } from './resources-bench.js';
 import { benchTime } from './time-bench.js';
 import { benchBillion, benchLiveTable, benchPipeline, benchScale } from './scale-bench.js';
@@ -116,6 +117,9 @@ const SECTIONS: Record<string, () => void | Promise<void>> = {
   views: () => benchViews(generated('gen-1m-stacks', { records: 2_000_000, distinctStacks: 1_000_000, raw: false })),
   native: benchNative,
   tui: () => benchTui(largeCapture()),
+  // 60 M records with a million live allocations on distinct stacks: 20 s or more to index here.
+  provisional: () =>
+    benchProvisional({ file: generated('gen-60m-1m-stacks', { records: 60_000_000, distinctStacks: 1_000_000 }), label: 'generated 60 M records, 1 M distinct stacks' }),
   resources: () => benchOpens(300),
   coldstart: benchColdStarts,
   livetable: benchLiveTable,

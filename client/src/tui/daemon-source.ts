@@ -47,20 +47,27 @@ export class DaemonTreeSource implements TreeSource {
     private readonly sources: { readonly sourceRoots?: readonly string[]; readonly source?: boolean } = {},
     /** capture/open's info: the header version and who writes it. */
     readonly capture?: { readonly formatVersion: number; readonly writtenBy?: string; readonly fileFormat?: 'all_allocations' | 'aggregated' },
+    /** A provisional tree of a capture still being indexed (provisional-feed.ts): every request names it. */
+    private readonly provisionalTree?: number,
   ) {}
 
+  /** The request fields naming the provisional tree, if any. */
+  private get pin(): { provisionalTree?: number } {
+    return this.provisionalTree === undefined ? {} : { provisionalTree: this.provisionalTree };
+  }
+
   root(view: ViewOptions, signal?: AbortSignal): Promise<TreeRootResult> {
-    return send(signal, (t) => this.conn.sendRequest(TreeRootRequest.type, { captureId: this.captureId, view }, t));
+    return send(signal, (t) => this.conn.sendRequest(TreeRootRequest.type, { captureId: this.captureId, view, ...this.pin }, t));
   }
 
   expand(view: ViewOptions, nodeId: number, offset: number, limit: number, signal: AbortSignal, firstChildChain?: boolean): Promise<TreeExpandResult> {
-    const params = { captureId: this.captureId, view, nodeId, offset, limit, ...(firstChildChain === true ? { firstChildChain } : {}) };
+    const params = { captureId: this.captureId, view, nodeId, offset, limit, ...(firstChildChain === true ? { firstChildChain } : {}), ...this.pin };
     return send(signal, (t) => this.conn.sendRequest(TreeExpandRequest.type, params, t));
   }
 
   detail(view: ViewOptions, nodeId: number, signal: AbortSignal, context?: number): Promise<NodeDetailResult> {
     // The daemon reads relative source paths against the client's working directory.
-    return send(signal, (t) => this.conn.sendRequest(NodeDetailRequest.type, { captureId: this.captureId, view, nodeId, context, cwd: process.cwd(), ...this.sources }, t));
+    return send(signal, (t) => this.conn.sendRequest(NodeDetailRequest.type, { captureId: this.captureId, view, nodeId, context, cwd: process.cwd(), ...this.sources, ...this.pin }, t));
   }
 
   memory(points: number, signal: AbortSignal): Promise<CaptureMemoryResult> {
@@ -68,7 +75,7 @@ export class DaemonTreeSource implements TreeSource {
   }
 
   search(view: ViewOptions, query: string, offset: number, limit: number, signal: AbortSignal): Promise<TreeSearchResult> {
-    return send(signal, (t) => this.conn.sendRequest(TreeSearchRequest.type, { captureId: this.captureId, view, query, offset, limit }, t));
+    return send(signal, (t) => this.conn.sendRequest(TreeSearchRequest.type, { captureId: this.captureId, view, query, offset, limit, ...this.pin }, t));
   }
 
   threads(view: ViewOptions, signal: AbortSignal): Promise<CaptureThreadsResult> {

@@ -67,16 +67,35 @@ export async function interactiveTree(opts: TreeOptions, io: CommandIO, terminal
       const listeners = new Set<(p: CaptureProgressParams) => void>();
       let last: CaptureProgressParams | undefined;
       const cancel = new CancellationTokenSource();
+      // Provisional trees while the capture is indexed (provisional-feed.ts): the feed starts with
+      // the first progress notification once its modules are loaded, and stops when the capture is open.
+      let feed: import('../tui/provisional-feed.js').ProvisionalFeed | undefined;
+      let opened = false;
+      const offers = new Set<(o: import('../tui/provisional-feed.js').ProvisionalOffer) => void>();
       const open = openCapture(
         client,
         opts,
         (p) => {
           last = p;
           listeners.forEach((l) => l(p));
+          feed?.progress(p);
         },
         cancel.token,
       );
-      const modules = Promise.all([import('../tui/daemon-source.js'), import('../tui/tree-controller.js')]);
+      const modules = Promise.all([import('../tui/daemon-source.js'), import('../tui/tree-controller.js'), import('../tui/provisional-feed.js')]);
+      const stopFeed = (): void => {
+        opened = true;
+        feed?.stop();
+      };
+      open.then(stopFeed, stopFeed);
+      void modules.then(([{ DaemonTreeSource }, { startTree }, { ProvisionalFeed, hasProvisionalTrees }]) => {
+        if (opened || ended || !hasProvisionalTrees(view)) return;
+        const conn = client.conn;
+        const sources = { sourceRoots: opts.sourceRoots, source: !opts.noSource };
+        feed = new ProvisionalFeed(conn, view, (captureId, n) => startTree(new DaemonTreeSource(conn, captureId, [], sources, undefined, n), view, { terminal: size }));
+        feed.subscribe((o) => offers.forEach((l) => l(o)));
+        if (last !== undefined) feed.progress(last);
+      }, () => {});
       // The same source options for the first connection and every reconnect.
       const sourceOf = (Source: typeof import('../tui/daemon-source.js').DaemonTreeSource, c: DaemonClient, o: CaptureOpenResult) =>
         new Source(c.conn, o.captureId, o.searchPath, { sourceRoots: opts.sourceRoots, source: !opts.noSource }, o.info);
@@ -103,6 +122,10 @@ export async function interactiveTree(opts: TreeOptions, io: CommandIO, terminal
           return () => listeners.delete(l);
         },
         onCancel: () => cancel.cancel(),
+        provisional: (l) => {
+          offers.add(l);
+          return () => offers.delete(l);
+        },
         connection: {
           onLost: (l) => {
             lostListeners.add(l);

@@ -10,6 +10,7 @@ import * as widgets from './blessed-lite.js';
 import type { CaptureProgressParams } from '../../../protocol/src/capture.js';
 import { paintGrid } from './blessed-canvas.js';
 import { terminalProfile, type ColorMode, type TerminalProfile } from './terminal.js';
+import type { ProvisionalOffer } from './provisional-feed.js';
 import type { TreeController } from './tree-controller.js';
 import type { TreeSource } from './tree-source.js';
 import { TuiApp } from './tui-app.js';
@@ -35,6 +36,8 @@ export interface RunTreeTuiOptions {
     readonly onLost: (listener: (what: string, log?: string) => void) => () => void;
     readonly reconnect: () => Promise<TreeSource>;
   };
+  /** Subscribes to the provisional trees of the capture being indexed (provisional-feed.ts); returns the unsubscribe function. */
+  readonly provisional?: (listener: (offer: ProvisionalOffer) => void) => () => void;
   /** Called when the user quits while `tree` is still pending: cancel the indexing there. */
   readonly onCancel?: () => void;
   /** Defaults to process.stdin / process.stdout. */
@@ -193,6 +196,7 @@ export async function runTreeTui(opts: RunTreeTuiOptions): Promise<TuiOutcome> {
         guard(() => app.resize(screen.width, screen.height)),
       );
       if (opts.progress !== undefined) cleanups.push(opts.progress(guard((p: CaptureProgressParams) => app.onProgress(p))));
+      if (opts.provisional !== undefined) cleanups.push(opts.provisional(guard((o: ProvisionalOffer) => app.offerProvisional(o))));
       opts.onScreen?.(screen, app);
       app.resize(screen.width, screen.height);
       const attach = guard((tree: TreeController) => app.attach(tree));

@@ -18,6 +18,9 @@ import { footer, header, panel, status } from './tree-panel.js';
 import { TimeStrip } from './time-strip.js';
 import { capturesKeys, VIEW_KEYS } from './view-keys.js';
 import { stringWidth } from './wcwidth.js';
+import { ProvisionalMark } from './provisional-mark.js';
+import type { ProvisionalOffer } from './provisional-feed.js';
+import type { ProvisionalInfo } from '../../../protocol/src/tree.js';
 
 /** What a TuiApp shows and whom it tells. */
 export interface TuiAppOptions {
@@ -44,6 +47,8 @@ export class TuiApp {
   /** Why the data source went away (shown under the header until `r` reconnects), or undefined. */
   private lost: { readonly what: string; readonly log?: string; readonly again?: string } | undefined;
   private reconnecting = false;
+  /** Whether the tree shown is provisional (the capture still being indexed), and its header mark. */
+  private readonly provisional = new ProvisionalMark();
   /** The chart strip and range cursor (`g`, `[` `]`, Enter, `L`). */
   private readonly time: TimeStrip;
 
@@ -67,17 +72,31 @@ export class TuiApp {
 
   /** A progress notification from the indexing job. */
   onProgress(p: CaptureProgressParams): void {
-    if (this.controller !== undefined || this.closed) return;
+    if ((this.controller !== undefined && !this.provisional.shown) || this.closed) return;
     this.progress = reduceProgress(this.progress, { type: 'progress', progress: p });
     this.opts.onChange();
   }
 
-  /** The data is ready: switch to the tree, whose controller may have started before this view. */
-  attach(tree: TreeController): void {
-    if (this.controller !== undefined || this.closed) {
+  /**
+   * A provisional tree of the capture being indexed (provisional-feed.ts): shown in place of
+   * the progress view, and in place of an older one unless the user moved in the last seconds.
+   */
+  offerProvisional(offer: ProvisionalOffer): void {
+    if (this.closed || (this.controller !== undefined && !this.provisional.shown) || !this.provisional.wants()) return;
+    this.attach(offer.start(), offer.info);
+  }
+
+  /**
+   * The data is ready: switch to the tree, whose controller may have started before this view.
+   * `provisional`: a tree of the capture still being indexed, which the next one replaces.
+   */
+  attach(tree: TreeController, provisional?: ProvisionalInfo): void {
+    if ((this.controller !== undefined && !this.provisional.shown) || this.closed) {
       tree.close();
       return;
     }
+    this.controller?.close();
+    this.provisional.showing(provisional);
     this.controller = tree;
     this.time.attach(tree);
     tree.listen({
@@ -141,6 +160,7 @@ export class TuiApp {
   /** A key, as neo-blessed's `key.full`, and the character typed (for the search query). */
   key(full: string, ch?: string): void {
     if (this.closed) return;
+    this.provisional.key();
     if (full === 'r' && this.lost !== undefined && this.controller !== undefined) {
       this.reconnect();
       return;
@@ -198,7 +218,8 @@ export class TuiApp {
 
   private quit(): void {
     if (this.closed) return;
-    const cancelled = this.controller === undefined;
+    // Quitting a provisional tree cancels the indexing, as quitting the progress view does.
+    const cancelled = this.controller === undefined || this.provisional.shown;
     this.close();
     this.opts.onQuit(cancelled);
   }
@@ -224,7 +245,7 @@ export class TuiApp {
       return grid;
     }
     const s = this.controller.state;
-    drawHeader(grid, l.headerRow, header(s), title);
+    drawHeader(grid, l.headerRow, this.provisional.mark(this.progress) + header(s), title);
     this.time.draw(grid, l.strip);
     drawTree(grid, l.tree, rowWindow(s, l.tree.width, s.scroll, l.tree.height), s.hscroll);
     drawDetail(grid, l, panel(s));

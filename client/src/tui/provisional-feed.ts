@@ -1,0 +1,81 @@
+/**
+ * Provisional trees in the interactive view (issue 13 item 3): while memtreed indexes the
+ * capture, the feed asks it about once a second for its newest provisional tree (`tree/root`
+ * with the capture id of the progress notifications; the answer's `provisional` field names
+ * the tree) and offers each new one to the view, which shows it through a controller pinned to
+ * that tree (`provisionalTree`) until the final tree replaces it. The feed stops at the first
+ * answer without `provisional` (the index is complete), on an error, or when told to.
+ */
+import { CancellationTokenSource, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { CaptureProgressParams } from '../../../protocol/src/capture.js';
+import { TreeRootRequest, type ProvisionalInfo, type ViewOptions } from '../../../protocol/src/tree.js';
+import type { TreeController } from './tree-controller.js';
+
+/** A provisional tree the view may show. */
+export interface ProvisionalOffer {
+  readonly info: ProvisionalInfo;
+  /** A controller on this tree, its first requests sent (tree-controller.ts startTree). */
+  start(): TreeController;
+}
+
+/** Whether a view has provisional trees: peak and leaks, without a range of snapshots. */
+export function hasProvisionalTrees(view: ViewOptions): boolean {
+  return view.mode.kind !== 'temporary' && view.range === undefined;
+}
+
+export class ProvisionalFeed {
+  private readonly listeners = new Set<(offer: ProvisionalOffer) => void>();
+  private captureId: string | undefined;
+  private stopped = false;
+  private lastTree = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly cancel = new CancellationTokenSource();
+
+  constructor(
+    private readonly conn: MessageConnection,
+    private readonly view: ViewOptions,
+    /** A controller on provisional tree `tree` of the capture. */
+    private readonly make: (captureId: string, tree: number) => TreeController,
+    private readonly everyMs = 1000,
+  ) {}
+
+  /** A progress notification of the open: the first one names the capture and starts the feed. */
+  progress(p: CaptureProgressParams): void {
+    if (this.captureId !== undefined || this.stopped || p.phase !== 'reading') return;
+    this.captureId = p.captureId;
+    void this.ask(p.captureId);
+  }
+
+  /** Calls `listener` with every new provisional tree; returns the unsubscribe function. */
+  subscribe(listener: (offer: ProvisionalOffer) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** No more requests or offers (the capture is open, or the view ended). */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.cancel.cancel();
+    this.listeners.clear();
+  }
+
+  private async ask(captureId: string): Promise<void> {
+    let info: ProvisionalInfo | undefined;
+    try {
+      const r = await this.conn.sendRequest(TreeRootRequest.type, { captureId, view: this.view }, this.cancel.token);
+      info = r.provisional;
+    } catch {
+      // The open reports what went wrong (a failed index, a lost daemon); the feed just ends.
+      return;
+    }
+    if (this.stopped || info === undefined) return;
+    if (info.tree !== this.lastTree) {
+      this.lastTree = info.tree;
+      const tree = info.tree;
+      const offer: ProvisionalOffer = { info, start: () => this.make(captureId, tree) };
+      for (const l of this.listeners) l(offer);
+    }
+    this.timer = setTimeout(() => void this.ask(captureId), this.everyMs);
+  }
+}

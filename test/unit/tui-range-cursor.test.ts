@@ -81,7 +81,7 @@ describe('the range cursor', () => {
     // With no range shown and the cursor not moved, Esc is not the time model's.
     expect(rangeKey(r.s, 'back', r.view)).toBeNull();
     s = r.s;
-    expect(s.base).toBeNull();
+    expect(s.baseMode).toBeNull();
   });
 
   it('the last column is the period after the last snapshot (N); moves stop at the ends', () => {
@@ -108,6 +108,14 @@ describe('the range cursor', () => {
     expect(back.view).toEqual(VIEW);
   });
 
+  it('Esc keeps the display toggles changed since the range was chosen, and goes back to the mode before it', () => {
+    const s = memoryLoaded(initialRangeState(VIEW), MEMORY, VIEW);
+    const r = press(s, VIEW, 'prev', 'leaks');
+    expect(r.view).toEqual({ ...VIEW, mode: { kind: 'leaks' }, range: { start: 5, end: 5 } });
+    const toggled = { ...r.view, hideImportSystem: true };
+    expect(press(r.s, toggled, 'back').view).toEqual({ ...VIEW, hideImportSystem: true });
+  });
+
   it('over a bucketed series the cursor moves one bucket (chart column) at a time', () => {
     const s = memoryLoaded(initialRangeState(VIEW), BUCKETED, VIEW);
     expect(cursorRange(s)).toEqual({ start: 5, end: 6 });
@@ -118,8 +126,8 @@ describe('the range cursor', () => {
 
   it('keys before the series arrived show the strip and wait for it', () => {
     const s = initialRangeState(VIEW);
-    const r = press(s, VIEW, 'next', 'leaks');
-    expect(r.consumed).toEqual([true, true]);
+    const r = press({ ...s, shown: false }, VIEW, 'leaks');
+    expect(r.consumed).toEqual([true]);
     expect(r.s.shown).toBe(true);
     expect(r.view).toBe(VIEW);
     expect(stripInfo(r.s, undefined)).toBe('Loading memory over time…');

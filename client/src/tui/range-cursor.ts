@@ -8,6 +8,7 @@
  * leaks, Esc cancels a moved cursor or goes back to the whole capture.
  */
 import type { CaptureMemoryResult, MemoryBucket } from '../../../protocol/src/memory.js';
+import type { SnapshotMode } from '../../../protocol/src/tree-document.js';
 import type { SnapshotRange, ViewOptions } from '../../../protocol/src/tree.js';
 import { bucketsOf } from '../print/memory-chart.js';
 
@@ -38,13 +39,13 @@ export interface RangeState {
   readonly cursor: { readonly anchor: number; readonly head: number } | null;
   /** The cursor was moved since the tree last followed it: Enter applies it (else Enter is the tree's). */
   readonly moved: boolean;
-  /** The view before a range was chosen here, for Esc (null: the view without its range). */
-  readonly base: ViewOptions | null;
+  /** The mode before a range was chosen here, for Esc (null: the view's own); the other view options stay as they are then. */
+  readonly baseMode: SnapshotMode | null;
 }
 
 /** Start: the chart shown when the view starts on a range (--snapshot-range, --time-range). */
 export function initialRangeState(view: ViewOptions): RangeState {
-  return { shown: view.range !== undefined, memory: null, error: null, cursor: null, moved: false, base: null };
+  return { shown: view.range !== undefined, memory: null, error: null, cursor: null, moved: false, baseMode: null };
 }
 
 /** The bucket holding snapshot `s` (the last bucket for s >= N). */
@@ -125,8 +126,8 @@ function sameRange(a: SnapshotRange | undefined, b: SnapshotRange): boolean {
 /** The tree of the cursor's range: its peak or its leaks. */
 function apply(s: RangeState, view: ViewOptions, kind: 'peak' | 'leaks'): RangeResult {
   const range = cursorRange(s);
-  if (range === null) return { state: s };
-  const state = { ...s, moved: false, base: s.base ?? (view.range === undefined ? view : null) };
+  if (range === null) return { state: { ...s, shown: true } }; // the series is on its way
+  const state = { ...s, moved: false, baseMode: s.baseMode ?? (view.range === undefined ? view.mode : null) };
   if (view.mode.kind === kind && sameRange(view.range, range)) return { state };
   return { state, view: { ...view, mode: { kind }, range } };
 }
@@ -154,7 +155,7 @@ export function rangeKey(s: RangeState, key: RangeKey, view: ViewOptions): Range
       if (s.moved) return { state: s.memory === null ? { ...s, moved: false } : memoryLoaded({ ...s, cursor: null, moved: false }, s.memory, view) };
       if (view.range === undefined) return null;
       const { range: _, ...whole } = view;
-      return { state: { ...s, base: null }, view: s.base ?? whole };
+      return { state: { ...s, baseMode: null }, view: { ...whole, mode: s.baseMode ?? view.mode } };
     }
   }
 }

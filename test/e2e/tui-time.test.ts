@@ -55,7 +55,10 @@ const has = (text: string) => (lines: string[]) => lines.some((l) => l.includes(
 const WAIT = 30_000;
 
 describe('memory over time in the interactive view', () => {
-  for (const [how, noDaemon] of [['through memtreed', false]] as const) {
+  for (const [how, noDaemon] of [
+    ['through memtreed', false],
+    ['with --no-daemon', true],
+  ] as const) {
     it(`${how}: g shows the chart; [ { move the range; Enter: its peak, L: its leaks (memray’s reference); Esc: the whole capture`, async () => {
       const whole = reference('peak', 'whole');
       const firstHalf = reference('peak', 'first_half');
@@ -119,6 +122,7 @@ describe('memory over time in the interactive view', () => {
   for (const [how, args, noDaemon] of [
     ['--snapshot-range', ['--snapshot-range', '0:7'], false],
     ['--time-range (through memtreed)', ['--time-range', '0:'], false],
+    ['--time-range with --no-daemon', ['--time-range', '0:'], true],
   ] as const) {
     it(`${how}: the view starts on the range, its chart shown and the header naming it`, async () => {
       const ref = how.startsWith('--snapshot') ? reference('peak', 'before_peak') : reference('peak', 'whole');

@@ -26,7 +26,8 @@ describe('a lost daemon in the view', () => {
     const daemon = await DaemonInstance.start();
     const s = PtySession.memtree(['tree', '--state-dir', daemon.stateDir, path.join(CAPTURES, 'simple.bin')], { cols: 120, rows: 30, cwd: SCENARIOS });
     try {
-      await s.waitFor((l) => l.some((x) => x.includes('<ROOT>')) && highlighted(s, 1) !== undefined, 20_000, 'the first screen');
+      // The first-child chain loaded (main on row 4): ↓ before it is there stops short.
+      await s.waitFor((l) => highlighted(s, 1)?.includes('<ROOT>') === true && l[4]!.includes('main  simple.py:45'), 20_000, 'the first screen');
       s.write(KEY.down + KEY.down + KEY.down);
       const before = await s.waitFor(() => highlighted(s, 4)?.includes('main') === true, 20_000, 'the cursor on main');
       await daemon.kill9();

@@ -4,11 +4,13 @@
  *
  *   node dist/test/bench/read-phases.js CAPTURE lz4      the file into the record window (LZ4 frame decoded), no record decoding
  *   node dist/test/bench/read-phases.js CAPTURE decode   that plus the records decoded into a sink that only counts them
- *   node dist/test/bench/read-phases.js CAPTURE warm     loadCapture twice in this process: the second read (compiled code, no warm-up)
+ *   node dist/test/bench/read-phases.js CAPTURE warm     loadCapture twice in this process: the second read (the decoding thread's code compiled)
+ *   node dist/test/bench/read-phases.js CAPTURE threads  loadCapture on two threads: CPU time of each (load-independent, unlike wall time)
  */
 import { loadCapture, openCapture } from '../../daemon/src/capture/load.js';
 import { readLegacyAllocationRecords } from '../../daemon/src/capture/records-legacy.js';
 import { readAllocationRecords, type AllocationSink } from '../../daemon/src/capture/records.js';
+import { lastPipelineStats } from '../../daemon/src/snapshot/snapshot-pipeline.js';
 
 /** Counts the records and keeps a checksum of what it is given, so nothing is optimized away. */
 class CountingSink implements AllocationSink {
@@ -25,7 +27,17 @@ const [file, phase] = process.argv.slice(2) as [string, string];
 let ms = 0;
 let bytes = 0;
 let records = 0;
-if (phase === 'warm') {
+let decoderCpuMs: number | undefined;
+let builderCpuMs: number | undefined;
+if (phase === 'threads') {
+  const t0 = performance.now();
+  const c = loadCapture(file, { threads: 2 });
+  ms = performance.now() - t0;
+  bytes = c.bytesRead;
+  records = c.totalAllocations;
+  decoderCpuMs = lastPipelineStats?.decoderCpuMs;
+  builderCpuMs = lastPipelineStats?.builderCpuMs;
+} else if (phase === 'warm') {
   loadCapture(file);
   const t0 = performance.now();
   const c = loadCapture(file);
@@ -54,4 +66,4 @@ if (phase === 'warm') {
   open.close();
   ms = performance.now() - t0;
 }
-process.stdout.write(`${JSON.stringify({ ms, bytes, records })}\n`);
+process.stdout.write(`${JSON.stringify({ ms, bytes, records, decoderCpuMs, builderCpuMs })}\n`);

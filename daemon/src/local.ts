@@ -24,7 +24,7 @@ export { CaptureError, NoSuchFileError } from './capture/errors.js';
 export { sourceWindow } from './source/read-source.js';
 export { TimeRangeError } from './snapshot/time-ranges.js';
 export { LocalViews } from './local-views.js';
-export { elidedPage, searchView } from './tree/view-queries.js';
+export { elidedPage, expandPage, searchView } from './tree/view-queries.js';
 
 /** A view of a capture, as `tree/export` takes it. */
 export interface LocalView extends RecordFilters, ViewFilter {

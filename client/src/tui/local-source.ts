@@ -7,7 +7,7 @@ import type { TreeElidedResult } from '../../../protocol/src/elided.js';
 import type { CaptureMemoryResult } from '../../../protocol/src/memory.js';
 import type { NodeDetailResult } from '../../../protocol/src/node.js';
 import type { CaptureThreadsResult } from '../../../protocol/src/threads.js';
-import type { ChainPage, TreeExpandResult, TreeRootResult, TreeSearchResult, ViewOptions } from '../../../protocol/src/tree.js';
+import type { TreeExpandResult, TreeRootResult, TreeSearchResult, ViewOptions } from '../../../protocol/src/tree.js';
 import type { LocalViews } from '../../../daemon/src/local.js';
 import type { DocumentSourceOptions, TreeSource } from './tree-source.js';
 import { DEFAULT_CONTEXT } from './tree-state.js';
@@ -40,16 +40,7 @@ export class LocalTreeSource implements TreeSource {
   async expand(v: ViewOptions, nodeId: number, offset: number, limit: number, signal: AbortSignal, firstChildChain = false): Promise<TreeExpandResult> {
     const { display } = this.view(v, signal);
     if (!display.displayed(nodeId)) throw new Error(`no node ${nodeId} in this tree`);
-    const page = (id: number, from: number) => ({ nodes: display.children(id, from, limit), total: display.childCount[id]!, offset: from });
-    const first = page(nodeId, offset);
-    if (!firstChildChain) return first;
-    const chain: ChainPage[] = [];
-    for (let next = first.nodes[0]; next !== undefined && next.childCount > 0; ) {
-      const pg = page(next.id, 0);
-      chain.push({ ...pg, nodeId: next.id });
-      next = pg.nodes[0];
-    }
-    return { ...first, chain };
+    return this.local.expandPage(display, nodeId, offset, limit, firstChildChain);
   }
 
   async detail(v: ViewOptions, nodeId: number, signal: AbortSignal, context = DEFAULT_CONTEXT): Promise<NodeDetailResult> {

@@ -10,14 +10,14 @@ import { MemtreeErrorCodes, type PatternErrorData } from '../../../protocol/src/
 import type { TreeElidedResult } from '../../../protocol/src/elided.js';
 import type { CaptureThreadsResult } from '../../../protocol/src/threads.js';
 import type { TreeDocument } from '../../../protocol/src/tree-document.js';
-import type { ChainPage, ProvisionalInfo, TreeExpandResult, TreeRootResult, TreeSearchResult, ViewOptions } from '../../../protocol/src/tree.js';
+import type { ProvisionalInfo, TreeExpandResult, TreeRootResult, TreeSearchResult, ViewOptions } from '../../../protocol/src/tree.js';
 import type { CancelSignal } from '../index/jobs.js';
 import { cachedView, threadTotals, viewData } from '../index/view-store.js';
 import { rangeFacts, rangeModeKey } from '../index/range-views.js';
 import { modeKey } from '../index/write-index.js';
 import { sourceWindow } from '../source/read-source.js';
 import { PatternError } from '../../../protocol/src/pattern.js';
-import { elidedPage, searchView } from '../tree/view-queries.js';
+import { elidedPage, expandPage, searchView } from '../tree/view-queries.js';
 import type { TreeSpec } from '../tree/view-engine.js';
 import { documentView, treeSpec } from '../tree/view-spec.js';
 import { cancellable, progressSink } from './capture.js';
@@ -105,17 +105,7 @@ export async function expand(ctx: ConnectionContext, params: unknown, token?: Ca
   const offset = optInt(p, 'offset', 0, 0);
   const limit = optInt(p, 'limit', 200, 0, 10000);
   if (!display.displayed(nodeId)) throw unknownNode(nodeId);
-  const page = (id: number, from: number): TreeExpandResult => ({ nodes: display.children(id, from, limit), total: display.childCount[id]!, offset: from });
-  const first = { ...page(nodeId, offset), ...mark(provisional) };
-  if (p.firstChildChain !== true) return first;
-  const chain: ChainPage[] = [];
-  // Down the first displayed children to a leaf (bounded by memray's depth cap of ~400).
-  for (let next = first.nodes[0]; next !== undefined && next.childCount > 0; ) {
-    const pg = page(next.id, 0);
-    chain.push({ ...pg, nodeId: next.id });
-    next = pg.nodes[0];
-  }
-  return { ...first, chain };
+  return { ...expandPage(display, nodeId, offset, limit, p.firstChildChain === true), ...mark(provisional) };
 }
 
 export async function exportTree(ctx: ConnectionContext, params: unknown, token?: CancelSignal): Promise<TreeDocument> {

@@ -45,7 +45,9 @@ function indexViews(db: ReadableDB): IndexViews {
   if (iv !== undefined && iv.version === version) return iv;
   const sizes = storedSizes(db);
   if (iv === undefined || iv.sizes.locations !== sizes.locations || iv.sizes.paths !== sizes.paths) {
-    // First use, or a later pass (a temporary mode) appended stacks: ids of the rest are unchanged.
+    // First use, or a later pass appended stacks (ids of the rest are unchanged). Today the first
+    // pass already writes every group's stack (the timeline's groups), so a temporary pass adds
+    // none; the check keeps a cached trie from going stale if a pass ever does.
     iv = { version, sizes, frames: storedLocations(db), paths: storedPaths(db), modes: iv?.modes ?? new Map(), views: iv?.views ?? new Map() };
     byIndex.set(db, iv);
   }

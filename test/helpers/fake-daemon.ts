@@ -48,3 +48,9 @@ export const diesMidAnswer: FakeReply = (request, n, s, server) => {
   s.end('Content-Length: 5000\r\n\r\n{"jsonrpc":"2.0","id":');
   server.close();
 };
+
+/** Answers the handshake and ends the connection with it: the client's next request goes to a closed socket. */
+export const closesAfterHandshake: FakeReply = (request, _n, s) => {
+  const body = JSON.stringify({ jsonrpc: '2.0', id: request.id, result: { protocolVersion: PROTOCOL_VERSION, daemonVersion: '0', capabilities: {} } });
+  s.end(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+};

@@ -10,7 +10,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempStateDir, waitFor } from '../helpers/daemon-instance.js';
-import { diesMidAnswer, fakeDaemon, fakeListener } from '../helpers/fake-daemon.js';
+import { closesAfterHandshake, diesMidAnswer, fakeDaemon, fakeListener } from '../helpers/fake-daemon.js';
 import { CAPTURES, MEMTREED_BIN, tempDir } from '../helpers/paths.js';
 import { runMemtree, type CliResult } from '../helpers/run-cli.js';
 
@@ -223,6 +223,15 @@ describe('a daemon that breaks the handshake', () => {
     const r = await tree(dir);
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout).capture.peakMemory).toBe(SIMPLE_PEAK);
+  });
+
+  it('closing the connection right after the handshake: exit 1 saying so', async () => {
+    const dir = stateDir();
+    const server = await fakeDaemon(path.join(dir, 'memtreed.sock'), closesAfterHandshake);
+    cleanup.unshift(() => new Promise<void>((r) => server.close(() => r())));
+    const r = await tree(dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^memtree: memtreed closed the connection before answering .*\n$/);
   });
 
   it('dying in the middle of an answer after the handshake: exit 1 at once, saying so', async () => {

@@ -2,13 +2,13 @@
  * What every command shares: where it writes, how it reports the errors users can act on, and
  * the options that say where memtreed is.
  */
-import { ConnectionError, ResponseError } from 'vscode-jsonrpc/node';
+import { ResponseError } from 'vscode-jsonrpc/node';
 import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
 import { InsecureDirError } from '../../../protocol/src/node/secure-dir.js';
 import { CaptureError, NoSuchFileError } from '../../../daemon/src/capture/errors.js';
 import type { OptionSpec } from '../cli/args.js';
 import { memtreePaths } from '../../../protocol/src/node/paths.js';
-import { DaemonUnavailableError, type DaemonClient } from '../daemon/connect.js';
+import { DaemonUnavailableError, isConnectionFailure, type DaemonClient } from '../daemon/connect.js';
 
 /** Where a command writes; injected so commands can be tested without a process. */
 export interface CommandIO {
@@ -46,7 +46,9 @@ export function whileConnected<T>(client: DaemonClient, where: ReturnType<typeof
   return new Promise<T>((resolve, reject) => {
     const lost = (): void => reject(new DaemonLostError(lostMessage(memtreePaths(where, env).logFile)));
     const subs = [client.conn.onClose(lost), client.conn.onError(lost)];
-    work.then(resolve, (err: unknown) => (err instanceof ConnectionError ? lost() : reject(err))).finally(() => {
+    // A request failed by the connection (closed, a failed write) is the daemon lost too, whichever
+    // of that failure and the close event comes first.
+    work.then(resolve, (err: unknown) => (isConnectionFailure(err) ? lost() : reject(err))).finally(() => {
       for (const s of subs) s.dispose();
     });
   });

@@ -80,7 +80,7 @@ async function handshake(socket: net.Socket): Promise<Handshake> {
     if (err instanceof ResponseError && err.code === MemtreeErrorCodes.ProtocolMismatch) return { kind: 'mismatch', conn };
     // The connection broke under the request (the daemon closed it, died, or wrote garbage):
     // no daemon answered, which the caller handles like silence (starting one if it can).
-    if (err instanceof ConnectionError || (err instanceof ResponseError && isTransportError(err.code))) {
+    if (isConnectionFailure(err)) {
       conn.dispose();
       socket.destroy();
       return { kind: 'silent' };
@@ -89,6 +89,11 @@ async function handshake(socket: net.Socket): Promise<Handshake> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A request failed because the connection did (closed, disposed, a failed write or read), not by the daemon's answer. */
+export function isConnectionFailure(err: unknown): boolean {
+  return err instanceof ConnectionError || (err instanceof ResponseError && isTransportError(err.code));
 }
 
 /** vscode-jsonrpc's own codes for a connection that failed (write, read, closed, disposed), not a daemon's answer. */

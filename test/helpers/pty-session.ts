@@ -1,11 +1,40 @@
 /**
  * Runs a real command in a pseudo-terminal (node-pty) and keeps the screen a real terminal
  * would show (@xterm/headless, with Unicode 11 widths so emoji take two cells).
+ *
+ * The command runs under a small `sh` that stays after it: on Linux, node-pty drops whatever
+ * the terminal still holds when its last process exits (microsoft/node-pty#72, #726), which
+ * lost the end of the output (the restored screen, the shell's `stty -a`) once in a while
+ * under load. The shell prints an invisible mark (an OSC sequence xterm ignores) after the
+ * command and waits for a line; the session answers the mark with Enter, so every byte the
+ * command wrote has arrived before the shell lets the terminal close.
  */
 import pty from 'node-pty';
 import xterm from '@xterm/headless';
 import unicode11 from '@xterm/addon-unicode11';
 import { MEMTREE_BIN } from './paths.js';
+
+/** The mark the shell prints after the command: OSC 7777 with the command's status. */
+const MARK = '\x1b]7777;';
+
+/**
+ * `sh -c WRAPPER sh FILE ARGS…`: the command, then `after` (which may use `$s`, the command's
+ * status), the mark, a line read, and the command's status as the shell's. INT and TSTP are
+ * caught (so they reach the command alone, as when it ran by itself, and are reset for it);
+ * HUP is not, so killing the shell still hangs up the command.
+ */
+function wrapper(after: string): string {
+  return `trap : INT TSTP; "$@"; s=$?; ${after === '' ? '' : `${after}; `}printf '\\033]7777;%s\\007' "$s"; read -r _ || :; exit "$s"`;
+}
+
+export interface PtyOptions {
+  cols?: number;
+  rows?: number;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Shell commands run in the terminal after the command (e.g. `stty -a`); `$s` is its status. */
+  after?: string;
+}
 
 export class PtySession {
   readonly term: xterm.Terminal;
@@ -13,14 +42,15 @@ export class PtySession {
   exitCode: number | undefined;
   private readonly proc: pty.IPty;
   private readonly exit: Promise<number>;
+  private marked = false;
   /** performance.now() of the last output chunk. */
   lastOutput = performance.now();
 
-  private constructor(file: string, args: string[], opts: { cols: number; rows: number; cwd?: string; env?: NodeJS.ProcessEnv }) {
+  private constructor(file: string, args: string[], opts: PtyOptions & { cols: number; rows: number }) {
     this.term = new xterm.Terminal({ cols: opts.cols, rows: opts.rows, allowProposedApi: true });
     this.term.loadAddon(new unicode11.Unicode11Addon());
     this.term.unicode.activeVersion = '11';
-    this.proc = pty.spawn(file, args, {
+    this.proc = pty.spawn('/bin/sh', ['-c', wrapper(opts.after ?? ''), 'sh', file, ...args], {
       // node-pty sets TERM to this name, whatever the environment says.
       name: opts.env?.TERM ?? 'xterm-256color',
       cols: opts.cols,
@@ -32,6 +62,16 @@ export class PtySession {
       this.raw += d;
       this.lastOutput = performance.now();
       this.term.write(d);
+      if (!this.marked && this.raw.includes(MARK, Math.max(0, this.raw.length - d.length - MARK.length))) {
+        this.marked = true;
+        // Everything the command wrote came before the mark: the shell may end now. (\r for a
+        // terminal left in canonical mode, \n for one the command left raw.)
+        try {
+          this.proc.write('\r\n');
+        } catch {
+          // The shell is gone already (killed): nothing to release.
+        }
+      }
     });
     this.exit = new Promise((resolve) =>
       this.proc.onExit(({ exitCode }) => {
@@ -43,16 +83,16 @@ export class PtySession {
   }
 
   /** `memtree ...args` in a terminal of the given size. */
-  static memtree(args: string[], opts: { cols?: number; rows?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): PtySession {
-    return new PtySession(process.execPath, [MEMTREE_BIN, ...args], { cols: opts.cols ?? 120, rows: opts.rows ?? 40, cwd: opts.cwd, env: opts.env });
+  static memtree(args: string[], opts: PtyOptions = {}): PtySession {
+    return new PtySession(process.execPath, [MEMTREE_BIN, ...args], { ...opts, cols: opts.cols ?? 120, rows: opts.rows ?? 40 });
   }
 
   /** Any command (e.g. `sh -c '…'`) in a terminal. */
-  static command(file: string, args: string[], opts: { cols?: number; rows?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): PtySession {
-    return new PtySession(file, args, { cols: opts.cols ?? 120, rows: opts.rows ?? 40, cwd: opts.cwd, env: opts.env });
+  static command(file: string, args: string[], opts: PtyOptions = {}): PtySession {
+    return new PtySession(file, args, { ...opts, cols: opts.cols ?? 120, rows: opts.rows ?? 40 });
   }
 
-  /** The process id of the command run in the terminal. */
+  /** The process id of the shell the command runs under (the command is its only child). */
   get pid(): number {
     return this.proc.pid;
   }
@@ -127,8 +167,17 @@ export class PtySession {
     return this.screen();
   }
 
-  exited(): Promise<number> {
-    return this.exit;
+  /** The command's exit status, once every byte it wrote has arrived (rejects with the screen after `timeoutMs`). */
+  async exited(timeoutMs = 30_000): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out waiting for the command to end; screen:\n${this.screen().join('\n')}\nlast output: ${JSON.stringify(this.raw.slice(-600))}`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exit, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   kill(): void {

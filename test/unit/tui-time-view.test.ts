@@ -95,4 +95,22 @@ describe('time keys over the --no-daemon source', () => {
     await until('the chart', () => frame().some((l) => l.startsWith('Snapshots 0-10 of 10 (') && l.includes('Esc whole capture')));
     app.close();
   });
+  it('g on a provisional tree: the strip says the series comes with the index, then shows it over the final tree', async () => {
+    const n = readExpected<{ n_snapshots: number }>('peak_then_free', 'temporal-peak.json').n_snapshots;
+    const views = new local.LocalViews(path.join(CAPTURES, 'peak_then_free.bin'));
+    const app = new TuiApp({ title: 'peak_then_free', onChange: () => {}, onQuit: () => {}, onSuspend: () => {}, onError: (err) => { throw err; } });
+    app.resize(COLS, ROWS);
+    const frame = (): string[] => Array.from({ length: ROWS }, (_, y) => app.compose(COLS, ROWS).rowText(y).trimEnd());
+    const tree = () => startTree(new LocalTreeSource(local, views, { source: false }), VIEW, { terminal: { cols: COLS, rows: ROWS }, detailDelayMs: 0 });
+    app.offerProvisional({ info: { tree: 1, percent: 40, records: 1000, peakBytes: 1 }, start: tree });
+    await until('the provisional tree', () => frame()[0]!.startsWith('provisional · 40 % read'));
+    app.key('g');
+    await until('the note', () => frame().some((l) => l === 'Memory over time: shown once the capture is indexed'));
+    expect(frame().some((l) => l.includes('▲'))).toBe(false);
+    // The final tree: the strip stays, now with the capture's series and its peak marked.
+    app.attach(tree());
+    await until('the chart', () => frame().some((l) => l.includes('▲')) && frame().some((l) => l.startsWith(`Snapshots `) && l.includes(` of ${n} (`)));
+    expect(frame()[0]!.startsWith('Peak memory: ')).toBe(true);
+    app.close();
+  });
 });

@@ -41,7 +41,7 @@ export function plotWidth(cols: number): number {
 /** The info line: the cursor's snapshots and times, and what the keys will do with them. */
 export function stripInfo(s: RangeState, applied: SnapshotRange | undefined): string {
   if (s.error !== null) return `⚠ Memory over time: ${sanitize(s.error)}`;
-  if (s.memory === null) return 'Loading memory over time…';
+  if (s.memory === null) return s.waiting ? 'Memory over time: shown once the capture is indexed' : 'Loading memory over time…';
   const range = cursorRange(s);
   const c = cursorPositions(s);
   if (range === null || c === null) return 'No memory snapshots in this capture';

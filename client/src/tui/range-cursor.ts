@@ -35,6 +35,8 @@ export interface RangeState {
   readonly memory: CaptureMemoryResult | null;
   /** Why the series could not be loaded. */
   readonly error: string | null;
+  /** The tree is provisional (the capture still being indexed): the series comes with the final tree. */
+  readonly waiting: boolean;
   /** The cursor: the snapshots its two ends are on (each stands for its chart bucket); null until the series came. */
   readonly cursor: { readonly anchor: number; readonly head: number } | null;
   /** The cursor was moved since the tree last followed it: Enter applies it (else Enter is the tree's). */
@@ -45,7 +47,7 @@ export interface RangeState {
 
 /** Start: the chart shown when the view starts on a range (--snapshot-range, --time-range). */
 export function initialRangeState(view: ViewOptions): RangeState {
-  return { shown: view.range !== undefined, memory: null, error: null, cursor: null, moved: false, baseMode: null };
+  return { shown: view.range !== undefined, memory: null, error: null, waiting: false, cursor: null, moved: false, baseMode: null };
 }
 
 /** The bucket holding snapshot `s` (the last bucket for s >= N). */

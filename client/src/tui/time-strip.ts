@@ -31,10 +31,19 @@ export class TimeStrip {
     return this.model;
   }
 
-  /** The tree is there: the strip starts shown when the tree starts on a range. */
-  attach(tree: TreeController): void {
+  /**
+   * The tree is there: the strip starts shown when the tree starts on a range, or when it was
+   * shown over the tree this one replaces (the final tree after a provisional one). A
+   * provisional tree's capture has no series yet (it is built with the index): the strip says
+   * so and asks when the final tree comes.
+   */
+  attach(tree: TreeController, provisional = false): void {
+    const wasShown = this.model?.shown === true;
     this.tree = tree;
-    this.model = initialRangeState(tree.state.view);
+    this.asked?.ac.abort();
+    this.asked = undefined;
+    const start = initialRangeState(tree.state.view);
+    this.model = { ...start, shown: start.shown || wasShown, waiting: provisional };
     if (this.model.shown) this.load();
   }
 
@@ -77,7 +86,7 @@ export class TimeStrip {
   private load(): void {
     const tree = this.tree;
     const points = plotWidth(this.cols);
-    if (tree === undefined || this.closed || this.asked?.points === points) return;
+    if (tree === undefined || this.closed || this.model?.waiting === true || this.asked?.points === points) return;
     this.asked?.ac.abort();
     const ac = new AbortController();
     this.asked = { points, ac };

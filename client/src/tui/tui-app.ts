@@ -98,7 +98,7 @@ export class TuiApp {
     this.controller?.close();
     this.provisional.showing(provisional);
     this.controller = tree;
-    this.time.attach(tree);
+    this.time.attach(tree, provisional !== undefined);
     tree.listen({
       onError: this.opts.onError,
       // The rows shown are the old version's: `r` opens the new one (as after a lost daemon).

@@ -155,6 +155,10 @@ describe('the chart strip', () => {
     expect(rows[h - 1]!.trimEnd()).toBe('Snapshots 4-5 of 10 (0.500 s – 0.600 s)   Enter their peak · L their leaks · Esc cancel');
     expect(grid.cells[1]![12 + 4 * 12]!.style.bg).toBeDefined();
     expect(grid.cells[1]![12]!.style.bg).toBeUndefined();
+    // At 80 columns the hints shorten instead of being cut (a range applied: Esc and g still named).
+    const narrow = new Grid(80, h);
+    drawChartStrip(narrow, { x: 0, y: 0, width: 80, height: h }, { ...s, moved: false }, { start: 4, end: 5 });
+    expect(narrow.rowText(h - 1).trimEnd()).toBe('Snapshots 4-5 of 10 (0.500 s – 0.600 s)   [ ] { } · L leaks · Esc whole · g hide');
   });
 
   it('the header names the range and the moment the tree shows', () => {

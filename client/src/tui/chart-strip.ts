@@ -38,8 +38,11 @@ export function plotWidth(cols: number): number {
   return Math.max(10, cols - GUTTER - 1);
 }
 
-/** The info line: the cursor's snapshots and times, and what the keys will do with them. */
-export function stripInfo(s: RangeState, applied: SnapshotRange | undefined): string {
+/**
+ * The info line: the cursor's snapshots and times, and what the keys will do with them. The
+ * key hints shorten to fit `width` (the snapshots and times always come first, whole).
+ */
+export function stripInfo(s: RangeState, applied: SnapshotRange | undefined, width = Infinity): string {
   if (s.error !== null) return `⚠ Memory over time: ${sanitize(s.error)}`;
   if (s.memory === null) return s.waiting ? 'Memory over time: shown once the capture is indexed' : 'Loading memory over time…';
   const range = cursorRange(s);
@@ -51,9 +54,13 @@ export function stripInfo(s: RangeState, applied: SnapshotRange | undefined): st
   const from = seconds((c.lo < b.length ? b[c.lo]!.fromMs : b[b.length - 1]!.toMs) - t0);
   const to = c.hi < b.length ? seconds(b[c.hi]!.toMs - t0) : 'the end';
   const what = `Snapshots ${formatCount(range.start)}-${formatCount(range.end)} of ${formatCount(s.memory.count)} (${from} – ${to})`;
-  if (s.moved) return `${what}   Enter their peak · L their leaks · Esc cancel`;
-  const back = applied === undefined ? '' : ' · Esc whole capture';
-  return `${what}   [ ] move · { } extend · L leaks${back} · g hide`;
+  const hints = s.moved
+    ? ['Enter their peak · L their leaks · Esc cancel', 'Enter peak · L leaks · Esc cancel']
+    : applied === undefined
+      ? ['[ ] move · { } extend · L leaks · g hide', '[ ] { } · L leaks · g hide']
+      : ['[ ] move · { } extend · L leaks · Esc whole capture · g hide', '[ ] { } · L leaks · Esc whole · g hide'];
+  const fits = hints.find((h) => what.length + 3 + h.length <= width) ?? hints[hints.length - 1]!;
+  return `${what}   ${fits}`;
 }
 
 /**
@@ -64,7 +71,7 @@ export function drawChartStrip(grid: Grid, rect: Rect, s: RangeState, applied: S
   if (rect.height <= 0) return;
   const H = rect.height - 2;
   const infoY = rect.y + rect.height - 1;
-  grid.text(rect.x, infoY, stripInfo(s, applied), s.error === null ? STYLES.muted : STYLES.warning, rect.width);
+  grid.text(rect.x, infoY, stripInfo(s, applied, rect.width), s.error === null ? STYLES.muted : STYLES.warning, rect.width);
   if (s.memory === null || H <= 0) return;
   const m = s.memory;
   const buckets = bucketsOf(m);

@@ -26,7 +26,8 @@ export function fakeDaemon(socket: string, reply: FakeReply): Promise<net.Server
       for (let m = frame.exec(buf); m !== null && buf.length >= m[0].length + Number(m[1]); m = frame.exec(buf)) {
         const request = JSON.parse(buf.slice(m[0].length, m[0].length + Number(m[1]))) as { id: number; method: string };
         buf = buf.slice(m[0].length + Number(m[1]));
-        reply(request, n++, s, server);
+        // A fake that ended its side still reads what the client sent meanwhile: no more replies.
+        if (!s.writableEnded && !s.destroyed) reply(request, n++, s, server);
       }
     });
   });

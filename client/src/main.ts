@@ -75,7 +75,15 @@ process.stdout.on('error', onOutputError);
 process.stderr.on('error', () => process.exit(process.exitCode ?? 1));
 
 let settled = false;
-const io: CommandIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
+const io: CommandIO = {
+  // Read lazily: creating process.stdin costs ~10 ms of start-up, and only the TUI and `rpc -` read it.
+  get stdin() {
+    return process.stdin;
+  },
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+};
 main(process.argv.slice(2), io).then(
   (code) => {
     settled = true;

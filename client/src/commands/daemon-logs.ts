@@ -4,6 +4,7 @@
  * the daemon's rotations (the file renamed to `.1` and a new one started).
  */
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import type { CommandIO } from './common.js';
 
 export interface LogsOptions {
@@ -22,8 +23,10 @@ type Formatter = (line: string) => string;
 
 async function formatter(json: boolean, io: CommandIO): Promise<Formatter> {
   if (json) return (line) => `${line}\n`;
-  // Loaded only here: `memtree tree` should not pay for it at start-up.
-  const { prettyFactory } = await import('pino-pretty');
+  // Loaded only here: `memtree tree` should not pay for it at start-up. Required, not
+  // import()ed: the client bundle runs from a V8 code cache, which loses import()'s loader
+  // (client/bundle.mjs refuses a bundle with an import() left in it).
+  const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
   const colorize = io.stdout.isTTY === true && io.env.NO_COLOR === undefined;
   const pretty = prettyFactory({ colorize, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', ignore: 'hostname', singleLine: false });
   return (line) => {

@@ -7,11 +7,12 @@
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
 import { ConnectionError, createMessageConnection, ErrorCodes, ResponseError, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { DaemonInitializeRequest, DaemonShutdownRequest, type InitializeResult } from '../../../protocol/src/daemon.js';
 import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
 import { packageVersion } from '../../../protocol/src/node/package-info.js';
-import { memtreePaths } from '../../../protocol/src/node/paths.js';
+import { memtreePaths, type MemtreePaths } from '../../../protocol/src/node/paths.js';
 import { checkPathsSecure } from '../../../protocol/src/node/secure-dir.js';
 import { PROTOCOL_VERSION, daemonIsOutdated } from '../../../protocol/src/version.js';
 import { startDaemon } from './start-daemon.js';
@@ -107,6 +108,33 @@ function socketIdentity(socket: string): string | undefined {
   return st === undefined ? undefined : `${st.dev}:${st.ino}`;
 }
 
+/**
+ * Waits at most `ms` for a change in the directories of the socket and of the start claim (a
+ * daemon's socket appearing, the starting client's claim going), or returns at once when the
+ * socket is no longer the one seen before (`seen`): a client waiting for another's daemon
+ * connects as soon as its socket exists, not at the next step of a backoff. Without inotify
+ * (an unsupported file system) it is a plain sleep of `ms`.
+ */
+function dirChange(paths: MemtreePaths, seen: string | undefined, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const watchers: fs.FSWatcher[] = [];
+    const done = (): void => {
+      clearTimeout(timer);
+      for (const w of watchers) w.close();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    for (const dir of new Set([path.dirname(paths.socket), paths.runtimeDir])) {
+      try {
+        watchers.push(fs.watch(dir, { persistent: false }, done).on('error', done));
+      } catch {
+        // Not there yet, or not watchable: the timeout stands.
+      }
+    }
+    if (socketIdentity(paths.socket) !== seen) done(); // it changed before the watch began
+  });
+}
+
 /** Waits until nothing answers on `socket` any more (the old daemon has gone). */
 async function waitGone(socket: string, deadline: number): Promise<void> {
   while (Date.now() < deadline) {
@@ -132,6 +160,7 @@ export async function connectDaemon(opts: ConnectOptions = {}): Promise<DaemonCl
   for (;;) {
     let why: string;
     let socket: net.Socket | undefined;
+    const seen = socketIdentity(paths.socket);
     if (silent === undefined || socketIdentity(paths.socket) !== silent) {
       try {
         socket = await connectSocket(paths.socket);
@@ -165,7 +194,7 @@ export async function connectDaemon(opts: ConnectOptions = {}): Promise<DaemonCl
     const r = await startDaemon(paths, env, START_TIMEOUT_MS);
     if (r.kind === 'busy') {
       // Another client is starting it: wait for the socket (or for its claim to go).
-      await sleep(delay);
+      await dirChange(paths, seen, delay);
       delay = Math.min(delay * 2, 200);
       continue;
     }

@@ -21,6 +21,23 @@ export class GroupTally {
     this.epochs = new Float64Array(cap).fill(-1);
   }
 
+  /**
+   * A tally (epoch 0) of columns indexed by group id, as LiveTable.sumByGroup fills them; the
+   * groups with no allocation stay untouched. Takes the arrays.
+   */
+  static fromColumns(bytes: Float64Array, count: Float64Array, minSeq: Float64Array): GroupTally {
+    const t = new GroupTally(0);
+    const n = bytes.length;
+    const epochs = new Float64Array(n);
+    for (let g = 0; g < n; g++) if (count[g] === 0) epochs[g] = -1;
+    t.bytes = bytes;
+    t.count = count;
+    t.minSeq = minSeq;
+    t.epochs = epochs;
+    t.top = n;
+    return t;
+  }
+
   /** Adds to group `g` under `epoch`, discarding sums of an older epoch. */
   add(g: number, epoch: number, bytes: number, count: number, seq: number): void {
     if (g >= this.bytes.length) this.grow(g + 1);

@@ -11,6 +11,13 @@
  * lists, and are released when their page empties, so memory follows the live set.
  */
 
+/** Per-group sums as columns indexed by group id (LiveTable.sumByGroup). */
+export interface GroupColumns {
+  readonly bytes: Float64Array;
+  readonly count: Float64Array;
+  readonly minSeq: Float64Array;
+}
+
 /** 8-byte granules per 4 KiB page (keys are address >> 3). */
 const PAGE = 512;
 /**
@@ -65,7 +72,9 @@ export class LiveTable {
   isNew = false;
   private curBase = 0;
   private curPm = 0;
-  private curKey = 0;
+  /** The key of the last find/upsert as hi * SPLIT + lo (two small integers: a double field is boxed). */
+  private curHi = 0;
+  private curLo = 0;
   private emptyLeaves = 0;
   private sweepPending = false;
   /** (page, page map position) pairs, by page & PAGE_CACHE_MASK; NaN = empty. */
@@ -104,8 +113,10 @@ export class LiveTable {
    * recent pages answers most lookups (records cluster on few pages) without the page map's
    * hash and probe; positions stay valid until the map is rebuilt (sweep, pmGrow), which clears it.
    */
-  private pmFind(page: number): number {
-    const c = (page & PAGE_CACHE_MASK) * 2;
+  private pmFind(page: number, pageLo: number): number {
+    // page & PAGE_CACHE_MASK, taken from the page's low bits (an int): `&` on a page number
+    // beyond 2^31 takes V8's slow double-to-int32 truncation.
+    const c = (pageLo & PAGE_CACHE_MASK) * 2;
     const cache = this.pageCache;
     if (cache[c] === page) return cache[c + 1]!;
     const i = this.pmProbe(page);
@@ -162,11 +173,12 @@ export class LiveTable {
    * since a double argument is boxed (a young-generation allocation) at every call not inlined.
    */
   findSplit(hi: number, lo: number): number {
-    const page = hi * (SPLIT / PAGE) + (lo >>> 9);
-    const p = this.pmFind(page);
+    const pl = lo >>> 9;
+    const p = this.pmFind(hi * (SPLIT / PAGE) + pl, pl);
     if (p < 0) return -1;
     this.curPm = p;
-    this.curKey = hi * SPLIT + lo;
+    this.curHi = hi;
+    this.curLo = lo;
     return this.leafFind(this.pmLeaf[p]!, lo & (PAGE - 1));
   }
 
@@ -179,18 +191,20 @@ export class LiveTable {
   /** upsert() of the key hi * 2^22 + lo (see findSplit). */
   upsertSplit(hi: number, lo: number): number {
     if (this.sweepPending) this.sweep();
-    const page = hi * (SPLIT / PAGE) + (lo >>> 9);
+    const pl = lo >>> 9;
+    const page = hi * (SPLIT / PAGE) + pl;
     const g = lo & (PAGE - 1);
-    this.curKey = hi * SPLIT + lo;
-    let p = this.pmFind(page);
+    this.curHi = hi;
+    this.curLo = lo;
+    let p = this.pmFind(page, pl);
     let newPage = false;
     if (p < 0) {
       if ((this.pmUsed + 1) * 2 > this.pmMask) {
         this.pmGrow();
-        p = this.pmFind(page);
+        p = this.pmFind(page, pl);
       }
       p = -1 - p;
-      const log2 = this.newLeafLog2(page);
+      const log2 = this.newLeafLog2(page, pl);
       this.pmKeys[p] = page;
       this.pmLeaf[p] = this.allocLeaf(log2);
       this.pmUsed++;
@@ -227,8 +241,8 @@ export class LiveTable {
    * neighbouring pages alike: a pymalloc arena's pools, a malloc run), which spares the dense
    * pages of a growing heap most of their leaf growth; else the smallest.
    */
-  private newLeafLog2(page: number): number {
-    const nb = this.pmFind(page - 1);
+  private newLeafLog2(page: number, pageLo: number): number {
+    const nb = this.pmFind(page - 1, pageLo - 1);
     if (nb < 0) return MIN_LOG2;
     const h = this.pmLeaf[nb]!;
     return Math.min(this.chunks[h >>> 20]![(h & (CHUNK - 1)) + 1]!, DIRECT_LOG2 - 1);
@@ -275,14 +289,19 @@ export class LiveTable {
     return base + HDR + i * SLOT;
   }
 
+  /** The key of the last find/upsert. */
+  private key(): number {
+    return this.curHi * SPLIT + this.curLo;
+  }
+
   sizeAt(slot: number): number {
     const s = this.cur[slot]! >>> SIZE_SHIFT;
-    return s === SIZE_BIG ? this.bigSizes.get(this.curKey)! : s;
+    return s === SIZE_BIG ? this.bigSizes.get(this.key())! : s;
   }
 
   seqAt(slot: number): number {
     const hi = (this.cur[slot]! >>> SEQ_SHIFT) & SEQ_HI_BIG;
-    return hi === SEQ_HI_BIG ? this.bigSeqs.get(this.curKey)! : hi * 4294967296 + this.cur[slot + 1]!;
+    return hi === SEQ_HI_BIG ? this.bigSeqs.get(this.key())! : hi * 4294967296 + this.cur[slot + 1]!;
   }
 
   groupAt(slot: number): number {
@@ -293,18 +312,18 @@ export class LiveTable {
   set(slot: number, size: number, seq: number, group: number): void {
     const t = this.cur;
     const w = t[slot]!;
-    if (w >>> SIZE_SHIFT === SIZE_BIG) this.bigSizes.delete(this.curKey);
-    if (((w >>> SEQ_SHIFT) & SEQ_HI_BIG) === SEQ_HI_BIG) this.bigSeqs.delete(this.curKey);
+    if (w >>> SIZE_SHIFT === SIZE_BIG) this.bigSizes.delete(this.key());
+    if (((w >>> SEQ_SHIFT) & SEQ_HI_BIG) === SEQ_HI_BIG) this.bigSeqs.delete(this.key());
     let sizeField = size;
     if (size >= SIZE_BIG) {
       sizeField = SIZE_BIG;
-      this.bigSizes.set(this.curKey, size);
+      this.bigSizes.set(this.key(), size);
     }
     const lo = seq >>> 0;
     let hi = (seq - lo) / 4294967296;
     if (hi >= SEQ_HI_BIG) {
       hi = SEQ_HI_BIG;
-      this.bigSeqs.set(this.curKey, seq);
+      this.bigSeqs.set(this.key(), seq);
     }
     t[slot] = (w & KEY_MASK) | (hi << SEQ_SHIFT) | (sizeField << SIZE_SHIFT);
     t[slot + 1] = lo;
@@ -316,8 +335,8 @@ export class LiveTable {
     const t = this.cur;
     const base = this.curBase;
     const w = t[slot]!;
-    if (w >>> SIZE_SHIFT === SIZE_BIG) this.bigSizes.delete(this.curKey);
-    if (((w >>> SEQ_SHIFT) & SEQ_HI_BIG) === SEQ_HI_BIG) this.bigSeqs.delete(this.curKey);
+    if (w >>> SIZE_SHIFT === SIZE_BIG) this.bigSizes.delete(this.key());
+    if (((w >>> SEQ_SHIFT) & SEQ_HI_BIG) === SEQ_HI_BIG) this.bigSeqs.delete(this.key());
     this.total--;
     if (--t[base]! === 0) {
       // Keep the empty leaf: churn empties and refills the same pages constantly, and
@@ -341,11 +360,56 @@ export class LiveTable {
       if (v === 0) break;
       const home = Math.imul(v & KEY_MASK, 0x9e3779b1) >>> (32 - log2);
       if (((j - home) & mask) >= ((j - hole) & mask)) {
-        t.copyWithin(base + HDR + hole * SLOT, o, o + SLOT);
+        // Three stores: copyWithin is a builtin call, dearer than the copy on this hot path.
+        const d = base + HDR + hole * SLOT;
+        t[d] = v;
+        t[d + 1] = t[o + 1]!;
+        t[d + 2] = t[o + 2]!;
         hole = j;
       }
     }
     t[base + HDR + hole * SLOT] = 0;
+  }
+
+  /**
+   * Sums the live set by group into columns indexed by group id (minimum sequence numbers
+   * start at Infinity): every entry into `all`, those allocated at or before record `upTo`
+   * into `upToSums` too. The provisional snapshots' walk (once a second over millions of
+   * entries, on the thread that is the pass's bottleneck), so no callback per entry.
+   */
+  sumByGroup(upTo: number, all: GroupColumns, upToSums: GroupColumns): void {
+    const { bytes: aB, count: aC, minSeq: aM } = all;
+    const { bytes: uB, count: uC, minSeq: uM } = upToSums;
+    for (let p = 0; p <= this.pmMask; p++) {
+      const page = this.pmKeys[p]!;
+      if (page !== page) continue;
+      const h = this.pmLeaf[p]!;
+      const t = this.chunks[h >>> 20]!;
+      const base = h & (CHUNK - 1);
+      if (t[base] === 0) continue;
+      const end = base + HDR + (1 << t[base + 1]!) * SLOT;
+      for (let o = base + HDR; o < end; o += SLOT) {
+        const w = t[o]!;
+        if (w === 0) continue;
+        let size = w >>> SIZE_SHIFT;
+        const seqHi = (w >>> SEQ_SHIFT) & SEQ_HI_BIG;
+        let seq = seqHi * 4294967296 + t[o + 1]!;
+        if (size === SIZE_BIG || seqHi === SEQ_HI_BIG) {
+          const key = page * PAGE + (w & KEY_MASK) - 1;
+          if (size === SIZE_BIG) size = this.bigSizes.get(key)!;
+          if (seqHi === SEQ_HI_BIG) seq = this.bigSeqs.get(key)!;
+        }
+        const g = t[o + 2]!;
+        aB[g] += size;
+        aC[g]++;
+        if (seq < aM[g]!) aM[g] = seq;
+        if (seq <= upTo) {
+          uB[g] += size;
+          uC[g]++;
+          if (seq < uM[g]!) uM[g] = seq;
+        }
+      }
+    }
   }
 
   /** Calls `fn(size, seq, group)` for every live entry. */
@@ -361,7 +425,9 @@ export class LiveTable {
       for (let i = 0; i < cap; i++) {
         const o = base + HDR + i * SLOT;
         if (t[o] === 0) continue;
-        this.curKey = page * PAGE + (t[o]! & KEY_MASK) - 1;
+        const key = page * PAGE + (t[o]! & KEY_MASK) - 1;
+        this.curHi = Math.floor(key / SPLIT);
+        this.curLo = key - this.curHi * SPLIT;
         fn(this.sizeAt(o), this.seqAt(o), t[o + 2]!);
       }
     }

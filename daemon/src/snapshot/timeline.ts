@@ -132,8 +132,19 @@ export class Timeline {
 
   private readonly runs = new Columns();
   private readonly lives = new Columns();
-  /** (group, allocation period) -> lifetime row, for rows freed in the current period. */
-  private freedNow = new Map<number, number>();
+  /**
+   * (group, allocation period) -> lifetime row, for the rows of entries freed in the current
+   * period: open addressing over row numbers. The rows of the current period are exactly those
+   * from `periodRow` on, so a slot holding an older row is free and a new period empties the
+   * table at once (a boxed Map cost a hash and an allocation per entry on the hot path).
+   */
+  private freedRows = new Int32Array(1024).fill(-1);
+  private periodRow = 0;
+
+  /** One past the highest group id seen. */
+  get groupCount(): number {
+    return this.groups;
+  }
 
   /** A MEMORY_RECORD: absolute time in ms, RSS; `heap` is the builder's running heap total. */
   memory(timeMs: number, rss: number, heap: number, nextRecord: number): void {
@@ -151,7 +162,7 @@ export class Timeline {
     this.max = heap;
     this.maxRecord = nextRecord - 1;
     this.epoch++;
-    if (this.freedNow.size > 0) this.freedNow = new Map();
+    this.periodRow = this.lives.length;
   }
 
   /** The heap reached a new high for this period after ALLOCATION record `i` (call when heap >= max). */
@@ -206,12 +217,30 @@ export class Timeline {
     const p = this.period;
     if (seq >= this.periodStart[p]!) return; // allocated and freed in this period
     const a = this.periodOf(seq);
-    const key = g * 67108864 + a;
-    const row = this.freedNow.get(key);
-    if (row === undefined) this.freedNow.set(key, this.lives.push(g, a, p, bytes, count));
-    else {
-      this.lives.bytes[row] += bytes;
-      this.lives.count[row] += count;
+    const lives = this.lives;
+    const first = this.periodRow;
+    let rows = this.freedRows;
+    let mask = rows.length - 1;
+    let h = Math.imul(g, 0x9e3779b1) ^ Math.imul(a + 1, 0x85ebca77);
+    for (h = (h ^ (h >>> 15)) & mask; ; h = (h + 1) & mask) {
+      const row = rows[h]!;
+      if (row < first) break;
+      if (lives.group[row] === g && lives.a[row] === a) {
+        lives.bytes[row] += bytes;
+        lives.count[row] += count;
+        return;
+      }
+    }
+    rows[h] = lives.push(g, a, p, bytes, count);
+    if ((lives.length - first) * 2 > rows.length) {
+      // Rehash the current period's rows into a table twice the size.
+      rows = this.freedRows = new Int32Array(rows.length * 2).fill(-1);
+      mask = rows.length - 1;
+      for (let r = first; r < lives.length; r++) {
+        let k = Math.imul(lives.group[r]!, 0x9e3779b1) ^ Math.imul(lives.a[r]! + 1, 0x85ebca77);
+        for (k = (k ^ (k >>> 15)) & mask; rows[k]! >= first; k = (k + 1) & mask);
+        rows[k] = r;
+      }
     }
   }
 

@@ -13,7 +13,9 @@ import { DaemonStatusRequest, type StatusResult } from '../../protocol/src/daemo
 import { TreeExportRequest, TreeRootRequest } from '../../protocol/src/tree.js';
 import { DaemonInstance, waitFor, type Rpc } from '../helpers/daemon-instance.js';
 import { CAPTURES, tempDir } from '../helpers/paths.js';
-import { runMemtree } from '../helpers/run-cli.js';
+import { runMemtree, runTreeBothWays } from '../helpers/run-cli.js';
+import { generateCapture } from '../bench/generate-capture.js';
+import { IN_THREAD_MAX_BYTES } from '../../daemon/src/index/jobs.js';
 
 const cleanup: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
@@ -122,6 +124,26 @@ describe('bounded resources', () => {
     const kept = await tiny.rpc.conn.sendRequest(CaptureOpenRequest.type, { path: SIMPLE });
     expect((await tiny.rpc.conn.sendRequest(CaptureListRequest.type)).captures.map((x) => x.captureId)).toEqual([kept.captureId]);
     expect(indexFiles(d)).toHaveLength(2);
+  });
+
+  it('small Python captures are indexed on the daemon\'s thread; larger and native ones by a worker; the trees equal --no-daemon\'s', async () => {
+    const { d } = await daemon([]);
+    const dir = tempDir('memtree-threads-');
+    cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const larger = path.join(dir, 'larger.bin');
+    generateCapture(larger, { records: 200_000, distinctStacks: 2_000 });
+    expect(fs.statSync(larger).size).toBeGreaterThan(IN_THREAD_MAX_BYTES);
+    expect(fs.statSync(SIMPLE).size).toBeLessThanOrEqual(IN_THREAD_MAX_BYTES);
+    const native = path.join(CAPTURES, 'native_sqlite.bin');
+    expect(fs.statSync(native).size).toBeLessThanOrEqual(IN_THREAD_MAX_BYTES);
+    for (const file of [SIMPLE, larger]) expect((await runTreeBothWays(d.stateDir, ['--json', file])).code).toBe(0);
+    expect((await runMemtree(['tree', '--json', '--state-dir', d.stateDir, native])).code).toBe(0);
+    const started = fs
+      .readFileSync(path.join(d.stateDir, 'memtreed.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"job started"'))
+      .map((l) => JSON.parse(l) as { key: string; thread: string });
+    expect(started.map((j) => j.thread)).toEqual(['daemon', 'worker', 'worker']);
   });
 
   it('-b takes any integer with memray\'s meaning (Python slicing)', async () => {

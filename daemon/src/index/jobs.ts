@@ -3,8 +3,10 @@
  * running job instead of starting another (two clients opening one capture share one index
  * pass). A waiter that cancels stops waiting; the job itself is terminated when nobody waits.
  */
+import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { openCapture } from '../capture/load.js';
 import type { ProvisionalMessage } from './provisional.js';
 import { cleanUpStoppedTask, runTask, taskKey, type Task, type TaskOutcome, type TaskProgress } from './tasks.js';
 
@@ -48,6 +50,35 @@ export interface JobObserver {
   provisional(task: Task, m: ProvisionalMessage): void;
   /** A job left the running set (finished, failed or stopped), before its waiters hear of it. */
   ended(task: Task): void;
+}
+
+/**
+ * Captures up to this size (Python stacks only) are read on the daemon's own thread: ~50 ms for
+ * the first (its code cold), a few ms after. A worker thread costs ~100 ms and as much CPU to
+ * start (an isolate, the reader's modules, all code cold): the first `memtree tree` of a small
+ * capture waited mostly for it, and a thread per open left the daemon's RSS creeping up over
+ * hundreds of opens.
+ */
+export const IN_THREAD_MAX_BYTES = 64 * 1024;
+
+/**
+ * Whether `task` reads a small regular file without native stacks (symbolizing those reads
+ * binaries of any size). Anything odd, empty, gone or unreadable goes to a worker, which says
+ * what is wrong.
+ */
+function runsHere(task: Task): boolean {
+  try {
+    const st = fs.statSync(task.path);
+    if (!st.isFile() || st.size === 0 || st.size > IN_THREAD_MAX_BYTES) return false;
+    const open = openCapture(task.path);
+    try {
+      return !open.header.nativeTraces;
+    } finally {
+      open.close();
+    }
+  } catch {
+    return false;
+  }
 }
 
 export class Jobs {
@@ -147,13 +178,15 @@ export class Jobs {
     const provisional = (m: ProvisionalMessage): void => {
       if (this.running.get(job.key) === job) for (const o of this.observers) o.provisional(job.task, m);
     };
-    if (this.inProcess) {
-      setImmediate(() => this.finish(job, runTask(job.task, progress, provisional)));
+    const here = this.inProcess || runsHere(job.task);
+    this.log.info({ key: job.key, kind: job.task.kind, thread: here ? 'daemon' : 'worker' }, 'job started');
+    if (here) {
+      // Not if it was abandoned or stopped meanwhile (nothing can interrupt it once it runs).
+      setImmediate(() => this.running.get(job.key) === job && this.finish(job, runTask(job.task, progress, provisional)));
       return;
     }
     const worker = new Worker(new URL('./task-worker.js', import.meta.url), { workerData: job.task });
     job.worker = worker;
-    this.log.info({ key: job.key, kind: job.task.kind }, 'job started');
     type Message = { type: 'progress'; progress: TaskProgress } | { type: 'provisional'; message: ProvisionalMessage } | { type: 'done'; outcome: TaskOutcome };
     worker.on('message', (m: Message) => {
       if (m.type === 'progress') progress(m.progress);

@@ -79,6 +79,19 @@ export interface ProvisionalInfo {
   readonly peakBytes: number;
 }
 
+/**
+ * What a view needs of the capture to label a provisional tree as the final one is labelled,
+ * before capture/open has answered (there its `info` and `searchPath` say the same). @since 1.5
+ */
+export interface ProvisionalCaptureFacts {
+  /** The traced process's sys.path, from the capture header: module names of file paths (as capture/open's `searchPath`). */
+  readonly searchPath: readonly string[];
+  /** Header version of the capture format (as CaptureInfo.formatVersion). */
+  readonly formatVersion: number;
+  /** The memray releases that write that header version (as CaptureInfo.writtenBy). */
+  readonly writtenBy: string;
+}
+
 /** What selects a provisional tree in a request (tree/root, tree/expand, tree/search, node/detail). @since 1.4 */
 export interface ProvisionalParams {
   /**
@@ -111,6 +124,8 @@ export interface TreeRootResult extends ProvisionalResult {
   readonly peakMemory: number;
   /** With `view.range`: the range and, for the peak mode, the moment it chose. @since 1.2 */
   readonly range?: RangeInfo;
+  /** With `provisional`: the capture's facts a view labels the tree with (module names, the format note). @since 1.5 */
+  readonly capture?: ProvisionalCaptureFacts;
 }
 
 /** The root of a tree (building and caching the tree on first use). */

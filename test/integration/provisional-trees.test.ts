@@ -2,7 +2,8 @@
 // indexed, with the capture id of its progress notifications, answers from the peak so far,
 // marked `provisional`; a pinned tree keeps its node ids; once indexing ends the answers are
 // final (no mark), the final peak is at least every provisional one, and a pinned provisional
-// tree is gone. A generated capture big enough to index for seconds; no timing asserts.
+// tree is gone. Provisional roots carry the capture's sys.path and format (module names). A
+// generated capture big enough to index for seconds; no timing asserts.
 import * as path from 'node:path';
 import { ResponseError } from 'vscode-jsonrpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,8 +53,12 @@ describe('provisional trees while a capture is indexed', () => {
 
       const opened = await open;
       expect(p.peakBytes).toBeLessThanOrEqual(opened.info.peakMemory);
+      // Labelled as the final tree is (protocol 1.5): the sys.path and format capture/open gives later.
+      expect(first.capture).toEqual({ searchPath: opened.searchPath, formatVersion: opened.info.formatVersion, writtenBy: opened.info.writtenBy });
+      expect(opened.searchPath).toEqual(['/app', '/usr/lib/python3.11']);
       const final = await rpc.conn.sendRequest(TreeRootRequest.type, { captureId, view });
       expect(final.provisional).toBeUndefined();
+      expect(final.capture).toBeUndefined();
       expect(final.peakMemory).toBe(opened.info.peakMemory);
       const gone = await rpc.conn.sendRequest(TreeRootRequest.type, { captureId, view, provisionalTree: p.tree }).catch((e: unknown) => e);
       expect(gone).toBeInstanceOf(ResponseError);

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import type { CaptureOpenResult, CaptureProgressParams } from '../../../protocol/src/capture.js';
-import type { ViewOptions } from '../../../protocol/src/tree.js';
+import type { ProvisionalCaptureFacts, ViewOptions } from '../../../protocol/src/tree.js';
 import { memtreePaths } from '../../../protocol/src/node/paths.js';
 import { connectDaemon, type DaemonClient } from '../daemon/connect.js';
 import type { CommandIO } from '../commands/common.js';
@@ -92,7 +92,12 @@ export async function interactiveTree(opts: TreeOptions, io: CommandIO, terminal
         if (opened || ended || !hasProvisionalTrees(view)) return;
         const conn = client.conn;
         const sources = { sourceRoots: opts.sourceRoots, source: !opts.noSource };
-        feed = new ProvisionalFeed(conn, view, (captureId, n) => startTree(new DaemonTreeSource(conn, captureId, [], sources, undefined, n), view, { terminal: size }));
+        // Labelled as the final tree will be: module names from the capture's sys.path, its format note.
+        const make = (captureId: string, n: number, c: ProvisionalCaptureFacts | undefined) => {
+          const info = c === undefined ? undefined : { formatVersion: c.formatVersion, writtenBy: c.writtenBy, fileFormat: 'all_allocations' as const };
+          return startTree(new DaemonTreeSource(conn, captureId, c?.searchPath ?? [], sources, info, n), view, { terminal: size });
+        };
+        feed = new ProvisionalFeed(conn, view, make);
         feed.subscribe((o) => offers.forEach((l) => l(o)));
         if (last !== undefined) feed.progress(last);
       }, () => {});

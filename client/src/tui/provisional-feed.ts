@@ -2,13 +2,13 @@
  * Provisional trees in the interactive view (issue 13 item 3): while memtreed indexes the
  * capture, the feed asks it about once a second for its newest provisional tree (`tree/root`
  * with the capture id of the progress notifications; the answer's `provisional` field names
- * the tree) and offers each new one to the view, which shows it through a controller pinned to
- * that tree (`provisionalTree`) until the final tree replaces it. The feed stops at the first
+ * the tree) and offers it to the view, which shows a tree it does not show yet through a
+ * controller pinned to that tree (`provisionalTree`) until the final tree replaces it. The feed stops at the first
  * answer without `provisional` (the index is complete), on an error, or when told to.
  */
 import { CancellationTokenSource, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { CaptureProgressParams } from '../../../protocol/src/capture.js';
-import { TreeRootRequest, type ProvisionalInfo, type ViewOptions } from '../../../protocol/src/tree.js';
+import { TreeRootRequest, type ProvisionalCaptureFacts, type ProvisionalInfo, type ViewOptions } from '../../../protocol/src/tree.js';
 import type { TreeController } from './tree-controller.js';
 
 /** A provisional tree the view may show. */
@@ -27,15 +27,14 @@ export class ProvisionalFeed {
   private readonly listeners = new Set<(offer: ProvisionalOffer) => void>();
   private captureId: string | undefined;
   private stopped = false;
-  private lastTree = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly cancel = new CancellationTokenSource();
 
   constructor(
     private readonly conn: MessageConnection,
     private readonly view: ViewOptions,
-    /** A controller on provisional tree `tree` of the capture. */
-    private readonly make: (captureId: string, tree: number) => TreeController,
+    /** A controller on provisional tree `tree` of the capture, labelled with `capture`'s facts (absent from daemons before protocol 1.5). */
+    private readonly make: (captureId: string, tree: number, capture: ProvisionalCaptureFacts | undefined) => TreeController,
     private readonly everyMs = 1000,
   ) {}
 
@@ -62,20 +61,21 @@ export class ProvisionalFeed {
 
   private async ask(captureId: string): Promise<void> {
     let info: ProvisionalInfo | undefined;
+    let capture: ProvisionalCaptureFacts | undefined;
     try {
       const r = await this.conn.sendRequest(TreeRootRequest.type, { captureId, view: this.view }, this.cancel.token);
       info = r.provisional;
+      capture = r.capture;
     } catch {
       // The open reports what went wrong (a failed index, a lost daemon); the feed just ends.
       return;
     }
     if (this.stopped || info === undefined) return;
-    if (info.tree !== this.lastTree) {
-      this.lastTree = info.tree;
-      const tree = info.tree;
-      const offer: ProvisionalOffer = { info, start: () => this.make(captureId, tree) };
-      for (const l of this.listeners) l(offer);
-    }
+    // Offered at every answer, not only when new: a view that declined it (a key a moment ago)
+    // takes it at a later one, however long the next snapshot takes.
+    const tree = info.tree;
+    const offer: ProvisionalOffer = { info, start: () => this.make(captureId, tree, capture) };
+    for (const l of this.listeners) l(offer);
     this.timer = setTimeout(() => void this.ask(captureId), this.everyMs);
   }
 }

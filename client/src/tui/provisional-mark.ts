@@ -21,6 +21,11 @@ export class ProvisionalMark {
     return this.info !== undefined;
   }
 
+  /** The number of the provisional tree shown (undefined: none). */
+  get tree(): number | undefined {
+    return this.info?.tree;
+  }
+
   /** The tree shown now: provisional (with what marks it) or final (undefined). */
   showing(info: ProvisionalInfo | undefined): void {
     this.info = info;

@@ -6,6 +6,7 @@
 import type { NodeDetailResult } from '../../../protocol/src/node.js';
 import type { ChildrenPage, TreeExpandResult, TreeRootResult, ViewOptions } from '../../../protocol/src/tree.js';
 import { toggleElided } from './elided-rows.js';
+import { applyCarry, startCarry, type Carry } from './tree-carry.js';
 import { cursorSpan, flatRows, rowIndex, type FlatRow } from './tree-rows.js';
 import { reduceView, type ViewAction } from './view-keys.js';
 import { changeView } from './view-stack.js';
@@ -50,6 +51,8 @@ export type TreeAction =
   | { readonly type: 'view'; readonly view: ViewOptions }
   /** The data comes from a new source (the daemon was restarted): load it again where the view was. */
   | { readonly type: 'reopen' }
+  /** This tree replaces an older version of it (provisional trees): keep the view where it was on that one (tree-carry.ts). */
+  | { readonly type: 'carry'; readonly carry: Carry }
   | { readonly type: 'rootLoaded'; readonly generation: number; readonly result: TreeRootResult }
   | { readonly type: 'childrenLoaded'; readonly generation: number; readonly nodeId: number; readonly result: TreeExpandResult }
   | { readonly type: 'detailLoaded'; readonly nodeId: number; readonly context: number; readonly result: NodeDetailResult }
@@ -59,7 +62,12 @@ export type TreeAction =
 
 /** The next state; the same object when nothing changed. */
 export function reduce(s: TreeState, a: TreeAction): TreeState {
-  const next = apply(s, a);
+  let next = apply(s, a);
+  if (next.carry !== null) {
+    // A key: the user moves from here on. New pages: the carried view reaches further.
+    if (a.type === 'key' || a.type === 'viewKey') next = { ...next, carry: null };
+    else if (next !== s && (a.type === 'rootLoaded' || a.type === 'childrenLoaded')) next = applyCarry(next);
+  }
   return next === s ? s : settle(s, next);
 }
 
@@ -79,6 +87,8 @@ function apply(s: TreeState, a: TreeAction): TreeState {
         failures: new Map(),
         restoring: s.restoring ?? s.cursor,
       };
+    case 'carry':
+      return startCarry(s, a.carry);
     case 'resize':
       return { ...s, viewport: a.viewport };
     case 'view':

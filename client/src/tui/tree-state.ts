@@ -6,6 +6,7 @@
 import type { SourceAttempt, SourceWindow } from '../../../protocol/src/node.js';
 import type { ElidedInfo, RangeInfo } from '../../../protocol/src/tree-document.js';
 import type { ViewNode, ViewOptions } from '../../../protocol/src/tree.js';
+import type { Carry } from './tree-carry.js';
 import { INITIAL_UI, type ElidedPage, type ViewUi } from './view-state.js';
 
 /** Source lines asked for on each side of a frame's line at least. */
@@ -104,6 +105,11 @@ export interface TreeState {
    * loaded again; forgotten at the next key.
    */
   readonly restoring: RowKey | null;
+  /**
+   * After this tree replaced an older version of it (provisional trees): where the view was on
+   * that one, taken over as this tree's pages arrive (tree-carry.ts); forgotten at the next key.
+   */
+  readonly carry: Carry | null;
   /** Index of the first tree row shown. */
   readonly scroll: number;
   /** Columns of every tree row scrolled away to the left (deep trees: the cursor's label stays in view). */
@@ -147,6 +153,7 @@ export function initialTreeState(view: ViewOptions, config: TreeConfig = treeCon
     chain: { kind: 'first', at: ROOT_ID },
     cursor: nodeKey(ROOT_ID),
     restoring: null,
+    carry: null,
     scroll: 0,
     hscroll: 0,
     viewport,

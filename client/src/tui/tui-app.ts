@@ -19,6 +19,7 @@ import { TimeStrip } from './time-strip.js';
 import { capturesKeys, VIEW_KEYS } from './view-keys.js';
 import { stringWidth } from './wcwidth.js';
 import { ProvisionalMark } from './provisional-mark.js';
+import { carryOf } from './tree-carry.js';
 import type { ProvisionalOffer } from './provisional-feed.js';
 import type { ProvisionalInfo } from '../../../protocol/src/tree.js';
 
@@ -49,6 +50,8 @@ export class TuiApp {
   private reconnecting = false;
   /** Whether the tree shown is provisional (the capture still being indexed), and its header mark. */
   private readonly provisional = new ProvisionalMark();
+  /** Whether a key was pressed on a provisional tree (its successors then keep the view where it was). */
+  private touched = false;
   /** The chart strip and range cursor (`g`, `[` `]`, Enter, `L`). */
   private readonly time: TimeStrip;
 
@@ -83,6 +86,7 @@ export class TuiApp {
    */
   offerProvisional(offer: ProvisionalOffer): void {
     if (this.closed || (this.controller !== undefined && !this.provisional.shown) || !this.provisional.wants()) return;
+    if (offer.info.tree === this.provisional.tree) return; // shown already
     this.attach(offer.start(), offer.info);
   }
 
@@ -95,6 +99,9 @@ export class TuiApp {
       tree.close();
       return;
     }
+    // A newer version of the tree shown (a provisional tree replaced): the view stays where the
+    // user put it, by path of frames (tree-carry.ts). Untouched, the new tree opens as at start-up.
+    const carry = this.controller !== undefined && this.touched ? carryOf(this.controller.state) : undefined;
     this.controller?.close();
     this.provisional.showing(provisional);
     this.controller = tree;
@@ -109,6 +116,7 @@ export class TuiApp {
       },
     });
     this.resize(this.size.cols, this.size.rows);
+    if (carry !== undefined) tree.dispatch({ type: 'carry', carry });
     this.opts.onChange();
   }
 
@@ -161,6 +169,7 @@ export class TuiApp {
   key(full: string, ch?: string): void {
     if (this.closed) return;
     this.provisional.key();
+    if (this.provisional.shown) this.touched = true;
     if (full === 'r' && this.lost !== undefined && this.controller !== undefined) {
       this.reconnect();
       return;

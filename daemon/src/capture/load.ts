@@ -77,7 +77,7 @@ export interface LoadOptions {
    * and stack they use. It runs inside the pass: keep it short.
    */
   readonly onProvisional?: (p: ProvisionalCapture) => void;
-  /** When onProvisional is called: the first time after `firstMs` of reading (default 250), then every `everyMs` (default 1000). */
+  /** When onProvisional is called: the first time at the first progress point after `firstMs` of reading (default 0: 256 KiB into the data), then every `everyMs` (default 1000). */
   readonly provisionalTiming?: ProvisionalTiming;
 }
 

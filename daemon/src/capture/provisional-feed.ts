@@ -54,10 +54,18 @@ export function builderSource(builder: SnapshotBuilder): ProvisionalSource {
   };
 }
 
-/** When to ask: the first snapshot soon (a screen within a second), then every `everyMs`. */
+/**
+ * When to ask: the first snapshot at once (the readers' first progress point is 256 KiB into
+ * the data, so it holds few distinct stacks and resolves in milliseconds: the first screen
+ * comes within a second), then every `everyMs`.
+ */
 export interface ProvisionalTiming {
+  /** The first request at the first progress point after this long (default 0). */
   readonly firstMs?: number;
+  /** Then one about this often (default 1000). */
   readonly everyMs?: number;
+  /** After a snapshot, wait at least this many times as long as it took (default 10; tests that want a snapshot at every progress point: 0). */
+  readonly waitFactor?: number;
 }
 
 /**
@@ -73,7 +81,8 @@ export function provisionalProgress(
 ): ProgressFn | undefined {
   if (emit === undefined) return onProgress;
   const every = timing.everyMs ?? 1000;
-  let next = performance.now() + (timing.firstMs ?? Math.min(every, 250));
+  const waitFactor = timing.waitFactor ?? 10;
+  let next = performance.now() + (timing.firstMs ?? 0);
   return (decompressed, bytes, records) => {
     onProgress?.(decompressed, bytes, records);
     if (performance.now() >= next) {
@@ -97,6 +106,6 @@ export function provisionalProgress(
     // the live set (~25 ns per live entry: a quarter of a second at 10 M) holds up the thread
     // that is the whole pass's bottleneck, so at most a twentieth on that (unless asked for
     // a snapshot at every progress point: everyMs 0).
-    next = Math.max(next, performance.now() + 10 * (performance.now() - t0) + (every > 0 ? 20 * s.costMs : 0));
+    next = Math.max(next, performance.now() + waitFactor * (performance.now() - t0) + (every > 0 ? 20 * s.costMs : 0));
   };
 }

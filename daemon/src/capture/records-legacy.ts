@@ -94,7 +94,8 @@ export function readLegacyAllocationRecords(
   const stacks = new Map<number, ThreadStack>();
   let tid = -1;
   let stack: ThreadStack | undefined;
-  let nextProgress = 1 << 20;
+  // The first progress point early: a provisional snapshot is asked for there (provisional-feed.ts).
+  let nextProgress = 1 << 18;
   const allocToken = ALLOC_TOKEN; // a local: no module-binding load per record
 
   let buf = sb.buf;

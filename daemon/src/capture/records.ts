@@ -95,7 +95,8 @@ export function readAllocationRecords(
   const stacks = new Map<number, ThreadStack>();
   let tid = -1;
   let stack: ThreadStack | undefined;
-  let nextProgress = 1 << 20;
+  // The first progress point early: a provisional snapshot is asked for there (provisional-feed.ts).
+  let nextProgress = 1 << 18;
 
   let buf = sb.buf;
   let pos = sb.pos;

@@ -67,8 +67,8 @@ async function viewFor(ctx: ConnectionContext, captureId: string, v: ViewOptions
   }
   const p = await provisionalFor(ctx, captureId, v, spec, pinned, token);
   if (p !== undefined) {
-    const { cached, info, searchPath } = p;
-    return { v, index: undefined, key: '', spec, cached, display: cached.tree.display(v), range: undefined, peakMemory: info.peakBytes, searchPath, provisional: info };
+    const { cached, info, capture } = p;
+    return { v, index: undefined, key: '', spec, cached, display: cached.tree.display(v), range: undefined, peakMemory: info.peakBytes, searchPath: capture.searchPath, provisional: info, capture };
   }
   const index = ctx.daemon.captures.get(captureId);
   await cancellable(ctx.daemon.captures.ensureMode(index, v.mode, progressSink(ctx), token));
@@ -76,7 +76,7 @@ async function viewFor(ctx: ConnectionContext, captureId: string, v: ViewOptions
   const key = v.range === undefined ? modeKey(v.mode) : rangeModeKey(index.db, v.mode, v.range, index.path);
   const cached = cachedView(index.db, key, spec);
   const { peakMemory } = index.info;
-  return { v, index, key, spec, cached, display: cached.tree.display(v), range: rangeFacts(index.db, key), peakMemory, searchPath: index.searchPath, provisional: undefined };
+  return { v, index, key, spec, cached, display: cached.tree.display(v), range: rangeFacts(index.db, key), peakMemory, searchPath: index.searchPath, provisional: undefined, capture: undefined };
 }
 
 function treeFor(ctx: ConnectionContext, p: Record<string, unknown>, token?: CancelSignal) {
@@ -94,8 +94,8 @@ function unknownNode(id: number): ResponseError<void> {
 }
 
 export async function root(ctx: ConnectionContext, params: unknown, token?: CancelSignal): Promise<TreeRootResult> {
-  const { peakMemory, cached, display, range, provisional } = await treeFor(ctx, obj(params), token);
-  return { root: display.node(0), elided: cached.elided, peakMemory, ...(range === undefined ? {} : { range }), ...mark(provisional) };
+  const { peakMemory, cached, display, range, provisional, capture } = await treeFor(ctx, obj(params), token);
+  return { root: display.node(0), elided: cached.elided, peakMemory, ...(range === undefined ? {} : { range }), ...mark(provisional), ...(capture === undefined ? {} : { capture }) };
 }
 
 export async function expand(ctx: ConnectionContext, params: unknown, token?: CancelSignal): Promise<TreeExpandResult> {

@@ -5,7 +5,8 @@
  * final trees, and they go when the indexing job ends (whatever its outcome), so a half-read
  * capture is never answered as if complete.
  */
-import type { ProvisionalInfo } from '../../../protocol/src/tree.js';
+import type { ProvisionalCaptureFacts, ProvisionalInfo } from '../../../protocol/src/tree.js';
+import { writtenBy } from '../capture/header.js';
 import type { TreeFrame } from '../tree/frame-classifier.js';
 import type { ModeRecords, PathTrie } from '../tree/view-data.js';
 import { ViewTree } from '../tree/view-display.js';
@@ -35,7 +36,8 @@ interface Indexing {
   location: Int32Array;
   size: number;
   readonly frames: TreeFrame[];
-  searchPath: readonly string[];
+  /** What labels its trees (module names, the format note). */
+  capture: ProvisionalCaptureFacts;
   /** Oldest first. */
   readonly snapshots: Snapshot[];
   /** Requests waiting for the first snapshot or the end of indexing. */
@@ -46,8 +48,8 @@ interface Indexing {
 export interface ProvisionalView {
   readonly cached: CachedView;
   readonly info: ProvisionalInfo;
-  /** The traced process's sys.path (for source files). */
-  readonly searchPath: readonly string[];
+  /** What labels the tree: the traced process's sys.path (module names, source files) and the format. */
+  readonly capture: ProvisionalCaptureFacts;
 }
 
 function grown(a: Int32Array, min: number): Int32Array {
@@ -62,7 +64,7 @@ export class ProvisionalStore implements JobObserver {
 
   started(task: Task): void {
     if (task.kind !== 'index') return;
-    this.indexing.set(task.captureId, { parent: new Int32Array(1024), location: new Int32Array(1024).fill(-1, 0, 1), size: 1, frames: [], searchPath: [], snapshots: [], waiters: new Set() });
+    this.indexing.set(task.captureId, { parent: new Int32Array(1024), location: new Int32Array(1024).fill(-1, 0, 1), size: 1, frames: [], capture: { searchPath: [], formatVersion: 0, writtenBy: '' }, snapshots: [], waiters: new Set() });
   }
 
   provisional(task: Task, m: ProvisionalMessage): void {
@@ -75,7 +77,7 @@ export class ProvisionalStore implements JobObserver {
     x.location.set(m.location, x.size);
     x.size = size;
     for (const f of m.frames) x.frames.push(f); // (a spread of many frames would overflow the stack)
-    x.searchPath = m.searchPath;
+    if (m.seq === 1) x.capture = { searchPath: m.searchPath, formatVersion: m.formatVersion, writtenBy: writtenBy(m.formatVersion) };
     const info: ProvisionalInfo = { tree: m.seq, percent: m.percent, records: m.records, peakBytes: m.peakBytes };
     // A new trie object per snapshot: the view engine memoises matches per trie.
     const paths: PathTrie = { size, parent: x.parent.subarray(0, size), location: x.location.subarray(0, size) };
@@ -152,6 +154,6 @@ export class ProvisionalStore implements JobObserver {
       if (snap.views.size >= VIEWS_PER_SNAPSHOT) snap.views.delete(snap.views.keys().next().value!);
     }
     snap.views.set(key, v);
-    return { cached: v, info: snap.info, searchPath: x.searchPath };
+    return { cached: v, info: snap.info, capture: x.capture };
   }
 }

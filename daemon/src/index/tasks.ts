@@ -92,7 +92,8 @@ function load(
     const c = readCapture(open, {
       temporaryThreshold: open.header.fileFormat === FILE_FORMAT_AGGREGATED ? undefined : threshold,
       onProgress: (_decompressed, bytes, records) => onProgress({ phase: 'reading', bytes, totalBytes: open.fileSize, records }),
-      onProvisional: onProvisional === undefined ? undefined : provisionalSink(onProvisional),
+      // Native captures get no provisional trees (provisional.ts): their pass asks for no snapshots.
+      onProvisional: onProvisional === undefined || open.header.nativeTraces ? undefined : provisionalSink(onProvisional),
     });
     if (fingerprintFd(open.fd).captureId !== captureId || !stillIs(capturePath, captureId)) throw new CaptureChangedError(capturePath);
     return c;

@@ -49,14 +49,15 @@ export class PathBuilder {
   /** Continues an existing trie (its ids keep their values). */
   constructor(existing?: PathTrie) {
     this.location[0] = -1;
-    if (existing !== undefined) for (let id = 1; id < existing.size; id++) this.add(existing.parent[id]!, existing.location[id]!);
+    if (existing !== undefined) for (let id = 1; id < existing.size; id++) this.child(existing.parent[id]!, existing.location[id]!);
   }
 
   get size(): number {
     return this.count;
   }
 
-  private add(parent: number, location: number): number {
+  /** The id of stack `parent` with `location` as its new innermost frame. */
+  child(parent: number, location: number): number {
     const id = this.keys.intern(parent, location) + 1;
     if (id === this.count) {
       if (id >= this.parent.length) {
@@ -78,7 +79,7 @@ export class PathBuilder {
   /** The id of a stack given innermost frame first. */
   intern(frames: readonly TreeFrame[]): number {
     let id = 0;
-    for (let i = frames.length - 1; i >= 0; i--) id = this.add(id, frames[i]!.location);
+    for (let i = frames.length - 1; i >= 0; i--) id = this.child(id, frames[i]!.location);
     return id;
   }
 

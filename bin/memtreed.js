@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// The daemon is ES modules (its start-up time is paid once); this folder is CommonJS (see memtree.js).
-import('../dist/daemon/src/main.js');
+// The daemon is one CommonJS bundle too (daemon/bundle.mjs): a cold `memtree tree` waits for it to start.
+require('../dist/memtreed.cjs');

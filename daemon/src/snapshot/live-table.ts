@@ -71,14 +71,20 @@ export class LiveTable {
   /** Whether the last `upsert` created the entry. */
   isNew = false;
   private curBase = 0;
-  private curPm = 0;
   /** The key of the last find/upsert as hi * SPLIT + lo (two small integers: a double field is boxed). */
   private curHi = 0;
   private curLo = 0;
   private emptyLeaves = 0;
   private sweepPending = false;
-  /** (page, page map position) pairs, by page & PAGE_CACHE_MASK; NaN = empty. */
-  private readonly pageCache = new Float64Array(2 * (PAGE_CACHE_MASK + 1)).fill(NaN);
+  /**
+   * Recent pages, direct-mapped by page & PAGE_CACHE_MASK: the page as (hi, page bits of lo)
+   * (cacheHi -1: empty), its leaf handle and its page map position. Small integers only: the
+   * hot path compares and loads no double.
+   */
+  private readonly cacheHi = new Int32Array(PAGE_CACHE_MASK + 1).fill(-1);
+  private readonly cachePl = new Int32Array(PAGE_CACHE_MASK + 1);
+  private readonly cacheLeaf = new Int32Array(PAGE_CACHE_MASK + 1);
+  private readonly cachePos = new Int32Array(PAGE_CACHE_MASK + 1);
 
   constructor(pages = 1024) {
     let cap = 64;
@@ -109,22 +115,26 @@ export class LiveTable {
   }
 
   /**
-   * Page map position of `page` (or -1 - where it would go). A small direct-mapped cache of
-   * recent pages answers most lookups (records cluster on few pages) without the page map's
-   * hash and probe; positions stay valid until the map is rebuilt (sweep, pmGrow), which clears it.
+   * The leaf handle of page hi * (SPLIT / PAGE) + pl, or -1. A small direct-mapped cache of recent pages answers most lookups (records cluster on
+   * few pages) without the page map's hash and probe; after a hit or a found page, its entry
+   * is at `pl & PAGE_CACHE_MASK`. Positions stay valid until the map is rebuilt (sweep,
+   * pmGrow), which clears the cache; a leaf that grows updates its entry.
    */
-  private pmFind(page: number, pageLo: number): number {
-    // page & PAGE_CACHE_MASK, taken from the page's low bits (an int): `&` on a page number
-    // beyond 2^31 takes V8's slow double-to-int32 truncation.
-    const c = (pageLo & PAGE_CACHE_MASK) * 2;
-    const cache = this.pageCache;
-    if (cache[c] === page) return cache[c + 1]!;
-    const i = this.pmProbe(page);
-    if (i >= 0) {
-      cache[c] = page;
-      cache[c + 1] = i;
-    }
-    return i;
+  private leafOf(hi: number, pl: number): number {
+    const c = pl & PAGE_CACHE_MASK;
+    if (this.cacheHi[c] === hi && this.cachePl[c] === pl) return this.cacheLeaf[c]!;
+    const i = this.pmProbe(hi * (SPLIT / PAGE) + pl);
+    if (i < 0) return -1;
+    const h = this.pmLeaf[i]!;
+    this.cacheHi[c] = hi;
+    this.cachePl[c] = pl;
+    this.cacheLeaf[c] = h;
+    this.cachePos[c] = i;
+    return h;
+  }
+
+  private clearCache(): void {
+    this.cacheHi.fill(-1);
   }
 
   private pmProbe(page: number): number {
@@ -139,7 +149,10 @@ export class LiveTable {
     }
   }
 
-  /** Slot offset (into `cur`) of `key` in the leaf at handle `h`, or -1. Sets `cur`/`curBase`. */
+  /**
+   * Slot offset (into `cur`) of granule `g` in the leaf at handle `h`, or -1 - the empty slot
+   * where it would go. Sets `cur`/`curBase`.
+   */
   private leafFind(h: number, g: number): number {
     const t = this.chunks[h >>> 20]!;
     const base = h & (CHUNK - 1);
@@ -148,7 +161,7 @@ export class LiveTable {
     const log2 = t[base + 1]!;
     if (log2 === DIRECT_LOG2) {
       const o = base + HDR + g * SLOT;
-      return t[o] !== 0 ? o : -1;
+      return t[o] !== 0 ? o : -1 - o;
     }
     const mask = (1 << log2) - 1;
     let i = Math.imul(g + 1, 0x9e3779b1) >>> (32 - log2);
@@ -157,7 +170,7 @@ export class LiveTable {
       const o = base + HDR + i * SLOT;
       const v = t[o]!;
       if ((v & KEY_MASK) === want) return o;
-      if (v === 0) return -1;
+      if (v === 0) return -1 - o;
       i = (i + 1) & mask;
     }
   }
@@ -173,13 +186,12 @@ export class LiveTable {
    * since a double argument is boxed (a young-generation allocation) at every call not inlined.
    */
   findSplit(hi: number, lo: number): number {
-    const pl = lo >>> 9;
-    const p = this.pmFind(hi * (SPLIT / PAGE) + pl, pl);
-    if (p < 0) return -1;
-    this.curPm = p;
+    const h = this.leafOf(hi, lo >>> 9);
+    if (h < 0) return -1;
     this.curHi = hi;
     this.curLo = lo;
-    return this.leafFind(this.pmLeaf[p]!, lo & (PAGE - 1));
+    const o = this.leafFind(h, lo & (PAGE - 1));
+    return o >= 0 ? o : -1;
   }
 
   /** The slot for `key`: existing (isNew = false) or new and keyed (isNew = true; fill it with `set`). */
@@ -192,26 +204,15 @@ export class LiveTable {
   upsertSplit(hi: number, lo: number): number {
     if (this.sweepPending) this.sweep();
     const pl = lo >>> 9;
-    const page = hi * (SPLIT / PAGE) + pl;
     const g = lo & (PAGE - 1);
     this.curHi = hi;
     this.curLo = lo;
-    let p = this.pmFind(page, pl);
+    let h = this.leafOf(hi, pl);
     let newPage = false;
-    if (p < 0) {
-      if ((this.pmUsed + 1) * 2 > this.pmMask) {
-        this.pmGrow();
-        p = this.pmFind(page, pl);
-      }
-      p = -1 - p;
-      const log2 = this.newLeafLog2(page, pl);
-      this.pmKeys[p] = page;
-      this.pmLeaf[p] = this.allocLeaf(log2);
-      this.pmUsed++;
+    if (h < 0) {
+      h = this.newPage(hi, pl);
       newPage = true;
     }
-    this.curPm = p;
-    let h = this.pmLeaf[p]!;
     let o = this.leafFind(h, g);
     if (o >= 0) {
       this.isNew = false;
@@ -223,12 +224,18 @@ export class LiveTable {
     const log2 = t[base + 1]!;
     if (log2 < DIRECT_LOG2 && (t[base]! + 1) * 4 > (1 << log2) * 3) {
       h = this.growLeaf(h, log2 + 1);
-      this.pmLeaf[p] = h;
-      this.leafFind(h, g);
-      t = this.cur;
-      base = this.curBase;
+      // The page's cache entry (leafOf or newPage just filled it) and its page map slot.
+      const c = pl & PAGE_CACHE_MASK;
+      this.pmLeaf[this.cachePos[c]!] = h;
+      this.cacheLeaf[c] = h;
+      t = this.chunks[h >>> 20]!;
+      base = h & (CHUNK - 1);
+      this.cur = t;
+      this.curBase = base;
+      o = this.emptySlot(t, base, g);
+    } else {
+      o = -1 - o;
     }
-    o = this.emptySlot(t, base, g);
     t[o] = g + 1;
     t[base]!++;
     this.total++;
@@ -241,11 +248,28 @@ export class LiveTable {
    * neighbouring pages alike: a pymalloc arena's pools, a malloc run), which spares the dense
    * pages of a growing heap most of their leaf growth; else the smallest.
    */
-  private newLeafLog2(page: number, pageLo: number): number {
-    const nb = this.pmFind(page - 1, pageLo - 1);
-    if (nb < 0) return MIN_LOG2;
-    const h = this.pmLeaf[nb]!;
+  private newLeafLog2(hi: number, pl: number): number {
+    const h = pl > 0 ? this.leafOf(hi, pl - 1) : this.leafOf(hi - 1, SPLIT / PAGE - 1);
+    if (h < 0) return MIN_LOG2;
     return Math.min(this.chunks[h >>> 20]![(h & (CHUNK - 1)) + 1]!, DIRECT_LOG2 - 1);
+  }
+
+  /** Adds page hi * (SPLIT / PAGE) + pl (absent) with a new leaf, in the page map and the cache; returns the leaf. */
+  private newPage(hi: number, pl: number): number {
+    const page = hi * (SPLIT / PAGE) + pl;
+    if ((this.pmUsed + 1) * 2 > this.pmMask) this.pmGrow();
+    const log2 = this.newLeafLog2(hi, pl);
+    const p = -1 - this.pmProbe(page);
+    const h = this.allocLeaf(log2);
+    this.pmKeys[p] = page;
+    this.pmLeaf[p] = h;
+    this.pmUsed++;
+    const c = pl & PAGE_CACHE_MASK;
+    this.cacheHi[c] = hi;
+    this.cachePl[c] = pl;
+    this.cacheLeaf[c] = h;
+    this.cachePos[c] = p;
+    return h;
   }
 
   /**
@@ -254,7 +278,7 @@ export class LiveTable {
    */
   private sweep(): void {
     this.sweepPending = false;
-    this.pageCache.fill(NaN);
+    this.clearCache();
     const keys = this.pmKeys;
     const leaves = this.pmLeaf;
     const keep: number[] = [];
@@ -477,7 +501,7 @@ export class LiveTable {
   }
 
   private pmGrow(): void {
-    this.pageCache.fill(NaN);
+    this.clearCache();
     const cap = this.pmKeys.length * 2;
     const oldKeys = this.pmKeys;
     const oldLeaf = this.pmLeaf;

@@ -47,7 +47,7 @@ let waitMs = 0;
 
 /** Runs the pass; returns false if the decoder gave up. */
 function consume(builder: SnapshotBuilder): boolean {
-  const { address, size, group, meta, counts } = ring;
+  const { addressHi, addressLo, size, group, meta, counts } = ring;
   for (let consumed = 0; ; ) {
     let written = Atomics.load(ctrl, CTRL_WRITTEN);
     while (written === consumed) {
@@ -68,16 +68,14 @@ function consume(builder: SnapshotBuilder): boolean {
       const m = meta[i]!;
       if ((m & META_PROVISIONAL) === META_PROVISIONAL) {
         // META_MEMORY or META_PROVISIONAL (allocator ids are far below 0xfe)
-        if (m === META_MEMORY) builder.memory(address[i]!, size[i]!);
+        if (m === META_MEMORY) builder.memory(addressHi[i]! * 4294967296 + (addressLo[i]! >>> 0), size[i]!);
         else {
           const s = builder.provisionalSums();
           const provisional: PipelineMessage = { provisional: s };
           port.postMessage(provisional, [s.peak.ids.buffer, s.peak.bytes.buffer, s.peak.count.buffer, s.peak.minSeq.buffer, s.leaks.ids.buffer, s.leaks.bytes.buffer, s.leaks.count.buffer, s.leaks.minSeq.buffer] as ArrayBuffer[]);
         }
       } else {
-        const a = address[i]!;
-        const hi = Math.floor(a / SPLIT);
-        builder.record(group[i]!, m >>> 8, hi, a - hi * SPLIT, size[i]!, m & 0xff);
+        builder.record(group[i]!, m >>> 8, addressHi[i]!, addressLo[i]!, size[i]!, m & 0xff);
       }
     }
     consumed++;

@@ -36,8 +36,13 @@ export const META_PROVISIONAL = 0xfe;
 export class Ring {
   readonly ctrl: Int32Array;
   readonly counts: Int32Array;
-  /** Per record: address >> 3 (MEMORY_RECORD: RSS). */
-  readonly address: Float64Array;
+  /**
+   * Per record: address >> 3 as hi * SPLIT + lo (live-table.ts), split by the decoding thread:
+   * the live-table side, the pass's bottleneck, takes the halves as they are. A MEMORY_RECORD's
+   * RSS (up to 2^64) as hi * 2^32 + (lo >>> 0).
+   */
+  readonly addressHi: Uint32Array;
+  readonly addressLo: Int32Array;
   /** Per record: size (MEMORY_RECORD: ms since the start). */
   readonly size: Float64Array;
   /** Per record: group id of an allocation, -1 for a deallocation. */
@@ -48,8 +53,10 @@ export class Ring {
   constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(Ring.bytes())) {
     const n = BATCH * SLOTS;
     let off = 0;
-    this.address = new Float64Array(buffer, off, n);
-    off += 8 * n;
+    this.addressHi = new Uint32Array(buffer, off, n);
+    off += 4 * n;
+    this.addressLo = new Int32Array(buffer, off, n);
+    off += 4 * n;
     this.size = new Float64Array(buffer, off, n);
     off += 8 * n;
     this.group = new Int32Array(buffer, off, n);

@@ -17,6 +17,7 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import { ALLOCATOR_KIND, KIND_RANGED_ALLOC, KIND_SIMPLE_ALLOC } from '../capture/allocators.js';
 import type { AllocationSink } from '../capture/records.js';
 import { GroupIndex } from './group-index.js';
+import { SPLIT } from './live-table.js';
 import {
   ABORT,
   BATCH,
@@ -139,7 +140,9 @@ export class PipelineSink implements AllocationSink {
     else groups.thread(tid);
     const i = this.base + this.n;
     const r = this.ring;
-    r.address[i] = address;
+    const hi = Math.floor(address / SPLIT);
+    r.addressHi[i] = hi;
+    r.addressLo[i] = address - hi * SPLIT;
     r.size[i] = size;
     r.group[i] = g;
     r.meta[i] = allocator | (groups.lastTidIndex << 8);
@@ -149,7 +152,9 @@ export class PipelineSink implements AllocationSink {
   memory(rss: number, msSinceStart: number): void {
     const i = this.base + this.n;
     const r = this.ring;
-    r.address[i] = rss;
+    const hi = Math.floor(rss / 4294967296);
+    r.addressHi[i] = hi;
+    r.addressLo[i] = (rss - hi * 4294967296) | 0;
     r.size[i] = msSinceStart;
     r.group[i] = -1;
     r.meta[i] = META_MEMORY;

@@ -140,6 +140,12 @@ export class Timeline {
    */
   private freedRows = new Int32Array(1024).fill(-1);
   private periodRow = 0;
+  /**
+   * The last free's allocation period and lifetime row: frees come in runs of one group's
+   * entries of one period (a structure torn down), which then skip the search and the table.
+   */
+  private lastA = 0;
+  private lastRow = -1;
 
   /** One past the highest group id seen. */
   get groupCount(): number {
@@ -216,9 +222,18 @@ export class Timeline {
     this.gCurC[g] -= count;
     const p = this.period;
     if (seq >= this.periodStart[p]!) return; // allocated and freed in this period
-    const a = this.periodOf(seq);
+    const starts = this.periodStart;
+    let a = this.lastA;
+    // a < p here, so periodStart[a + 1] is set.
+    if (seq < starts[a]! || seq >= starts[a + 1]!) a = this.lastA = this.periodOf(seq);
     const lives = this.lives;
     const first = this.periodRow;
+    const last = this.lastRow;
+    if (last >= first && lives.group[last] === g && lives.a[last] === a) {
+      lives.bytes[last] += bytes;
+      lives.count[last] += count;
+      return;
+    }
     let rows = this.freedRows;
     let mask = rows.length - 1;
     let h = Math.imul(g, 0x9e3779b1) ^ Math.imul(a + 1, 0x85ebca77);
@@ -228,10 +243,11 @@ export class Timeline {
       if (lives.group[row] === g && lives.a[row] === a) {
         lives.bytes[row] += bytes;
         lives.count[row] += count;
+        this.lastRow = row;
         return;
       }
     }
-    rows[h] = lives.push(g, a, p, bytes, count);
+    rows[h] = this.lastRow = lives.push(g, a, p, bytes, count);
     if ((lives.length - first) * 2 > rows.length) {
       // Rehash the current period's rows into a table twice the size.
       rows = this.freedRows = new Int32Array(rows.length * 2).fill(-1);

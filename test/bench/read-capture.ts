@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { loadCapture } from '../../daemon/src/capture/load.js';
+import { lastPipelineStats } from '../../daemon/src/snapshot/snapshot-pipeline.js';
 import { treeDocument } from '../../daemon/src/tree/tree-document.js';
 
 /**
@@ -34,6 +35,11 @@ process.stdout.write(
     treeMs: t2 - t1,
     totalMs: t2 - t0,
     maxRssBytes: peakRss(),
+    // CPU time of each thread of a two-thread read (absent on one thread): unlike wall time,
+    // it does not grow with other processes' load.
+    decoderCpuMs: lastPipelineStats?.decoderCpuMs,
+    builderCpuMs: lastPipelineStats?.builderCpuMs,
+    cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
     rootBytes: doc.root.bytes,
   })}\n`,
 );

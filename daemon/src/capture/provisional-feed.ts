@@ -104,8 +104,8 @@ export function provisionalProgress(
     // Resolving a snapshot grows with the distinct stacks it holds (a million take seconds):
     // the pass spends at most a tenth of its time on them. The live-table side's walk over
     // the live set (~25 ns per live entry: a quarter of a second at 10 M) holds up the thread
-    // that is the whole pass's bottleneck, so at most a twentieth on that (unless asked for
-    // a snapshot at every progress point: everyMs 0).
-    next = Math.max(next, performance.now() + waitFactor * (performance.now() - t0) + (every > 0 ? 20 * s.costMs : 0));
+    // that is the whole pass's bottleneck, so at most a twentieth on that (twice the wait
+    // factor; not when asked for a snapshot at every progress point: everyMs 0).
+    next = Math.max(next, performance.now() + waitFactor * (performance.now() - t0 + (every > 0 ? 2 * s.costMs : 0)));
   };
 }

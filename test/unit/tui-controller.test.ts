@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeDetailResult } from '../../protocol/src/node.js';
 import type { TreeExpandResult, TreeRootResult, ViewOptions } from '../../protocol/src/tree.js';
-import { TreeController } from '../../client/src/tui/tree-controller.js';
+import { startTree, TreeController } from '../../client/src/tui/tree-controller.js';
 import { initialTreeState, rows, type TreeAction } from '../../client/src/tui/tree-model.js';
 import { DocumentTreeSource, type TreeSource } from '../../client/src/tui/tree-source.js';
 import { status } from '../../client/src/tui/tree-panel.js';
@@ -205,5 +205,21 @@ describe('TreeController', () => {
     expect(source.calls.filter((c) => c.kind === 'detail')).toHaveLength(1);
     await source.drain();
     await ctl.idle();
+  });
+
+  it('GIVEN a seed (the root and its first page with the chain, as the provisional feed fetched them) THEN the rows are there at once and nothing is asked again', async () => {
+    const { doc } = docFromRecords([
+      { size: 2048, stack: [['leafA', 'a.py', 3], ['midA', 'a.py', 2], ['topA', 'a.py', 1]] },
+      { size: 1024, stack: [['leafB', 'b.py', 3], ['topB', 'b.py', 1]] },
+    ]);
+    const plain = startTree(new DocumentTreeSource(doc), DEFAULT_VIEW, { detailDelayMs: 0 });
+    await plain.idle();
+    const inner = new DocumentTreeSource(doc);
+    const seed = { root: await inner.root(DEFAULT_VIEW), children: await inner.expand(DEFAULT_VIEW, 0, 0, 200, new AbortController().signal, true) };
+    const held = new HeldSource(inner);
+    const seeded = startTree(held, DEFAULT_VIEW, { detailDelayMs: 0, seed });
+    expect(held.calls).toEqual([]);
+    expect(rows(seeded.state, 100).map((r) => r.text)).toEqual(rows(plain.state, 100).map((r) => r.text));
+    expect(rows(seeded.state, 100).length).toBe(5); // <ROOT>, topA > midA > leafA (the chain), topB
   });
 });

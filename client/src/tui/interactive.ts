@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import type { CaptureOpenResult, CaptureProgressParams } from '../../../protocol/src/capture.js';
 import type { ProvisionalCaptureFacts, ViewOptions } from '../../../protocol/src/tree.js';
+import type { ProvisionalSeed } from '../tui/provisional-feed.js';
 import { memtreePaths } from '../../../protocol/src/node/paths.js';
 import { connectDaemon, type DaemonClient } from '../daemon/connect.js';
 import type { CommandIO } from '../commands/common.js';
@@ -93,9 +94,9 @@ export async function interactiveTree(opts: TreeOptions, io: CommandIO, terminal
         const conn = client.conn;
         const sources = { sourceRoots: opts.sourceRoots, source: !opts.noSource };
         // Labelled as the final tree will be: module names from the capture's sys.path, its format note.
-        const make = (captureId: string, n: number, c: ProvisionalCaptureFacts | undefined) => {
+        const make = (captureId: string, n: number, c: ProvisionalCaptureFacts | undefined, seed?: ProvisionalSeed) => {
           const info = c === undefined ? undefined : { formatVersion: c.formatVersion, writtenBy: c.writtenBy, fileFormat: 'all_allocations' as const };
-          return startTree(new DaemonTreeSource(conn, captureId, c?.searchPath ?? [], sources, info, n), view, { terminal: size });
+          return startTree(new DaemonTreeSource(conn, captureId, c?.searchPath ?? [], sources, info, n), view, { terminal: size, seed });
         };
         feed = new ProvisionalFeed(conn, view, make);
         feed.subscribe((o) => offers.forEach((l) => l(o)));

@@ -8,7 +8,15 @@
  */
 import { CancellationTokenSource, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { CaptureProgressParams } from '../../../protocol/src/capture.js';
-import { TreeRootRequest, type ProvisionalCaptureFacts, type ProvisionalInfo, type ViewOptions } from '../../../protocol/src/tree.js';
+import {
+  TreeExpandRequest,
+  TreeRootRequest,
+  type ProvisionalCaptureFacts,
+  type ProvisionalInfo,
+  type TreeExpandResult,
+  type TreeRootResult,
+  type ViewOptions,
+} from '../../../protocol/src/tree.js';
 import type { TreeController } from './tree-controller.js';
 
 /** A provisional tree the view may show. */
@@ -16,6 +24,12 @@ export interface ProvisionalOffer {
   readonly info: ProvisionalInfo;
   /** A controller on this tree, its first requests sent (tree-controller.ts startTree). */
   start(): TreeController;
+}
+
+/** A provisional tree's first answers, fetched by the feed: the view starts from them instead of asking again. */
+export interface ProvisionalSeed {
+  readonly root: TreeRootResult;
+  readonly children: TreeExpandResult;
 }
 
 /** Whether a view has provisional trees: peak and leaks, without a range of snapshots. */
@@ -33,10 +47,18 @@ export class ProvisionalFeed {
   constructor(
     private readonly conn: MessageConnection,
     private readonly view: ViewOptions,
-    /** A controller on provisional tree `tree` of the capture, labelled with `capture`'s facts (absent from daemons before protocol 1.5). */
-    private readonly make: (captureId: string, tree: number, capture: ProvisionalCaptureFacts | undefined) => TreeController,
+    /**
+     * A controller on provisional tree `tree` of the capture, labelled with `capture`'s facts
+     * (absent from daemons before protocol 1.5), starting from `seed` when given (what the feed
+     * has of that tree already: its root and the root's first page with the first-child chain).
+     */
+    private readonly make: (captureId: string, tree: number, capture: ProvisionalCaptureFacts | undefined, seed?: ProvisionalSeed) => TreeController,
     private readonly everyMs = 1000,
+    /** Children per page, as the view asks for them (TreeConfig.pageSize). */
+    private readonly pageSize = 200,
   ) {}
+
+  private asked = 0;
 
   /** A progress notification of the open: the first one names the capture and starts the feed. */
   progress(p: CaptureProgressParams): void {
@@ -62,10 +84,23 @@ export class ProvisionalFeed {
   private async ask(captureId: string): Promise<void> {
     let info: ProvisionalInfo | undefined;
     let capture: ProvisionalCaptureFacts | undefined;
+    let seed: ProvisionalSeed | undefined;
+    // The first time, the root's first page and first-child chain come with the root (both wait
+    // for the first snapshot): the first screen needs no further round trip.
+    const first = this.asked++ === 0;
     try {
-      const r = await this.conn.sendRequest(TreeRootRequest.type, { captureId, view: this.view }, this.cancel.token);
+      const [r, children] = await Promise.all([
+        this.conn.sendRequest(TreeRootRequest.type, { captureId, view: this.view }, this.cancel.token),
+        first
+          ? this.conn
+              .sendRequest(TreeExpandRequest.type, { captureId, view: this.view, nodeId: 0, limit: this.pageSize, firstChildChain: true }, this.cancel.token)
+              .catch(() => undefined)
+          : undefined,
+      ]);
       info = r.provisional;
       capture = r.capture;
+      // (Both of the same snapshot: a newer one may have come between the two answers.)
+      if (children !== undefined && info !== undefined && children.provisional?.tree === info.tree) seed = { root: r, children };
     } catch {
       // The open reports what went wrong (a failed index, a lost daemon); the feed just ends.
       return;
@@ -74,7 +109,7 @@ export class ProvisionalFeed {
     // Offered at every answer, not only when new: a view that declined it (a key a moment ago)
     // takes it at a later one, however long the next snapshot takes.
     const tree = info.tree;
-    const offer: ProvisionalOffer = { info, start: () => this.make(captureId, tree, capture) };
+    const offer: ProvisionalOffer = { info, start: () => this.make(captureId, tree, capture, seed) };
     for (const l of this.listeners) l(offer);
     this.timer = setTimeout(() => void this.ask(captureId), this.everyMs);
   }

@@ -6,7 +6,7 @@
  */
 import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
 import type { CaptureMemoryResult } from '../../../protocol/src/memory.js';
-import type { ViewOptions } from '../../../protocol/src/tree.js';
+import type { TreeExpandResult, TreeRootResult, ViewOptions } from '../../../protocol/src/tree.js';
 import { formatNote, moduleNamer } from '../print/print-tree.js';
 import { viewportOf } from './layout.js';
 import { reduce, type TreeAction } from './tree-model.js';
@@ -218,6 +218,8 @@ export interface StartTreeOptions {
   /** The terminal's size, for the first viewport (default 80x24; the view resizes the tree when it attaches). */
   readonly terminal?: { readonly cols: number; readonly rows: number };
   readonly detailDelayMs?: number;
+  /** Answers the source gave already (a provisional tree's, fetched by the feed): applied, not asked again. */
+  readonly seed?: { readonly root: TreeRootResult; readonly children: TreeExpandResult };
 }
 
 /**
@@ -234,7 +236,12 @@ export function startTree(source: TreeSource, view: ViewOptions, opts: StartTree
     aggregated: source.capture?.fileFormat === 'aggregated',
   });
   const { cols, rows } = opts.terminal ?? { cols: 80, rows: 24 };
-  const controller = new TreeController(source, initialTreeState(view, config, viewportOf(cols, rows)), {
+  let state = initialTreeState(view, config, viewportOf(cols, rows));
+  if (opts.seed !== undefined) {
+    state = reduce(state, { type: 'rootLoaded', generation: state.generation, result: opts.seed.root });
+    state = reduce(state, { type: 'childrenLoaded', generation: state.generation, nodeId: 0, result: opts.seed.children });
+  }
+  const controller = new TreeController(source, state, {
     detailDelayMs: opts.detailDelayMs,
     listenLater: true,
   });

@@ -272,7 +272,7 @@ type RecordReader = typeof readAllocationRecords;
 function twoThreadPass(open: OpenCapture, options: BuilderOptions, read: RecordReader, opts: LoadOptions): AllocationPass | undefined {
   let sink: PipelineSink;
   try {
-    sink = new PipelineSink(options);
+    sink = new PipelineSink(options, opts.onProvisional !== undefined);
   } catch (err) {
     if (err instanceof PipelineFailed) return undefined;
     throw err;

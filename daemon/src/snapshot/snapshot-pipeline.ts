@@ -34,7 +34,7 @@ import {
   RUNNING,
   SLOTS,
 } from './pipeline-ring.js';
-import { resolveSums, type BuilderOptions, type BuilderSums, type ProvisionalSums, type SnapshotResult } from './snapshot-builder.js';
+import { resolveSums, SnapshotBuilder, type BuilderOptions, type BuilderSums, type ProvisionalSums, type SnapshotResult } from './snapshot-builder.js';
 
 /** The worker could not finish (or start): read again on one thread. */
 export class PipelineFailed extends Error {}
@@ -76,6 +76,9 @@ export function threadCpuMs(): number {
     return NaN;
   }
 }
+
+/** Records the early builder takes at most (see PipelineSink.early). */
+const EARLY_MAX_RECORDS = 1 << 20;
 
 /** How long a silent worker may take to start before the read goes on one thread. */
 const START_TIMEOUT_MS = 30_000;
@@ -120,7 +123,18 @@ export class PipelineSink implements AllocationSink {
   private provisional: ProvisionalSums | undefined;
   private final: FinalMessage | undefined;
 
-  constructor(options: BuilderOptions) {
+  /**
+   * Until the first provisional request: a builder on this thread fed the same records, which
+   * answers that request at once. From the worker, the first answer waited for the worker to
+   * start (an isolate and its modules: 100-300 ms) and then for the next progress point, and
+   * the first screen with it. A few hundred kilobytes of records go through it.
+   */
+  private early: SnapshotBuilder | undefined;
+  private earlyRecords = 0;
+
+  /** `earlySnapshot`: the pass asks for provisional snapshots (the first is answered on this thread). */
+  constructor(options: BuilderOptions, earlySnapshot = false) {
+    if (earlySnapshot) this.early = new SnapshotBuilder(options);
     const script = workerScript();
     if (script === undefined) throw new PipelineFailed('the builder worker script is missing');
     const { port1, port2 } = new MessageChannel();
@@ -146,7 +160,20 @@ export class PipelineSink implements AllocationSink {
     r.size[i] = size;
     r.group[i] = g;
     r.meta[i] = allocator | (groups.lastTidIndex << 8);
+    if (this.early !== undefined) this.earlyRecord(g, groups.lastTidIndex, hi, r.addressLo[i]!, size, allocator);
     if (++this.n === BATCH) this.publish();
+  }
+
+  /** A record for the early builder, as the worker hands it to its own (builder-worker.ts). */
+  private earlyRecord(g: number, thread: number, hi: number, lo: number, size: number, allocator: number): void {
+    try {
+      this.early!.record(g, thread, hi, lo, size, allocator);
+    } catch {
+      this.early = undefined; // damage: the worker reports it, and the first answer comes from it
+      return;
+    }
+    // A first request that does not come early: no double work for the rest of the pass.
+    if (++this.earlyRecords > EARLY_MAX_RECORDS) this.early = undefined;
   }
 
   memory(rss: number, msSinceStart: number): void {
@@ -158,15 +185,24 @@ export class PipelineSink implements AllocationSink {
     r.size[i] = msSinceStart;
     r.group[i] = -1;
     r.meta[i] = META_MEMORY;
+    this.early?.memory(rss, msSinceStart);
     if (++this.n === BATCH) this.publish();
   }
 
   /** Asks the worker for the provisional snapshots as of the records handed over so far (in-band). */
   request(): void {
+    if (this.early !== undefined) {
+      this.provisional = this.early.provisionalSums();
+      this.early = undefined;
+      return;
+    }
     const i = this.base + this.n;
     this.ring.group[i] = -1;
     this.ring.meta[i] = META_PROVISIONAL;
-    if (++this.n === BATCH) this.publish();
+    // Handed over at once, not when the slot fills: a slot of deep distinct stacks takes the
+    // decoder a few hundred milliseconds, which the answer (the first screen) would wait for.
+    this.n++;
+    this.publish();
   }
 
   /** The newest provisional answer not taken yet, if any (never blocks). */

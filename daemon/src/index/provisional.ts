@@ -63,13 +63,20 @@ export class StackPaths {
   private loc = new Int32Array(1024).fill(-1);
   private readonly chain: number[] = [];
 
+  /**
+   * The capture state of the reading pass. A pass read again on one thread (PipelineFailed) has a
+   * new one, numbering the same file's stacks and frames the same way: the memo stays valid.
+   */
+  state: CaptureState;
+
   constructor(
-    private readonly state: CaptureState,
+    state: CaptureState,
     private readonly classifier: FrameClassifier,
     private readonly paths: PathBuilder,
     /** The outermost frames memray drops on the main thread. */
     private readonly skipped: number,
   ) {
+    this.state = state;
     this.other[0] = 0;
     this.main[0] = 0;
   }
@@ -154,6 +161,7 @@ export class ProvisionalViews {
     const { header } = p.capture;
     if (header.nativeTraces) return undefined;
     const stacks = (this.stacks ??= new StackPaths(p.capture.state, this.classifier, this.paths, header.skippedFramesOnMainTid));
+    stacks.state = p.capture.state;
     const peak = provisionalRecords(p.peak, stacks, header.mainTid);
     // Early in a pass the heap often only grew: the live set is the peak, resolved once.
     const leaks = sameRecords(p.peak, p.leaks) ? { ...peak, threadNames: p.leaks.threadNames } : provisionalRecords(p.leaks, stacks, header.mainTid);

@@ -48,9 +48,9 @@ export function expectedTreeModes(): [string, string][] {
 }
 
 /**
- * Whether the capture's expected records come in hash order: memray 1.19 and older (header
- * versions 9-12, files named `*_v9` ... `*_v12`) yield snapshot records in the order of a C++
- * hash map, so equal-sized records (and so equal-valued children) have no meaningful order.
+ * Whether the capture was written and read by memray 1.19 or older (header versions 9-12, files
+ * named `*_v9` ... `*_v12`), whose snapshot records come in a C++ hash map's order, which
+ * memtree reproduces (daemon/src/snapshot/legacy-order.ts, test/integration/legacy-order.test.ts).
  */
 export function hashOrdered(capture: string): boolean {
   return /_v(9|10|11|12)$/.test(capture);
@@ -58,8 +58,8 @@ export function hashOrdered(capture: string): boolean {
 
 export type Comparable = Omit<TreeDocumentNode, 'children'> & { children: Comparable[] };
 
-/** memray's tree in our document's shape. `tieSort` also orders equal values by name (for 1.19's hash order). */
-export function fromMemray(t: MemrayTreeFile, tieSort = false): Comparable {
+/** memray's tree in our document's shape (children sorted by value, stable over memray's insertion order). */
+export function fromMemray(t: MemrayTreeFile): Comparable {
   const conv = (f: MemrayFrame, root: boolean): Comparable => ({
     function: f.location[0],
     file: f.location[1],
@@ -69,23 +69,14 @@ export function fromMemray(t: MemrayTreeFile, tieSort = false): Comparable {
     thread: f.thread_id,
     interesting: f.interesting,
     importSystem: f.import_system,
-    children: sortKids(f.children.map((c) => conv(c, false)), tieSort),
+    children: f.children.map((c) => conv(c, false)).sort((a, b) => b.bytes - a.bytes),
   });
   return conv(t.tree, true);
 }
 
-function sortKids(kids: Comparable[], tieSort: boolean): Comparable[] {
-  return kids.sort((a, b) => b.bytes - a.bytes || (tieSort ? key(a).localeCompare(key(b)) : 0));
-}
-
-function key(n: Comparable): string {
-  return `${n.function}\0${n.file}\0${n.line}`;
-}
-
-/** Our document node as a Comparable (optionally re-sorting ties by name). */
-export function fromDocument(n: TreeDocumentNode, tieSort = false): Comparable {
-  const conv = (x: TreeDocumentNode): Comparable => ({ ...x, children: sortKids(x.children.map(conv), tieSort) });
-  return tieSort ? conv(n) : (n as Comparable);
+/** Our document node as a Comparable. */
+export function fromDocument(n: TreeDocumentNode): Comparable {
+  return n as Comparable;
 }
 
 /** CLI flags selecting an expected-file mode. */
@@ -102,51 +93,4 @@ export interface MemrayRecord {
   n_allocations: number;
   thread_name: string;
   stack_trace: [string, string, number][];
-}
-
-/** A record's thread label as the tree shows it (memray 1.10 and older already give "0x1 (name)" as the name). */
-function threadLabel(r: MemrayRecord): string {
-  const hex = `0x${r.tid.toString(16)}`;
-  if (r.thread_name === '' || r.thread_name === hex) return hex;
-  return r.thread_name.startsWith(`${hex} (`) ? r.thread_name : `${hex} (${r.thread_name})`;
-}
-
-/**
- * For hash-ordered ground truth (see `hashOrdered`): a node's thread label is that of the LAST
- * record through it in size order, i.e. of one of its smallest records, and which one of several
- * equal-sized records is last is memray's hash order. So wherever several threads tie, both trees
- * get the same stand-in label listing them (a label outside the set still fails the comparison).
- * Records are placed by walking their stacks outermost first through the nodes of `expected`
- * (frames memray does not show have no node and are passed over). Only for trees whose -b cut
- * does not fall on a tie.
- */
-export function canonicalThreads(expected: Comparable, ours: Comparable, records: MemrayRecord[], b: number): [Comparable, Comparable] {
-  const kept = [...records].sort((x, y) => y.size - x.size).slice(0, b);
-  const minSize = new Map<string, number>();
-  const labels = new Map<string, Set<string>>();
-  const note = (k: string, r: MemrayRecord): void => {
-    const m = minSize.get(k);
-    if (m === undefined || r.size < m) {
-      minSize.set(k, r.size);
-      labels.set(k, new Set([threadLabel(r)]));
-    } else if (r.size === m) labels.get(k)!.add(threadLabel(r));
-  };
-  for (const r of kept) {
-    let node = expected;
-    let path = '';
-    for (let i = r.stack_trace.length - 1; i >= 0; i--) {
-      const [fn, file, line] = r.stack_trace[i]!;
-      const child = node.children.find((c) => c.function === fn && c.file === file && c.line === line);
-      if (child === undefined) continue;
-      node = child;
-      path += `\u0001${key(child)}`;
-      note(path, r);
-    }
-  }
-  const canon = (n: Comparable, path: string): Comparable => {
-    const set = labels.get(path);
-    const thread = set !== undefined && set.size > 1 && set.has(n.thread) ? [...set].sort().join(' | ') : n.thread;
-    return { ...n, thread, children: n.children.map((c) => canon(c, `${path}\u0001${key(c)}`)) };
-  };
-  return [canon(expected, ''), canon(ours, '')];
 }

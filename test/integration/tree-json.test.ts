@@ -10,17 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { SnapshotMode, TreeDocument } from '../../protocol/src/tree-document.js';
 import { loadCapture, type LoadedCapture } from '../../daemon/src/capture/load.js';
 import { treeDocument } from '../../daemon/src/tree/tree-document.js';
-import {
-  canonicalThreads,
-  expectedTreeModes,
-  fromDocument,
-  fromMemray,
-  hashOrdered,
-  modeFlags,
-  readExpected,
-  type MemrayRecord,
-  type MemrayTreeFile,
-} from '../helpers/expected.js';
+import { expectedTreeModes, fromDocument, fromMemray, modeFlags, readExpected, type MemrayTreeFile } from '../helpers/expected.js';
 import { CAPTURES, EXPECTED, sharedCapture } from '../helpers/paths.js';
 import { runMemtree } from '../helpers/run-cli.js';
 import { nativeSkipReason } from '../helpers/native-env.js';
@@ -42,33 +32,15 @@ async function checkTree(capturePath: string, capture: string, mode: string, b: 
 /** A tree document against memray's expected tree file `<mode>-b<b>.json` of `capture`. */
 function checkDocument(doc: TreeDocument, capture: string, mode: string, b: number): void {
   const expected = readExpected<MemrayTreeFile>(capture, `${mode}-b${b}.json`);
-  const tieSort = hashOrdered(capture);
-  const want = fromMemray(expected, tieSort);
-  if (tieSort && cutFallsOnTie(capture, mode, b)) {
-    // memray 1.19 and older yield records in hash order, so which of several equal-sized records
-    // survives the -b cut is arbitrary: compare what does not depend on that choice.
-    expect([doc.root.bytes, doc.root.allocations]).toEqual([want.bytes, want.allocations]);
-  } else if (tieSort) {
-    const records = readExpected<{ records: MemrayRecord[] }>(capture, `${mode}-records.json`).records;
-    const [w, got] = canonicalThreads(want, fromDocument(doc.root, tieSort), records, b);
-    expect(got).toEqual(w);
-  } else {
-    expect(fromDocument(doc.root, tieSort)).toEqual(want);
-  }
+  // Every capture, memray 1.19 and older's hash-ordered ones included (their record order is
+  // reproduced: legacy-order.test.ts), compares the whole tree: ties, cuts and thread labels.
+  expect(fromDocument(doc.root)).toEqual(fromMemray(expected));
   const e = expected.elided_locations;
   expect(doc.elided).toEqual({ locations: e.n_locations, allocations: e.n_allocations, bytes: e.n_bytes });
   expect(doc.capture.peakMemory).toBe(expected.meta.peak_memory);
   expect(doc.capture.totalAllocations).toBe(expected.meta.total_allocations);
   expect(doc.biggestAllocs).toBe(b);
   expect(doc.mode.kind).toBe(mode === 'peak' ? 'peak' : mode === 'leaks' ? 'leaks' : 'temporary');
-}
-
-/** Whether records B-1 and B of the size-sorted snapshot have the same size. */
-function cutFallsOnTie(capture: string, mode: string, b: number): boolean {
-  const sizes = readExpected<{ records: { size: number }[] }>(capture, `${mode}-records.json`)
-    .records.map((r) => r.size)
-    .sort((x, y) => y - x);
-  return b > 0 && b < sizes.length && sizes[b - 1] === sizes[b];
 }
 
 describe.concurrent('memtree tree --json equals memray 1.20', () => {

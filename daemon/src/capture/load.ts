@@ -25,6 +25,7 @@ import { builderSource, provisionalProgress, type ProvisionalCapture, type Provi
 export type { ProvisionalCapture } from './provisional-feed.js';
 import { Cursor, NeedMore, StreamBuffer } from './stream-buffer.js';
 import { aggregatedSnapshot } from '../snapshot/aggregated-snapshot.js';
+import { hashOrdered, hasTies, LAST_HASH_ORDERED_VERSION, LegacyOrderSink, locationOrder, permuteRecords } from '../snapshot/legacy-order.js';
 import { SnapshotBuilder, type BuilderOptions, type SnapshotRecords, type SnapshotResult } from '../snapshot/snapshot-builder.js';
 import { PipelineFailed, PipelineSink, pipelineAvailable } from '../snapshot/snapshot-pipeline.js';
 import type { CaptureTimeline, MemorySeries } from '../snapshot/time-ranges.js';
@@ -315,8 +316,8 @@ export function readCapture(first: OpenCapture, opts: LoadOptions = {}): LoadedC
       ...base,
       totalAllocations: allocations.length,
       peakMemory: allocations.reduce((s, a) => s + a.peakBytes, 0),
-      peak: { records: aggregatedSnapshot(allocations, 'peak'), threadNames: names },
-      leaks: { records: aggregatedSnapshot(allocations, 'leaks'), threadNames: names },
+      peak: { records: aggregatedOrder(header, aggregatedSnapshot(allocations, 'peak')), threadNames: names },
+      leaks: { records: aggregatedOrder(header, aggregatedSnapshot(allocations, 'leaks')), threadNames: names },
       memory: {
         timeMs: Float64Array.from(memory, (m) => m[0]!),
         rss: Float64Array.from(memory, (m) => m[1]!),
@@ -374,17 +375,45 @@ export function readCapture(first: OpenCapture, opts: LoadOptions = {}): LoadedC
     warnings.push(...temporaryWarnings);
   }
   const lastNames = state.threadNamesAt(result.records - 1);
+  let { peak, leaks, temporary } = result;
+  if (header.version <= LAST_HASH_ORDERED_VERSION && [peak, leaks, temporary].some((r) => r !== undefined && hasTies(r))) {
+    // memray 1.19 and older return records in hash order, which only a replay of the records
+    // reproduces; it matters only where records of equal size meet memray's stable size sort.
+    const order = replayLegacyOrder(open, read, result, opts.temporaryThreshold);
+    const byGroup = (r: SnapshotRecords, groups: Int32Array): SnapshotRecords =>
+      hashOrdered(r, groups, (k) => order.groupOf(r.stackId[k]!, r.nativeId[k]!, r.tid[k]!));
+    peak = byGroup(peak, order.peak());
+    leaks = byGroup(leaks, order.leaks());
+    if (temporary !== undefined) temporary = byGroup(temporary, order.temporary());
+  }
   return {
     ...base,
     totalAllocations: result.records,
     peakMemory: result.peakBytes,
-    peak: { records: result.peak, threadNames: state.threadNamesAt(result.peakIndex) },
-    leaks: { records: result.leaks, threadNames: lastNames },
-    temporary: result.temporary === undefined ? undefined : { records: result.temporary, threadNames: lastNames },
+    peak: { records: peak, threadNames: state.threadNamesAt(result.peakIndex) },
+    leaks: { records: leaks, threadNames: lastNames },
+    temporary: temporary === undefined ? undefined : { records: temporary, threadNames: lastNames },
     memory: result.timeline,
     timeline: { data: result.timeline, groups: result.groups, peakRecord: result.peakIndex, records: result.records },
     bytesRead: outcome.bytes,
     warnings,
     temporaryWarnings,
   };
+}
+
+/**
+ * Reads the capture's ALLOCATION records again into a LegacyOrderSink (header versions 9-12:
+ * memray's hash order depends on every insert and erase of its address map before a snapshot).
+ */
+function replayLegacyOrder(open: OpenCapture, read: RecordReader, result: SnapshotResult, threshold: number | undefined): LegacyOrderSink {
+  const again = reopenCapture(open);
+  const sink = new LegacyOrderSink(result.peakIndex, result.records, threshold === undefined || threshold < 0 ? 0 : threshold + 1);
+  read(again.buffer, again.header, again.state, sink);
+  return sink;
+}
+
+/** An aggregated snapshot in memray 1.19 and older's order: its LocationKey map filled in file order. */
+function aggregatedOrder(header: CaptureHeader, r: SnapshotRecords): SnapshotRecords {
+  if (header.version > LAST_HASH_ORDERED_VERSION) return r;
+  return permuteRecords(r, locationOrder(r, Array.from({ length: r.length }, (_, k) => k)));
 }

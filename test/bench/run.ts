@@ -4,7 +4,7 @@
  *
  *   npm run bench                 everything
  *   npm run bench -- reader       one section: reader, versions, memory, errors, daemon, expand, views, native, tui, provisional,
- *                                 resources, coldstart, livetable, pipeline, scale (47 M records vs memray), billion (1e9 records;
+ *                                 resources, coldstart, livetable, pipeline, small (a 1 MB capture end to end), scale (47 M records vs memray), billion (1e9 records;
  *                                 MEMTREE_BENCH_BILLION=N for fewer), time (issue 11's ranges on the 47 M records)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -21,6 +21,7 @@ import { benchColdStarts, benchOpens } from './resources-bench.js';
 import { benchTime } from './time-bench.js';
 import { benchBillion, benchLiveTable, benchPipeline, benchScale } from './scale-bench.js';
 import { benchVersions } from './versions-bench.js';
+import { benchSmall } from './small-bench.js';
 
 const DIST = path.join(ROOT, 'dist/test/bench');
 /** Generated captures, kept between runs. */
@@ -124,6 +125,8 @@ const SECTIONS: Record<string, () => void | Promise<void>> = {
   coldstart: benchColdStarts,
   livetable: benchLiveTable,
   pipeline: () => benchPipeline((name, records) => generated(name, { records })),
+  // About 1 MB on disk (1.6 M records): issue 13's small-capture point.
+  small: () => benchSmall(generated('gen-1mb', { records: 1_600_000 })),
   scale: benchScale,
   billion: benchBillion,
   time: benchTime,

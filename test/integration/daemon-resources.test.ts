@@ -131,8 +131,9 @@ describe('bounded resources', () => {
     const dir = tempDir('memtree-threads-');
     cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
     const larger = path.join(dir, 'larger.bin');
-    generateCapture(larger, { records: 200_000, distinctStacks: 2_000 });
-    expect(fs.statSync(larger).size).toBeGreaterThan(IN_THREAD_MAX_BYTES);
+    let records = 200_000;
+    generateCapture(larger, { records, distinctStacks: 2_000 });
+    while (fs.statSync(larger).size <= IN_THREAD_MAX_BYTES) generateCapture(larger, { records: (records *= 2), distinctStacks: 2_000 });
     expect(fs.statSync(SIMPLE).size).toBeLessThanOrEqual(IN_THREAD_MAX_BYTES);
     const native = path.join(CAPTURES, 'native_sqlite.bin');
     expect(fs.statSync(native).size).toBeLessThanOrEqual(IN_THREAD_MAX_BYTES);

@@ -54,12 +54,15 @@ export interface JobObserver {
 
 /**
  * Captures up to this size (Python stacks only) are read on the daemon's own thread: ~50 ms for
- * the first (its code cold), a few ms after. A worker thread costs ~100 ms and as much CPU to
- * start (an isolate, the reader's modules, all code cold): the first `memtree tree` of a small
- * capture waited mostly for it, and a thread per open left the daemon's RSS creeping up over
- * hundreds of opens.
+ * a 15 KB one the first time (its code cold), a few ms after. A worker thread costs ~100 ms and
+ * as much CPU to start (an isolate, the reader's modules, all code cold) and reads cold code
+ * every time: the first `memtree tree` of a small capture waited mostly for it, and a thread per
+ * open left the daemon's RSS creeping up over hundreds of opens. Up to 1 MiB (about 1.6 M
+ * records) the daemon's warm code indexes faster than a worker could start and read: a 1 MB
+ * capture's first view in ~300 ms instead of ~400 (npm run bench -- small). The price: while
+ * it reads (~200 ms for 1 MiB, ~350 ms the first time) the daemon answers no one else.
  */
-export const IN_THREAD_MAX_BYTES = 64 * 1024;
+export const IN_THREAD_MAX_BYTES = 1024 * 1024;
 
 /**
  * Whether `task` reads a small regular file without native stacks (symbolizing those reads

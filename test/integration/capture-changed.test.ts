@@ -14,10 +14,10 @@ import { DaemonStatusRequest } from '../../protocol/src/daemon.js';
 import { MemtreeErrorCodes } from '../../protocol/src/errors.js';
 import type { SnapshotMode, TreeDocument } from '../../protocol/src/tree-document.js';
 import { TreeExpandRequest, TreeExportRequest, TreeRootRequest } from '../../protocol/src/tree.js';
-import { generateCapture } from '../bench/generate-capture.js';
 import { DaemonInstance, tempStateDir, waitFor, type Rpc } from '../helpers/daemon-instance.js';
 import { CAPTURES } from '../helpers/paths.js';
 import { runMemtree } from '../helpers/run-cli.js';
+import { generateWorkerCapture } from '../helpers/big-capture.js';
 
 /** What each step asks: `memtree tree` flags and the same request for a script. */
 const ASKS: { flags: string[]; mode: SnapshotMode; b: number }[] = [
@@ -35,7 +35,7 @@ beforeAll(async () => {
   dir = tempStateDir('memtree-changed-');
   big = path.join(dir, 'big.bin');
   // A few seconds of indexing on a loaded machine: time to replace the file mid-read.
-  generateCapture(big, { records: 1_000_000, distinctStacks: 40_000 });
+  generateWorkerCapture(big);
   daemon = await DaemonInstance.start();
 });
 afterAll(async () => {

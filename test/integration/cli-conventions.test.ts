@@ -10,10 +10,10 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DaemonStatusRequest } from '../../protocol/src/daemon.js';
 import { memtreePaths } from '../../protocol/src/node/paths.js';
-import { generateCapture } from '../bench/generate-capture.js';
 import { DaemonInstance, tempStateDir, waitFor } from '../helpers/daemon-instance.js';
 import { CAPTURES, MEMTREE_BIN, tempDir } from '../helpers/paths.js';
 import { runMemtree, runTreeBothWays, type CliResult } from '../helpers/run-cli.js';
+import { generateWorkerCapture } from '../helpers/big-capture.js';
 
 const SIMPLE = path.join(CAPTURES, 'simple.bin');
 const DEEP = path.join(CAPTURES, 'deep_recursion.bin');
@@ -172,7 +172,7 @@ describe('a daemon that dies mid-request fails the command: status 1, a message,
   beforeAll(() => {
     // About two seconds of indexing on this machine: time to kill the daemon while it works.
     big = path.join(tempDir('memtree-lost-'), 'big.bin');
-    generateCapture(big, { records: 1_000_000, distinctStacks: 40_000 });
+    generateWorkerCapture(big);
   });
 
   for (const mode of ['--json', '--print']) {

@@ -12,10 +12,10 @@ import { MemtreeErrorCodes } from '../../protocol/src/errors.js';
 import { displayedChildren, DEFAULT_FILTER } from '../../protocol/src/display.js';
 import type { TreeDocument, TreeDocumentNode } from '../../protocol/src/tree-document.js';
 import { TreeExpandRequest, TreeExportRequest, type ViewOptions } from '../../protocol/src/tree.js';
-import { generateCapture } from '../bench/generate-capture.js';
 import { DaemonInstance, tempStateDir, waitFor, type Rpc } from '../helpers/daemon-instance.js';
 import { localTreeOf } from '../helpers/local-tree.js';
 import { CAPTURES } from '../helpers/paths.js';
+import { generateWorkerCapture } from '../helpers/big-capture.js';
 
 const VIEW: ViewOptions = { mode: { kind: 'peak' }, biggestAllocs: 200, hideImportSystem: false, hideUninteresting: true };
 const cleanup: (() => Promise<unknown> | void)[] = [];
@@ -30,7 +30,7 @@ beforeAll(() => {
   // long enough to kill the daemon mid-index, or for 20 clients to walk another capture several
   // times over meanwhile, on a loaded machine too.
   big = path.join(tempStateDir('memtree-big-'), 'big.bin');
-  generateCapture(big, { records: 1_000_000, distinctStacks: 40_000 });
+  generateWorkerCapture(big);
 });
 
 async function expected(file: string): Promise<TreeDocument> {

@@ -42,3 +42,7 @@ await build({
 
 const out = fs.readFileSync('dist/memtreed.cjs', 'utf8');
 if (/\bimport\.meta\b/.test(out)) throw new Error('dist/memtreed.cjs still uses import.meta (it would be empty in CommonJS)');
+// bin/memtreed.js runs the bundle from a V8 code cache (bin/code-cache.js), which loses
+// import()'s loader: externals are required, never import()ed. And the previous bundle's cache goes.
+if (/\bimport\(\s*["'`]/.test(out)) throw new Error('dist/memtreed.cjs keeps an import() of an external module: require it instead');
+fs.rmSync('dist/memtreed.cjs.cache', { force: true });

@@ -39,7 +39,7 @@ beforeAll(() => {
   root = tempDir('memtree-code-cache-');
   fs.mkdirSync(path.join(root, 'bin'));
   fs.mkdirSync(path.join(root, 'dist'));
-  for (const f of ['memtree.js', 'package.json']) fs.copyFileSync(path.join(path.dirname(MEMTREE_BIN), f), path.join(root, 'bin', f));
+  for (const f of ['memtree.js', 'code-cache.js', 'package.json']) fs.copyFileSync(path.join(path.dirname(MEMTREE_BIN), f), path.join(root, 'bin', f));
   fs.copyFileSync(path.join(ROOT, 'dist/memtree.cjs'), path.join(root, 'dist/memtree.cjs'));
   fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(root, 'package.json'));
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(root, 'node_modules'));

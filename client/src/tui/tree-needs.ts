@@ -7,22 +7,25 @@ import { flatRows, rowIndex } from './tree-rows.js';
 import { viewNeeds, type ViewNeed } from './view-needs.js';
 import { DEFAULT_CONTEXT, ROOT_ID, detailNeedKey, expandNeedKey, rootNeedKey, rootOf, type TreeState } from './tree-state.js';
 
+/** A page of a node's children. */
+export interface ExpandNeed {
+  readonly kind: 'expand';
+  readonly key: string;
+  readonly generation: number;
+  readonly nodeId: number;
+  readonly offset: number;
+  readonly limit: number;
+  /**
+   * The first-child chain (3.9) waits on this node's children: ask for the chain's pages
+   * below it too (tree/expand `firstChildChain`), so it resolves in one round trip.
+   */
+  readonly firstChildChain: boolean;
+}
+
 /** One request the state is waiting for; `key` identifies it across states. */
 export type Need =
   | { readonly kind: 'root'; readonly key: string; readonly generation: number }
-  | {
-      readonly kind: 'expand';
-      readonly key: string;
-      readonly generation: number;
-      readonly nodeId: number;
-      readonly offset: number;
-      readonly limit: number;
-      /**
-       * The first-child chain (3.9) waits on this node's children: ask for the chain's pages
-       * below it too (tree/expand `firstChildChain`), so it resolves in one round trip.
-       */
-      readonly firstChildChain: boolean;
-    }
+  | ExpandNeed
   | { readonly kind: 'detail'; readonly key: string; readonly nodeId: number; readonly context: number }
   /** memtree's view keys: search, threads, the ❓ row's locations (view-needs.ts). */
   | ViewNeed;

@@ -8,6 +8,7 @@ import { SEARCH_LIMIT, pendingQuery } from './search-model.js';
 import { rowIndex } from './tree-rows.js';
 import { expandNeedKey, nodeKey, type TreeState } from './tree-state.js';
 import { searchNeedKey, threadsNeedKey } from './view-state.js';
+import type { ExpandNeed } from './tree-needs.js';
 
 /** A request of memtree's view keys (the tree's own are in tree-needs.ts). */
 export type ViewNeed =
@@ -15,16 +16,8 @@ export type ViewNeed =
   | { readonly kind: 'threads'; readonly key: string; readonly generation: number }
   | { readonly kind: 'elided'; readonly key: string; readonly generation: number; readonly offset: number; readonly limit: number };
 
-/** A tree page on the way to a search match (tree-needs.ts's 'expand' need). */
-export interface RevealNeed {
-  readonly kind: 'expand';
-  readonly key: string;
-  readonly generation: number;
-  readonly nodeId: number;
-  readonly offset: number;
-  readonly limit: number;
-  readonly firstChildChain: false;
-}
+/** A tree page on the way to a search match (tree-needs.ts's 'expand' need, without the chain). */
+export type RevealNeed = ExpandNeed & { readonly firstChildChain: false };
 
 /** The requests of the view keys that `s` waits for. */
 export function viewNeeds(s: TreeState): (ViewNeed | RevealNeed)[] {

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sizeFmt } from '../../client/src/format/size.js';
 import { DaemonInstance } from '../helpers/daemon-instance.js';
-import { readExpected, type MemrayFrame } from '../helpers/expected.js';
+import { readExpected, type MemrayTemporalRange } from '../helpers/expected.js';
 import { CAPTURES, SCENARIOS } from '../helpers/paths.js';
 import { KEY } from '../helpers/keys.js';
 import { PtySession } from '../helpers/pty-session.js';
@@ -18,16 +18,8 @@ const COLS = 120;
 const ROWS = 40;
 const CAPTURE = 'peak_then_free'; // 10 memory snapshots, the peak before snapshot 8
 
-interface TemporalRange {
-  readonly name: string;
-  readonly range: [number, number];
-  readonly hwm_snapshot?: number;
-  readonly hwm_bytes?: number;
-  readonly tree: MemrayFrame;
-}
-
-function reference(kind: 'peak' | 'leaks', name: string): TemporalRange {
-  const file = readExpected<{ ranges: TemporalRange[] }>(CAPTURE, `temporal-${kind}.json`);
+function reference(kind: 'peak' | 'leaks', name: string): MemrayTemporalRange {
+  const file = readExpected<{ ranges: MemrayTemporalRange[] }>(CAPTURE, `temporal-${kind}.json`);
   const r = file.ranges.find((x) => x.name === name);
   if (r === undefined) throw new Error(`no range ${name} in temporal-${kind}.json`);
   return r;

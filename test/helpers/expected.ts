@@ -86,6 +86,15 @@ export function modeFlags(mode: string): string[] {
   return ['--temporary-allocation-threshold', mode.slice(4)];
 }
 
+/** One range of memray's temporal references (`temporal-peak.json`, `temporal-leaks.json`). */
+export interface MemrayTemporalRange {
+  readonly name: string;
+  readonly range: [number, number];
+  readonly hwm_snapshot?: number;
+  readonly hwm_bytes?: number;
+  readonly tree: MemrayFrame;
+}
+
 /** A snapshot record of memray's `<mode>-records.json`. */
 export interface MemrayRecord {
   size: number;

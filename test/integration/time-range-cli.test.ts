@@ -13,7 +13,7 @@ import type { TreeDocument, TreeDocumentNode } from '../../protocol/src/tree-doc
 import { TreeExportRequest, type ViewOptions } from '../../protocol/src/tree.js';
 import { localTree } from '../../daemon/src/local.js';
 import { DaemonInstance } from '../helpers/daemon-instance.js';
-import { readExpected, type MemrayFrame } from '../helpers/expected.js';
+import { readExpected, type MemrayFrame, type MemrayTemporalRange } from '../helpers/expected.js';
 import { nativeSkipReason } from '../helpers/native-env.js';
 import { CAPTURES, EXPECTED } from '../helpers/paths.js';
 import { runMemtree } from '../helpers/run-cli.js';
@@ -28,7 +28,7 @@ afterAll(async () => {
 
 interface TemporalFile {
   n_snapshots: number;
-  ranges: { name: string; range: [number, number]; hwm_snapshot?: number; hwm_bytes?: number; tree: MemrayFrame }[];
+  ranges: MemrayTemporalRange[];
 }
 
 const NATIVE_SKIP = nativeSkipReason();

@@ -16,12 +16,12 @@ import { hybridTreeResolver } from '../../daemon/src/native/hybrid-resolver.js';
 import { Symbolizer } from '../../daemon/src/native/symbolizer.js';
 import type { Snapshot } from '../../daemon/src/capture/load.js';
 import { EXPECTED, CAPTURES, sharedCapture } from '../helpers/paths.js';
-import { fromDocument, fromMemray, readExpected, type Comparable, type MemrayFrame } from '../helpers/expected.js';
+import { fromDocument, fromMemray, readExpected, type Comparable, type MemrayTemporalRange } from '../helpers/expected.js';
 
 interface TemporalFile {
   n_snapshots: number;
   high_water_mark_by_snapshot?: number[];
-  ranges: { name: string; range: [number, number]; hwm_snapshot?: number; hwm_bytes?: number; tree: MemrayFrame }[];
+  ranges: MemrayTemporalRange[];
 }
 
 function captureFile(name: string): string | undefined {

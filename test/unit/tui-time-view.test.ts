@@ -10,20 +10,12 @@ import * as local from '../../daemon/src/local.js';
 import { LocalTreeSource } from '../../client/src/tui/local-source.js';
 import { startTree } from '../../client/src/tui/tree-controller.js';
 import { TuiApp } from '../../client/src/tui/tui-app.js';
-import { readExpected, type MemrayFrame } from '../helpers/expected.js';
+import { readExpected, type MemrayTemporalRange } from '../helpers/expected.js';
 import { CAPTURES } from '../helpers/paths.js';
 
 const VIEW: ViewOptions = { mode: { kind: 'peak' }, biggestAllocs: 1_000_000, hideImportSystem: false, hideUninteresting: true };
 const COLS = 120;
 const ROWS = 40;
-
-interface TemporalRange {
-  readonly name: string;
-  readonly range: [number, number];
-  readonly hwm_snapshot?: number;
-  readonly hwm_bytes?: number;
-  readonly tree: MemrayFrame;
-}
 
 async function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -59,8 +51,8 @@ const rootRow = (bytes: number): RegExp => new RegExp(`^▼ 📂 ${sizeFmt(bytes
 describe('time keys over the --no-daemon source', () => {
   for (const capture of ['peak_then_free', 'simple', 'threads']) {
     it(`${capture}: every reference range's peak (Enter) and leaks (L) has memray's root and a header naming it`, async () => {
-      const peaks = readExpected<{ n_snapshots: number; ranges: TemporalRange[] }>(capture, 'temporal-peak.json');
-      const leaks = readExpected<{ ranges: TemporalRange[] }>(capture, 'temporal-leaks.json');
+      const peaks = readExpected<{ n_snapshots: number; ranges: MemrayTemporalRange[] }>(capture, 'temporal-peak.json');
+      const leaks = readExpected<{ ranges: MemrayTemporalRange[] }>(capture, 'temporal-leaks.json');
       const n = peaks.n_snapshots;
       const { app, frame } = await open(capture);
       await until('the tree', () => rootRow(peaks.ranges[0]!.tree.value).test(frame()[1] ?? ''));

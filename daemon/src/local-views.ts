@@ -16,7 +16,8 @@ import { CaptureError } from './capture/errors.js';
 import { AGGREGATED_HAS_NO_HISTORY, rangeSnapshot } from './snapshot/range-snapshot.js';
 import { memoryReport } from './snapshot/memory-report.js';
 import { timeRange } from './snapshot/time-ranges.js';
-import { CaptureResolver } from './tree/capture-views.js';
+import { CaptureResolver, memraySizeOrder } from './tree/capture-views.js';
+import { viewOrderSensitive } from './tree/order-sensitivity.js';
 import { FrameClassifier } from './tree/frame-classifier.js';
 import { captureInfo, snapshotFor } from './tree/tree-document.js';
 import type { ViewData } from './tree/view-data.js';
@@ -39,12 +40,19 @@ export interface LocalView {
   readonly range?: RangeInfo;
 }
 
+/** A view's snapshot records resolved, whether they have memray 1.19 and older's order to take, and a range's facts. */
+interface ViewRecords {
+  readonly data: ViewData;
+  readonly orderable: boolean;
+  readonly range?: RangeInfo;
+}
+
 export class LocalViews {
   readonly info: CaptureInfo;
   readonly searchPath: readonly string[];
   readonly warnings: readonly string[];
   private readonly captures = new Map<number, LoadedCapture>();
-  private readonly data = new Map<string, { data: ViewData; range?: RangeInfo }>();
+  private readonly data = new Map<string, ViewRecords>();
   private readonly views = new Map<string, { tree: ViewTree; elided: LocalView['elided'] }>();
 
   /** Reads the capture (with temporary allocations of `temporaryThreshold` when given); throws the reader's errors. */
@@ -68,22 +76,32 @@ export class LocalViews {
     return c;
   }
 
-  /** The records of a view's snapshot (mode and range), resolved once, and the range's facts. */
-  private viewData(v: ViewOptions): { data: ViewData; range?: RangeInfo } {
-    const key = JSON.stringify([v.mode, v.range ?? null]);
+  /**
+   * The records of a view's snapshot (mode and range), resolved once, and the range's facts;
+   * `legacy`: over memray 1.19 and older's record order (read again once per capture) instead
+   * of the reading pass's. `orderable`: whether the capture has such an order for these records.
+   */
+  private viewData(v: ViewOptions, legacy = false): ViewRecords {
+    const key = JSON.stringify([v.mode, v.range ?? null, legacy]);
     let d = this.data.get(key);
     if (d === undefined) {
       const c = this.capture(v.mode.kind === 'temporary' ? v.mode.threshold : -1);
       let snap = snapshotFor(c, v.mode);
       let range: RangeInfo | undefined;
+      let ordinary = true;
       if (v.range !== undefined && v.mode.kind !== 'temporary') {
         if (c.timeline === undefined) throw new CaptureError(this.capturePath, AGGREGATED_HAS_NO_HISTORY);
-        ({ snapshot: snap, range } = rangeSnapshot(c, v.mode.kind, v.range.start, v.range.end));
+        ({ snapshot: snap, range, ordinary } = rangeSnapshot(c, v.mode.kind, v.range.start, v.range.end));
       }
       const classifier = new FrameClassifier();
       const resolver = new CaptureResolver(c, classifier);
       try {
-        d = { data: { records: resolver.records(snap), paths: resolver.paths.trie(), frames: classifier.frames }, ...(range === undefined ? {} : { range }) };
+        const records = resolver.records(snap, legacy ? memraySizeOrder(c, v.mode.kind, snap) : undefined);
+        d = {
+          data: { records, paths: resolver.paths.trie(), frames: classifier.frames },
+          orderable: ordinary && c.legacyOrder !== undefined,
+          ...(range === undefined ? {} : { range }),
+        };
       } finally {
         resolver.close();
       }
@@ -92,11 +110,19 @@ export class LocalViews {
     return d;
   }
 
-  /** The built view of `v`; throws PatternError for a bad expression, CaptureError for a mode the capture lacks. */
-  view(v: ViewOptions): LocalView {
+  /**
+   * The built view of `v`; throws PatternError for a bad expression, CaptureError for a mode the
+   * capture lacks. `extent` 'all': the view's list of left-out records is read too (its order
+   * counts beyond -b: order-sensitivity.ts).
+   */
+  view(v: ViewOptions, extent: 'tree' | 'all' = 'tree'): LocalView {
     const spec = treeSpec(v, v.biggestAllocs);
-    const { data, range } = this.viewData(v);
-    const key = JSON.stringify([v.mode, v.range ?? null, treeKey(spec)]);
+    let d = this.viewData(v);
+    // memray 1.19 and older's order only for views whose answer depends on it.
+    const legacy = d.orderable && viewOrderSensitive(d.data, spec, extent);
+    if (legacy) d = this.viewData(v, true);
+    const { data, range } = d;
+    const key = JSON.stringify([v.mode, v.range ?? null, treeKey(spec), legacy]);
     let built = this.views.get(key);
     if (built !== undefined) this.views.delete(key);
     else {

@@ -13,9 +13,11 @@ import { AGGREGATED_HAS_NO_HISTORY, rangeSnapshot } from './snapshot/range-snaps
 import { timeRange, TimeRangeError } from './snapshot/time-ranges.js';
 import { loadCapture } from './capture/load.js';
 import { memoryReport } from './snapshot/memory-report.js';
-import { CaptureResolver } from './tree/capture-views.js';
+import { CaptureResolver, memraySizeOrder } from './tree/capture-views.js';
+import { viewOrderSensitive } from './tree/order-sensitivity.js';
 import { FrameClassifier } from './tree/frame-classifier.js';
 import { captureInfo, snapshotFor } from './tree/tree-document.js';
+import type { ViewData } from './tree/view-data.js';
 import { ViewTree } from './tree/view-display.js';
 import { buildViewTree } from './tree/view-engine.js';
 import { documentView, treeSpec } from './tree/view-spec.js';
@@ -49,22 +51,28 @@ export function localTree(capturePath: string, view: LocalView): LocalTree {
   const capture = loadCapture(capturePath, { temporaryThreshold: view.mode.kind === 'temporary' ? view.mode.threshold : undefined });
   const classifier = new FrameClassifier();
   const resolver = new CaptureResolver(capture, classifier);
-  let records;
+  let data: ViewData;
   let range;
   try {
     let snap = snapshotFor(capture, view.mode);
+    let ordinary = true;
     let r = view.range;
     if (view.timeRange !== undefined) r = timeRange(capture.memory, capture.header.startTime, view.timeRange.fromMs, view.timeRange.toMs);
     if (r !== undefined) {
       if (view.mode.kind === 'temporary') throw new TimeRangeError('time ranges apply to the peak and leaks modes, not to temporary allocations');
       if (capture.timeline === undefined) throw new CaptureError(capturePath, AGGREGATED_HAS_NO_HISTORY);
-      ({ snapshot: snap, range } = rangeSnapshot(capture, view.mode.kind, r.start, r.end));
+      ({ snapshot: snap, range, ordinary } = rangeSnapshot(capture, view.mode.kind, r.start, r.end));
     }
-    records = resolver.records(snap);
+    data = { records: resolver.records(snap), paths: resolver.paths.trie(), frames: classifier.frames };
+    // memray 1.19 and older's record order only when this view's tree depends on it (it reads
+    // the capture again); the same stacks again, so the trie does not change.
+    if (ordinary && capture.legacyOrder !== undefined && viewOrderSensitive(data, spec)) {
+      data = { ...data, records: resolver.records(snap, memraySizeOrder(capture, view.mode.kind, snap)) };
+    }
   } finally {
     resolver.close();
   }
-  const built = buildViewTree({ paths: resolver.paths.trie(), frames: classifier.frames, records }, spec);
+  const built = buildViewTree(data, spec);
   const display = new ViewTree(built.tree).display(view);
   const doc: TreeDocument = {
     capture: captureInfo(capture, path.resolve(capturePath)),

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fingerprint } from '../../daemon/src/index/fingerprint.js';
+import { fingerprint } from '../../daemon/src/capture/fingerprint.js';
 import { runTask } from '../../daemon/src/index/tasks.js';
 import { lastPipelineStats, threadCpuMs } from '../../daemon/src/snapshot/snapshot-pipeline.js';
 

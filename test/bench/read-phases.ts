@@ -6,6 +6,7 @@
  *   node dist/test/bench/read-phases.js CAPTURE decode   that plus the records decoded into a sink that only counts them
  *   node dist/test/bench/read-phases.js CAPTURE warm     loadCapture twice in this process: the second read (the decoding thread's code compiled)
  *   node dist/test/bench/read-phases.js CAPTURE threads  loadCapture on two threads: CPU time of each (load-independent, unlike wall time)
+ *   node dist/test/bench/read-phases.js CAPTURE order    after loadCapture, memray 1.19 and older's record order alone (the second read; 0 if none)
  */
 import { loadCapture, openCapture } from '../../daemon/src/capture/load.js';
 import { readLegacyAllocationRecords } from '../../daemon/src/capture/records-legacy.js';
@@ -37,6 +38,13 @@ if (phase === 'threads') {
   records = c.totalAllocations;
   decoderCpuMs = lastPipelineStats?.decoderCpuMs;
   builderCpuMs = lastPipelineStats?.builderCpuMs;
+} else if (phase === 'order') {
+  const c = loadCapture(file);
+  bytes = c.bytesRead;
+  records = c.totalAllocations;
+  const t0 = performance.now();
+  c.legacyOrder?.();
+  ms = performance.now() - t0;
 } else if (phase === 'warm') {
   loadCapture(file);
   const t0 = performance.now();
@@ -61,7 +69,7 @@ if (phase === 'threads') {
     bytes = outcome.bytes;
     records = sink.records;
   } else {
-    throw new Error(`unknown phase ${phase} (lz4, decode or warm)`);
+    throw new Error(`unknown phase ${phase} (lz4, decode, warm, threads or order)`);
   }
   open.close();
   ms = performance.now() - t0;

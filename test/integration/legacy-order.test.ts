@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCapture, type LoadedCapture, type Snapshot } from '../../daemon/src/capture/load.js';
+import { inMemrayOrder, loadCapture, type LoadedCapture, type Snapshot } from '../../daemon/src/capture/load.js';
 import { CaptureOpenRequest } from '../../protocol/src/capture.js';
 import type { SnapshotMode } from '../../protocol/src/tree-document.js';
 import { TreeExportRequest } from '../../protocol/src/tree.js';
@@ -51,7 +51,7 @@ describe("memray 1.19 and older's snapshot record order", () => {
   for (const [capture, mode] of CASES) {
     it(`${capture} ${mode}: records in memray's order`, () => {
       const threshold = mode.startsWith('temp') ? Number(mode.slice(4)) : undefined;
-      const c = loadCapture(path.join(CAPTURES, `${capture}.bin`), { temporaryThreshold: threshold });
+      const c = inMemrayOrder(loadCapture(path.join(CAPTURES, `${capture}.bin`), { temporaryThreshold: threshold }));
       const snap = mode === 'peak' ? c.peak : mode === 'leaks' ? c.leaks : c.temporary!;
       expect(ours(c, snap)).toEqual(theirs(capture, mode));
     });

@@ -22,8 +22,9 @@ function outcome(file: string, opts: LoadOptions): unknown {
   } catch (err) {
     return { error: (err as Error).constructor.name, message: (err as Error).message };
   }
-  const { state: _state, ...rest } = c;
-  return rest;
+  // memray 1.19 and older's order (a function reading the file again): compared by its value.
+  const { state: _state, legacyOrder, ...rest } = c;
+  return { ...rest, legacyOrder: legacyOrder?.() };
 }
 
 function same(file: string, opts: LoadOptions = {}): void {

@@ -5,7 +5,7 @@
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
 import { InsecureDirError } from '../../../protocol/src/node/secure-dir.js';
-import { CaptureError, NoSuchFileError } from '../../../daemon/src/capture/errors.js';
+import { CaptureChangedError, CaptureError, NoSuchFileError } from '../../../daemon/src/capture/errors.js';
 import type { OptionSpec } from '../cli/args.js';
 import { memtreePaths } from '../../../protocol/src/node/paths.js';
 import { DaemonUnavailableError, isConnectionFailure, type DaemonClient } from '../daemon/connect.js';
@@ -56,7 +56,8 @@ export function whileConnected<T>(client: DaemonClient, where: ReturnType<typeof
 
 /** Prints an error the way memray's CLI does; returns the exit status, or undefined if unknown. */
 export function reportError(err: unknown, io: CommandIO): number | undefined {
-  if (err instanceof NoSuchFileError || err instanceof CaptureError) {
+  // CaptureChangedError: --no-daemon read the capture again (memray 1.19 and older's order) and found another file.
+  if (err instanceof NoSuchFileError || err instanceof CaptureError || err instanceof CaptureChangedError) {
     io.stderr.write(`${err.message}\n`);
     return 1;
   }

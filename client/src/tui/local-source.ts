@@ -27,9 +27,9 @@ export class LocalTreeSource implements TreeSource {
     this.capture = views.info;
   }
 
-  private view(v: ViewOptions, signal?: AbortSignal) {
+  private view(v: ViewOptions, signal?: AbortSignal, extent?: 'tree' | 'all') {
     signal?.throwIfAborted();
-    return this.views.view(v);
+    return this.views.view(v, extent);
   }
 
   async root(v: ViewOptions, signal?: AbortSignal): Promise<TreeRootResult> {
@@ -69,7 +69,8 @@ export class LocalTreeSource implements TreeSource {
   }
 
   async elided(v: ViewOptions, offset: number, limit: number, signal: AbortSignal): Promise<TreeElidedResult> {
-    const { data, spec } = this.view(v, signal);
+    // The left-out records' list: their order counts too (memray 1.19 and older's ties).
+    const { data, spec } = this.view(v, signal, 'all');
     return this.local.elidedPage(data, spec, offset, limit);
   }
 }

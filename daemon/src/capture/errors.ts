@@ -84,3 +84,11 @@ export const AGGREGATED_HAS_NO_TEMPORARY = "Can't find temporary allocations usi
 export function aggregatedTemporaryMessage(path: string): string {
   return `${path} is an aggregated capture (memray run --aggregate): it has no temporary allocations`;
 }
+
+/** The capture file changed (replaced or rewritten) since its id was taken, or while it was read. */
+export class CaptureChangedError extends Error {
+  constructor(readonly path: string) {
+    super(`${path} changed while memtree was reading it (replaced or rewritten): open it again`);
+    this.name = 'CaptureChangedError';
+  }
+}

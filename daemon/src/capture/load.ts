@@ -24,8 +24,9 @@ import { readLegacyAllocationRecords } from './records-legacy.js';
 import { builderSource, provisionalProgress, type ProvisionalCapture, type ProvisionalTiming } from './provisional-feed.js';
 export type { ProvisionalCapture } from './provisional-feed.js';
 import { Cursor, NeedMore, StreamBuffer } from './stream-buffer.js';
+import { CaptureChangedError, fingerprintFd, stillIs } from './fingerprint.js';
 import { aggregatedSnapshot } from '../snapshot/aggregated-snapshot.js';
-import { hashOrdered, hasTies, LAST_HASH_ORDERED_VERSION, LegacyOrderSink, locationOrder, permuteRecords } from '../snapshot/legacy-order.js';
+import { hashOrder, hasTies, LAST_HASH_ORDERED_VERSION, LegacyOrderSink, locationOrder, permuteRecords } from '../snapshot/legacy-order.js';
 import { SnapshotBuilder, type BuilderOptions, type SnapshotRecords, type SnapshotResult } from '../snapshot/snapshot-builder.js';
 import { PipelineFailed, PipelineSink, pipelineAvailable } from '../snapshot/snapshot-pipeline.js';
 import type { CaptureTimeline, MemorySeries } from '../snapshot/time-ranges.js';
@@ -61,6 +62,22 @@ export interface LoadedCapture {
   readonly warnings: readonly string[];
   /** The warnings (also in `warnings`) that concern only the temporary snapshot. */
   readonly temporaryWarnings?: readonly string[];
+  /**
+   * memray 1.19 and older's record order (header versions 9-12, docs/capture-versions.md
+   * section 5), present only when some snapshot has two records of equal size (else every
+   * order sorts alike). The snapshots above are in the reading pass's order; this reads the
+   * capture's records again on its first call (memoised), so call it only when an answer
+   * depends on the order (tree/order-sensitivity.ts). Throws CaptureChangedError when the file
+   * is no longer the version read, and what opening and reading it throw.
+   */
+  readonly legacyOrder?: () => LegacyOrder;
+}
+
+/** Each snapshot's records in memray 1.19 and older's order: indices into its `records`. */
+export interface LegacyOrder {
+  readonly peak: Int32Array;
+  readonly leaks: Int32Array;
+  readonly temporary?: Int32Array;
 }
 
 export interface LoadOptions {
@@ -332,6 +349,8 @@ export function readCapture(first: OpenCapture, opts: LoadOptions = {}): LoadedC
   }
   const options = { temporaryThreshold: opts.temporaryThreshold, startTime: header.startTime, headerVersion: header.version };
   const read = header.version >= 12 ? readAllocationRecords : readLegacyAllocationRecords;
+  // What a later replay of memray 1.19 and older's order must find again (legacyOrderThunk).
+  const fingerprint = header.version <= LAST_HASH_ORDERED_VERSION ? fingerprintFd(open.fd).captureId : undefined;
   const twoThreads = useTwoThreads(open, opts);
   let pass = twoThreads ? twoThreadPass(open, options, read, opts) : undefined;
   if (pass === undefined) {
@@ -375,17 +394,11 @@ export function readCapture(first: OpenCapture, opts: LoadOptions = {}): LoadedC
     warnings.push(...temporaryWarnings);
   }
   const lastNames = state.threadNamesAt(result.records - 1);
-  let { peak, leaks, temporary } = result;
-  if (header.version <= LAST_HASH_ORDERED_VERSION && [peak, leaks, temporary].some((r) => r !== undefined && hasTies(r))) {
-    // memray 1.19 and older return records in hash order, which only a replay of the records
-    // reproduces; it matters only where records of equal size meet memray's stable size sort.
-    const order = replayLegacyOrder(open, read, result, opts.temporaryThreshold);
-    const byGroup = (r: SnapshotRecords, groups: Int32Array): SnapshotRecords =>
-      hashOrdered(r, groups, (k) => order.groupOf(r.stackId[k]!, r.nativeId[k]!, r.tid[k]!));
-    peak = byGroup(peak, order.peak());
-    leaks = byGroup(leaks, order.leaks());
-    if (temporary !== undefined) temporary = byGroup(temporary, order.temporary());
-  }
+  const { peak, leaks, temporary } = result;
+  const legacyOrder =
+    fingerprint !== undefined && [peak, leaks, temporary].some((r) => r !== undefined && hasTies(r))
+      ? legacyOrderThunk(path, fingerprint, read, { peak, leaks, temporary, peakIndex: result.peakIndex, records: result.records }, opts.temporaryThreshold)
+      : undefined;
   return {
     ...base,
     totalAllocations: result.records,
@@ -398,18 +411,75 @@ export function readCapture(first: OpenCapture, opts: LoadOptions = {}): LoadedC
     bytesRead: outcome.bytes,
     warnings,
     temporaryWarnings,
+    ...(legacyOrder === undefined ? {} : { legacyOrder }),
+  };
+}
+
+/** Replays of memray 1.19 and older's order run in this process (tests count them). */
+export const legacyReplays = { count: 0 };
+
+/**
+ * memray 1.19 and older's record order of a capture already read, computed on the first call
+ * by reading its ALLOCATION records again into a LegacyOrderSink (memray's hash order depends
+ * on every insert and erase of its address map before a snapshot, so only a replay gives it).
+ * The file is opened again by its path and must still be the version first read (`fingerprint`,
+ * taken before the first pass) when it is opened and after it is read, or CaptureChangedError:
+ * an order is never taken from another file.
+ */
+function legacyOrderThunk(
+  path: string,
+  fingerprint: string,
+  read: RecordReader,
+  result: Pick<SnapshotResult, 'peak' | 'leaks' | 'temporary' | 'peakIndex' | 'records'>,
+  threshold: number | undefined,
+): () => LegacyOrder {
+  let done: LegacyOrder | undefined;
+  return () => {
+    if (done !== undefined) return done;
+    let again: OpenCapture;
+    try {
+      again = openCapture(path);
+    } catch (err) {
+      // Something else (even something unreadable) at the path is a change; a missing file is that.
+      if (!(err instanceof NoSuchFileError && err.problem === 'No such file') && !stillIs(path, fingerprint)) throw new CaptureChangedError(path);
+      throw err;
+    }
+    let sink: LegacyOrderSink;
+    try {
+      if (fingerprintFd(again.fd).captureId !== fingerprint) throw new CaptureChangedError(path);
+      legacyReplays.count++;
+      sink = new LegacyOrderSink(result.peakIndex, result.records, threshold === undefined || threshold < 0 ? 0 : threshold + 1);
+      read(again.buffer, again.header, again.state, sink);
+      if (fingerprintFd(again.fd).captureId !== fingerprint || !stillIs(path, fingerprint)) throw new CaptureChangedError(path);
+    } finally {
+      again.close();
+    }
+    const inOrder = (r: SnapshotRecords, groups: Int32Array): Int32Array =>
+      hashOrder(r, groups, (k) => sink.groupOf(r.stackId[k]!, r.nativeId[k]!, r.tid[k]!));
+    done = {
+      peak: inOrder(result.peak, sink.peak()),
+      leaks: inOrder(result.leaks, sink.leaks()),
+      ...(result.temporary === undefined ? {} : { temporary: inOrder(result.temporary, sink.temporary()) }),
+    };
+    return done;
   };
 }
 
 /**
- * Reads the capture's ALLOCATION records again into a LegacyOrderSink (header versions 9-12:
- * memray's hash order depends on every insert and erase of its address map before a snapshot).
+ * `c` with every snapshot in memray's order: memray 1.19 and older's (reading the capture again
+ * when some snapshot has ties: see LoadedCapture.legacyOrder), else `c` itself.
  */
-function replayLegacyOrder(open: OpenCapture, read: RecordReader, result: SnapshotResult, threshold: number | undefined): LegacyOrderSink {
-  const again = reopenCapture(open);
-  const sink = new LegacyOrderSink(result.peakIndex, result.records, threshold === undefined || threshold < 0 ? 0 : threshold + 1);
-  read(again.buffer, again.header, again.state, sink);
-  return sink;
+export function inMemrayOrder(c: LoadedCapture): LoadedCapture {
+  if (c.legacyOrder === undefined) return c;
+  const order = c.legacyOrder();
+  const reorder = (s: Snapshot, o: Int32Array): Snapshot => ({ ...s, records: permuteRecords(s.records, o) });
+  const { legacyOrder: _, ...rest } = c;
+  return {
+    ...rest,
+    peak: reorder(c.peak, order.peak),
+    leaks: reorder(c.leaks, order.leaks),
+    ...(c.temporary === undefined || order.temporary === undefined ? {} : { temporary: reorder(c.temporary, order.temporary) }),
+  };
 }
 
 /** An aggregated snapshot in memray 1.19 and older's order: its LocationKey map filled in file order. */

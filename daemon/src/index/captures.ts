@@ -13,7 +13,7 @@ import { AGGREGATED_HAS_NO_TEMPORARY, aggregatedTemporaryMessage, CaptureError, 
 import { checkCaptureFile } from '../capture/load.js';
 import { SCHEMA_VERSION } from '../db/migrate.js';
 import { openReadable, removeDatabase, type ReadableDB } from '../db/open.js';
-import { fingerprint, pathKey } from './fingerprint.js';
+import { fingerprint, pathKey } from '../capture/fingerprint.js';
 import { DEFAULT_CACHE_SIZE, directoryBytes, evictionVictims, INDEX_NAME, indexFiles, touchIndex } from './index-budget.js';
 import { Jobs, type CancelSignal } from './jobs.js';
 import { CaptureVersions, changedError } from './versions.js';

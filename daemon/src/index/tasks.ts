@@ -8,11 +8,11 @@ import * as path from 'node:path';
 import type { SnapshotMode } from '../../../protocol/src/tree-document.js';
 import { CaptureError, NoSuchFileError } from '../capture/errors.js';
 import { FILE_FORMAT_AGGREGATED } from '../capture/header.js';
-import { openCapture, readCapture, type LoadedCapture, type ProvisionalCapture, type Snapshot } from '../capture/load.js';
+import { inMemrayOrder, openCapture, readCapture, type LoadedCapture, type ProvisionalCapture, type Snapshot } from '../capture/load.js';
 import { openWritable, removeDatabase, type WritableDB } from '../db/open.js';
 import { captureInfo, snapshotFor } from '../tree/tree-document.js';
 import { CaptureIndexWriter } from './capture-writer.js';
-import { CaptureChangedError, fingerprintFd, stillIs } from './fingerprint.js';
+import { CaptureChangedError, fingerprintFd, stillIs } from '../capture/fingerprint.js';
 import { ProvisionalViews, type ProvisionalMessage } from './provisional.js';
 import { metaValue } from './queries.js';
 import { writeTimeline } from './timeline-store.js';
@@ -89,12 +89,15 @@ function load(
   }
   try {
     if (fingerprintFd(open.fd).captureId !== captureId) throw new CaptureChangedError(capturePath);
-    const c = readCapture(open, {
+    const read = readCapture(open, {
       temporaryThreshold: open.header.fileFormat === FILE_FORMAT_AGGREGATED ? undefined : threshold,
       onProgress: (_decompressed, bytes, records) => onProgress({ phase: 'reading', bytes, totalBytes: open.fileSize, records }),
       // Native captures get no provisional trees (provisional.ts): their pass asks for no snapshots.
       onProvisional: onProvisional === undefined || open.header.nativeTraces ? undefined : provisionalSink(onProvisional),
     });
+    // The index stores every record of each mode in memray's order, for any view to come: memray
+    // 1.19 and older's order is resolved here, before the index is written (and complete).
+    const c = inMemrayOrder(read);
     if (fingerprintFd(open.fd).captureId !== captureId || !stillIs(capturePath, captureId)) throw new CaptureChangedError(capturePath);
     return c;
   } finally {

@@ -5,7 +5,7 @@
  */
 import { ResponseError } from 'vscode-jsonrpc';
 import { MemtreeErrorCodes, type CaptureErrorData } from '../../../protocol/src/errors.js';
-import { currentIdentity, stillIs, type FileIdentity } from './fingerprint.js';
+import { currentIdentity, stillIs, type FileIdentity } from '../capture/fingerprint.js';
 
 /** CaptureChanged: the file is no longer the version a capture id names. */
 export function changedError(shownAs: string): ResponseError<CaptureErrorData> {

@@ -83,11 +83,12 @@ export function permuteRecords(r: SnapshotRecords, order: ArrayLike<number>): Sn
 }
 
 /**
- * Records in memray's hash order, given the order in which memray inserted their groups
- * (`groups`, from LegacyOrderSink) and the group of each record (`groupOf`). Records whose
- * group memray did not insert (none, if the snapshots agree) keep their order after the others.
+ * memray's hash order of `r`'s records, as indices into `r`, given the order in which memray
+ * inserted their groups (`groups`, from LegacyOrderSink) and the group of each record
+ * (`groupOf`). Records whose group memray did not insert (none, if the snapshots agree) keep
+ * their order after the others.
  */
-export function hashOrdered(r: SnapshotRecords, groups: Int32Array, groupOf: (k: number) => number): SnapshotRecords {
+export function hashOrder(r: SnapshotRecords, groups: Int32Array, groupOf: (k: number) => number): Int32Array {
   const recordOfGroup = new Map<number, number>();
   for (let k = 0; k < r.length; k++) recordOfGroup.set(groupOf(k), k);
   const sequence: number[] = [];
@@ -98,9 +99,11 @@ export function hashOrdered(r: SnapshotRecords, groups: Int32Array, groupOf: (k:
     placed[k] = 1;
     sequence.push(k);
   }
-  const order = Array.from(locationOrder(r, sequence));
-  for (let k = 0; k < r.length; k++) if (placed[k] === 0) order.push(k);
-  return permuteRecords(r, order);
+  const order = new Int32Array(r.length);
+  order.set(locationOrder(r, sequence));
+  let n = sequence.length;
+  for (let k = 0; k < r.length; k++) if (placed[k] === 0) order[n++] = k;
+  return order;
 }
 
 interface Interval {

@@ -10,8 +10,12 @@ import { checkRange, lastRecordOf, leakRecordsIn, memoryStride, peakRecordsAt, r
 /** memray's reason for refusing time ranges of an aggregated capture. */
 export const AGGREGATED_HAS_NO_HISTORY = "Can't get allocation history using a pre-aggregated capture file.";
 
-/** The snapshot of `mode` over memray snapshots [start, end] of `c`. Throws TimeRangeError. */
-export function rangeSnapshot(c: LoadedCapture, mode: 'peak' | 'leaks', start: number, end: number): { snapshot: Snapshot; range: RangeInfo } {
+/**
+ * The snapshot of `mode` over memray snapshots [start, end] of `c`; `ordinary` when its records
+ * are the mode's own snapshot (at the capture's peak moment, or all of it for leaks), so they
+ * take that snapshot's record order. Throws TimeRangeError.
+ */
+export function rangeSnapshot(c: LoadedCapture, mode: 'peak' | 'leaks', start: number, end: number): { snapshot: Snapshot; range: RangeInfo; ordinary: boolean } {
   const t = c.timeline;
   if (t === undefined) throw new TimeRangeError(AGGREGATED_HAS_NO_HISTORY);
   const n = t.data.memoryRecords;
@@ -22,8 +26,10 @@ export function rangeSnapshot(c: LoadedCapture, mode: 'peak' | 'leaks', start: n
     const p = rangePeak(t.data, start, end);
     const moment = t.data.hwmRecord[p.period]!;
     // At the ordinary peak's own moment the ordinary snapshot is that state, exactly.
-    const records = moment === t.peakRecord ? c.peak.records : peakRecordsAt(t, p.period);
+    const ordinary = moment === t.peakRecord;
+    const records = ordinary ? c.peak.records : peakRecordsAt(t, p.period);
     return {
+      ordinary,
       snapshot: { records, threadNames: c.state.threadNamesAt(moment) },
       range: { start, end, snapshot: p.snapshot, bytes: p.bytes, ...times(kept(p.snapshot - 1), kept(p.snapshot)), snapshots: N },
     };
@@ -31,6 +37,7 @@ export function rangeSnapshot(c: LoadedCapture, mode: 'peak' | 'leaks', start: n
   const whole = start === 0 && end === N;
   const records = whole ? c.leaks.records : leakRecordsIn(t, start, end);
   return {
+    ordinary: whole,
     snapshot: { records, threadNames: whole ? c.leaks.threadNames : c.state.threadNamesAt(lastRecordOf(t, end)) },
     range: { start, end, ...times(kept(start - 1), kept(end)), snapshots: N },
   };

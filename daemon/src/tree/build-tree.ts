@@ -90,13 +90,21 @@ export function pythonStackResolver(capture: Pick<LoadedCapture, 'state' | 'head
   return { resolve, frames: classifier.frames };
 }
 
-/** Records of `snap` in memray's processing order: size descending, stable over snapshot order. */
-export function sizeOrder(snap: Snapshot): Int32Array {
+/**
+ * Records of `snap` in memray's processing order: size descending, stable over snapshot order,
+ * or over `inputOrder` (the record indices in the order memray returned them, e.g. memray 1.19
+ * and older's: LoadedCapture.legacyOrder).
+ */
+export function sizeOrder(snap: Snapshot, inputOrder?: Int32Array): Int32Array {
   const r = snap.records;
-  const order = new Int32Array(r.length);
-  for (let i = 0; i < r.length; i++) order[i] = i;
-  order.sort((a, b) => r.bytes[b]! - r.bytes[a]! || a - b);
-  return order;
+  if (inputOrder === undefined) {
+    const order = new Int32Array(r.length);
+    for (let i = 0; i < r.length; i++) order[i] = i;
+    return order.sort((a, b) => r.bytes[b]! - r.bytes[a]! || a - b);
+  }
+  const rank = new Int32Array(r.length);
+  for (let j = 0; j < inputOrder.length; j++) rank[inputOrder[j]!] = j;
+  return Int32Array.from(inputOrder).sort((a, b) => r.bytes[b]! - r.bytes[a]! || rank[a]! - rank[b]!);
 }
 
 /** Python slice semantics for `records[:n]`: how many records `-b n` keeps. */

@@ -3,6 +3,7 @@
  * memray's main-thread trim, or hybrid native stacks), frames classified once per location.
  * Shared by the index writer and by --no-daemon.
  */
+import type { SnapshotMode } from '../../../protocol/src/tree-document.js';
 import type { LoadedCapture, Snapshot } from '../capture/load.js';
 import { nativeStackResolver } from '../native/hybrid-resolver.js';
 import { Symbolizer, type SymbolizerOptions } from '../native/symbolizer.js';
@@ -40,4 +41,16 @@ export class CaptureResolver {
   close(): void {
     this.symbolizer?.close();
   }
+}
+
+/**
+ * The size order of `snap`, the snapshot of `mode` of `c` (or a range's records that are that
+ * snapshot), over the order memray returned its records in: memray 1.19 and older's when `c`
+ * has one (reading the capture again the first time: LoadedCapture.legacyOrder), else as read.
+ * Call it only for an order-sensitive view (order-sensitivity.ts).
+ */
+export function memraySizeOrder(c: LoadedCapture, mode: SnapshotMode['kind'], snap: Snapshot): Int32Array {
+  if (c.legacyOrder === undefined) return sizeOrder(snap);
+  const order = c.legacyOrder();
+  return sizeOrder(snap, mode === 'peak' ? order.peak : mode === 'leaks' ? order.leaks : order.temporary);
 }

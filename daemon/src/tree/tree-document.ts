@@ -6,7 +6,9 @@ import { FILE_FORMAT_AGGREGATED, writtenBy } from '../capture/header.js';
 import type { LoadedCapture, Snapshot } from '../capture/load.js';
 import { hybridTreeResolver } from '../native/hybrid-resolver.js';
 import { Symbolizer } from '../native/symbolizer.js';
-import { buildTree, pythonStackResolver, type BuiltTree, type Resolution } from './build-tree.js';
+import { buildTree, keptCount, pythonStackResolver, sizeOrder, type BuiltTree, type Resolution } from './build-tree.js';
+import { memraySizeOrder } from './capture-views.js';
+import { orderSensitive } from './order-sensitivity.js';
 import { documentView } from './view-spec.js';
 
 export function captureInfo(c: LoadedCapture, absPath: string): CaptureInfo {
@@ -82,7 +84,13 @@ export function treeDocument(c: LoadedCapture, absPath: string, mode: SnapshotMo
   const r = resolverFor(c);
   let tree;
   try {
-    tree = buildTree(snapshotFor(c, mode), biggestAllocs, r.resolution);
+    const snap = snapshotFor(c, mode);
+    let order = sizeOrder(snap);
+    // memray 1.19 and older's record order only when this tree depends on it (a second read).
+    if (c.legacyOrder !== undefined && orderSensitive(snap.records.bytes, order.length, keptCount(biggestAllocs, order.length), (k) => order[k]!)) {
+      order = memraySizeOrder(c, mode.kind, snap);
+    }
+    tree = buildTree(snap, biggestAllocs, r.resolution, order);
   } finally {
     r.close();
   }

@@ -130,6 +130,12 @@ function filterRecords(data: ViewData, spec: TreeSpec, showTop: Int32Array | und
   return out.subarray(0, n);
 }
 
+/** Indices (in size order) of the records a view's filters keep; undefined: every record. */
+export function filteredRecords(data: ViewData, spec: TreeSpec): Int32Array | undefined {
+  const showTop = spec.showFrom && memo(data, `top\0${spec.showFrom.source}`, () => outermostOnPath(data, matchLocations(data.frames, spec.showFrom!)));
+  return filterRecords(data, spec, showTop);
+}
+
 /** Builds the tree of a view. */
 export function buildViewTree(data: ViewData, spec: TreeSpec): ViewTreeResult {
   const r = data.records;

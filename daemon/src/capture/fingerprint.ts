@@ -4,20 +4,16 @@
  * over with the old mtime preserved) gets a new index.
  *
  * Every read of a capture for an index checks it against this fingerprint when it opens the
- * file and when it has read it (CaptureChangedError): an index only ever holds one version.
+ * file and when it has read it (CaptureChangedError): an index only ever holds one version. So
+ * does the later replay of memray 1.19 and older's record order (load.ts), against the file's
+ * fingerprint from before its first pass: an order is never taken from another file.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 
-const BLOCK = 64 * 1024;
+export { CaptureChangedError } from './errors.js';
 
-/** The capture file changed (replaced or rewritten) since its id was taken, or while it was read. */
-export class CaptureChangedError extends Error {
-  constructor(readonly path: string) {
-    super(`${path} changed while memtree was reading it (replaced or rewritten): open it again`);
-    this.name = 'CaptureChangedError';
-  }
-}
+const BLOCK = 64 * 1024;
 
 /** What a stat says about a file version (cheap to compare on every request). */
 export type FileIdentity = string;

@@ -13,6 +13,7 @@ import { Jobs } from './index/jobs.js';
 import { acquireLock } from './lifecycle/lock.js';
 import { parse, USAGE, type Options } from './lifecycle/options.js';
 import { answers, describeError, freeSocketPath, ReadyChannel, removeOwnSocket, socketIdentity, StartupError } from './lifecycle/startup.js';
+import type { Logger } from 'pino';
 import { createLogger } from './log.js';
 import { startServer } from './server.js';
 import { VERSION } from './version.js';
@@ -156,6 +157,7 @@ async function run(o: Options, ready: ReadyChannel): Promise<number> {
     process.on('SIGINT', () => void shutdown('SIGINT'));
     process.on('SIGHUP', () => reopen());
     log.info({ socket: paths.socket, indexDir: paths.indexDir, version: VERSION, idleTimeoutMs }, 'memtreed listening');
+    if (o.prefetch !== undefined) prefetch(captures, o.prefetch, log);
     return await exited;
   } catch (err) {
     log.fatal({ err }, 'memtreed failed');
@@ -163,6 +165,20 @@ async function run(o: Options, ready: ReadyChannel): Promise<number> {
     lock.release();
     throw err;
   }
+}
+
+/**
+ * Indexes the capture a client started this daemon for (--prefetch) while that client is still
+ * connecting: its capture/open joins the job (same capture id) or, the file replaced meanwhile,
+ * opens the new version (another id). Like any open, a capture changed during the pass is never
+ * stored. Whatever goes wrong is the client's to hear on its own open: logged here, nothing more.
+ */
+function prefetch(captures: Captures, capture: string, log: Logger): void {
+  const t0 = Date.now();
+  captures.openCapture(capture, path.dirname(capture), [], () => {}).then(
+    (r) => log.info({ path: capture, captureId: r.index.captureId, indexed: r.indexed, ms: Date.now() - t0 }, 'prefetched'),
+    (err: unknown) => log.warn({ path: capture, err }, 'prefetch failed'),
+  );
 }
 
 /** Runs the daemon; a start-up failure goes to stderr and to the starter's pipe, as one clear line. */

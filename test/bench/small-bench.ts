@@ -3,7 +3,8 @@
  * the way a user meets it. The interactive view in a pseudo-terminal (120x40) from the command
  * to the first screen with the tree drawn: with no daemon running (it starts one), with the
  * daemon up and the capture new to it, with the capture already indexed; and `--json` with
- * --no-daemon and through the daemon. Five runs each, best and median, with the load average.
+ * --no-daemon, with no daemon running and through the daemon. Five runs each, best and median,
+ * with the load average.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -56,6 +57,13 @@ export async function benchSmall(file: string): Promise<void> {
       stopDaemonIn(state);
     }
     console.log(`  the view, no daemon running (memtree starts it): ${fmt(cold)}`);
+    const coldJson: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const state = path.join(dir, `coldjson${i}`);
+      coldJson.push(timedMemtree(['tree', '--json', '--state-dir', state, copy()]));
+      stopDaemonIn(state);
+    }
+    console.log(`  memtree tree --json, no daemon running (memtree starts it): ${fmt(coldJson)}`);
     const state = path.join(dir, 'state');
     timedMemtree(['tree', '--json', '--state-dir', state, copy()]); // starts the daemon
     const fresh: number[] = [];

@@ -48,7 +48,12 @@ describe('memtreed lifecycle', () => {
     const r = await runMemtree(['tree', '--json', path.join(CAPTURES, 'threads.bin')], { env: { MEMTREE_STATE_DIR: dir } });
     expect(r.code).toBe(0);
     expect(fs.existsSync(path.join(dir, 'memtreed.sock'))).toBe(true);
-    expect(fs.readdirSync(path.join(dir, 'index')).filter((f) => f.endsWith('.sqlite'))).toHaveLength(1);
+    // A small capture's cold start is answered by the client while the daemon indexes it (--prefetch).
+    const indexes = await waitFor(() => {
+      const found = fs.readdirSync(path.join(dir, 'index')).filter((f) => f.endsWith('.sqlite'));
+      return found.length > 0 ? found : undefined;
+    }, 20_000, 'the index');
+    expect(indexes).toHaveLength(1);
   });
 
   it('a daemon of another protocol version is shut down and replaced', async () => {

@@ -2,6 +2,7 @@
  * `memtree tree`: the tree of a capture as JSON, as text, or interactively; through memtreed
  * (started when needed) or, with --no-daemon, in this process.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CaptureMemoryRequest, snapshotRangeOfTimes } from '../../../protocol/src/memory.js';
 import type { RangeInfo, TreeDocument } from '../../../protocol/src/tree-document.js';
@@ -9,7 +10,7 @@ import { TreeExportRequest, type ViewOptions } from '../../../protocol/src/tree.
 import { sizeFmt } from '../format/size.js';
 import { checkCaptureFile } from '../../../daemon/src/capture/errors.js';
 import { UsageError } from '../cli/args.js';
-import { connectDaemon, type DaemonClient } from '../daemon/connect.js';
+import { connectDaemon, startInBackground, type DaemonClient } from '../daemon/connect.js';
 import { useColor } from '../print/ansi.js';
 import { printTree } from '../print/print-tree.js';
 import { reportError, type CommandIO } from './common.js';
@@ -49,7 +50,34 @@ export async function localTree(opts: TreeOptions, view: ViewOptions = viewOf(op
   return local.localTree(opts.capture, opts.timeRange === undefined ? view : { ...view, timeRange: opts.timeRange });
 }
 
+/** Captures up to this size are read here on a cold start (as the daemon reads them on its own thread: IN_THREAD_MAX_BYTES). */
+export const COLD_LOCAL_MAX_BYTES = 1024 * 1024;
+
+/**
+ * A cold start of a small capture (no daemon at the socket path, this client starts it): the
+ * daemon starts in the background and indexes the capture (--prefetch) for the commands that
+ * follow, while this one reads it itself, as --no-daemon does. Undefined for anything else.
+ */
+export function coldStart(opts: TreeOptions, io: CommandIO): { readonly done: Promise<void> } | undefined {
+  if (opts.timeRange !== undefined) return undefined;
+  try {
+    const st = fs.statSync(opts.capture);
+    if (!st.isFile() || st.size === 0 || st.size > COLD_LOCAL_MAX_BYTES) return undefined;
+  } catch {
+    return undefined; // the daemon's open says what is wrong with it
+  }
+  return startInBackground({ stateDir: opts.stateDir, socket: opts.socket, env: io.env }, path.resolve(opts.capture));
+}
+
 async function daemonTree(opts: TreeOptions, io: CommandIO): Promise<TreeData> {
+  const cold = coldStart(opts, io);
+  if (cold !== undefined) {
+    // The same document as through the daemon (the same engine over the same records); a
+    // capture that cannot be read is the daemon's to report, in its words.
+    const local = await localTree(opts).catch(() => undefined);
+    await cold.done; // a daemon that cannot start fails the command, as it does without this
+    if (local !== undefined) return local;
+  }
   const client = await connectDaemon({ stateDir: opts.stateDir, socket: opts.socket, env: io.env });
   try {
     return await withOpenCapture(client, opts, io, opts, async (open) => {

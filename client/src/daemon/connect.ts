@@ -15,7 +15,8 @@ import { packageVersion } from '../../../protocol/src/node/package-info.js';
 import { memtreePaths, type MemtreePaths } from '../../../protocol/src/node/paths.js';
 import { checkPathsSecure } from '../../../protocol/src/node/secure-dir.js';
 import { PROTOCOL_VERSION, daemonIsOutdated } from '../../../protocol/src/version.js';
-import { startDaemon } from './start-daemon.js';
+import type { StartOutcome } from '../../../protocol/src/node/daemon-start.js';
+import { startDaemon, startDaemonFor } from './start-daemon.js';
 
 export interface ConnectOptions {
   readonly stateDir?: string;
@@ -147,6 +148,41 @@ async function waitGone(socket: string, deadline: number): Promise<void> {
   }
 }
 
+/** Why a start brought no daemon up (undefined: it listens, or another one runs). */
+function startFailure(r: StartOutcome, paths: MemtreePaths): DaemonUnavailableError | undefined {
+  if (r.kind === 'error') return new DaemonUnavailableError(`memtreed could not start: ${r.message}`);
+  if (r.kind === 'exited') return new DaemonUnavailableError(`memtreed exited (status ${r.code}) before listening; see ${paths.logFile}`);
+  if (r.kind === 'timeout') return new DaemonUnavailableError(`memtreed did not start within ${START_TIMEOUT_MS} ms; see ${paths.logFile}`);
+  return undefined;
+}
+
+/**
+ * A cold start that need not wait for the daemon: when nothing is at the socket path (no daemon
+ * ran there since the runtime dir was made, or it exited cleanly) and this client takes the start
+ * claim, memtreed starts in the background, told to index `capture` (an absolute path) at once.
+ * `done` resolves when it listens and rejects as connectDaemon would when it cannot start; the
+ * command must wait for it before it exits (the claim goes then). Undefined otherwise: a socket
+ * there (a running, stale or foreign daemon), or another client starting one, is connectDaemon's.
+ */
+export function startInBackground(opts: ConnectOptions, capture: string): { readonly done: Promise<void> } | undefined {
+  const env = opts.env ?? process.env;
+  const paths = memtreePaths({ stateDir: opts.stateDir, socket: opts.socket }, env);
+  try {
+    checkPathsSecure(paths, false);
+    if (fs.lstatSync(paths.socket, { throwIfNoEntry: false }) !== undefined) return undefined;
+  } catch {
+    return undefined; // connectDaemon says what is wrong
+  }
+  const started = startDaemonFor(paths, env, START_TIMEOUT_MS, capture);
+  if (started === undefined) return undefined;
+  const done = started.then((r) => {
+    const failed = startFailure(r, paths);
+    if (failed !== undefined) throw failed;
+  });
+  done.catch(() => {}); // the command hears it when it waits
+  return { done };
+}
+
 export async function connectDaemon(opts: ConnectOptions = {}): Promise<DaemonClient> {
   const env = opts.env ?? process.env;
   const paths = memtreePaths({ stateDir: opts.stateDir, socket: opts.socket }, env);
@@ -198,9 +234,8 @@ export async function connectDaemon(opts: ConnectOptions = {}): Promise<DaemonCl
       delay = Math.min(delay * 2, 200);
       continue;
     }
-    if (r.kind === 'error') throw new DaemonUnavailableError(`memtreed could not start: ${r.message}`);
-    if (r.kind === 'exited') throw new DaemonUnavailableError(`memtreed exited (status ${r.code}) before listening; see ${paths.logFile}`);
-    if (r.kind === 'timeout') throw new DaemonUnavailableError(`memtreed did not start within ${START_TIMEOUT_MS} ms; see ${paths.logFile}`);
+    const failed = startFailure(r, paths);
+    if (failed !== undefined) throw failed;
     if (r.kind === 'running' && ++runningElsewhere > 2) {
       throw new DaemonUnavailableError(`memtreed (pid ${r.pid}) runs for ${paths.runtimeDir} but does not answer on ${paths.socket}`);
     }

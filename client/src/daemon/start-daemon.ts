@@ -55,16 +55,35 @@ function takeClaim(paths: MemtreePaths, file: string, timeoutMs: number): 'mine'
   return 'busy';
 }
 
-/** Starts `memtreed --foreground` for `paths` unless another client is doing so now. */
-export async function startDaemon(paths: MemtreePaths, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<StartResult> {
+/**
+ * Starts `memtreed --foreground` for `paths` unless another client is doing so now;
+ * `prefetch`: a capture (absolute path) for it to index as soon as it listens.
+ */
+export async function startDaemon(paths: MemtreePaths, env: NodeJS.ProcessEnv, timeoutMs: number, prefetch?: string): Promise<StartResult> {
   const claim = path.join(paths.runtimeDir, 'memtreed.starting');
   const held = takeClaim(paths, claim, timeoutMs);
   if (held === 'busy') return { kind: 'busy' };
+  return spawnDaemon(paths, env, timeoutMs, held === 'mine' ? claim : undefined, prefetch);
+}
+
+/**
+ * memtreed started for `prefetch` when this client takes the start claim; undefined when
+ * another client is starting one or no claim can be taken (startDaemon then says why).
+ */
+export function startDaemonFor(paths: MemtreePaths, env: NodeJS.ProcessEnv, timeoutMs: number, prefetch: string): Promise<StartOutcome> | undefined {
+  const claim = path.join(paths.runtimeDir, 'memtreed.starting');
+  if (takeClaim(paths, claim, timeoutMs) !== 'mine') return undefined;
+  return spawnDaemon(paths, env, timeoutMs, claim, prefetch);
+}
+
+/** Spawns the daemon and waits for its word; then gives up `claim` (if this client holds it). */
+async function spawnDaemon(paths: MemtreePaths, env: NodeJS.ProcessEnv, timeoutMs: number, claim: string | undefined, prefetch?: string): Promise<StartOutcome> {
   try {
     const args = ['--foreground', '--socket', paths.socket];
     if (paths.stateDir !== undefined) args.push('--state-dir', paths.stateDir);
+    if (prefetch !== undefined) args.push('--prefetch', prefetch);
     return await startDetached(path.join(packageRoot(), 'bin/memtreed.js'), args, env, timeoutMs);
   } finally {
-    if (held === 'mine') fs.rmSync(claim, { force: true });
+    if (claim !== undefined) fs.rmSync(claim, { force: true });
   }
 }

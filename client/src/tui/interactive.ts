@@ -12,8 +12,9 @@ import type { ProvisionalSeed } from '../tui/provisional-feed.js';
 import { memtreePaths } from '../../../protocol/src/node/paths.js';
 import { connectDaemon, type DaemonClient } from '../daemon/connect.js';
 import type { CommandIO } from '../commands/common.js';
-import { openCapture, viewOf } from '../commands/tree.js';
+import { coldStart, openCapture, viewOf } from '../commands/tree.js';
 import type { TreeOptions } from '../commands/tree-options.js';
+import { coldView, readCold } from './cold-view.js';
 import type { TerminalProfile } from './terminal.js';
 import type { TuiOutcome } from './tree-view.js';
 
@@ -29,7 +30,14 @@ export async function interactiveTree(opts: TreeOptions, io: CommandIO, terminal
   const size = { cols: io.stdout.columns ?? 80, rows: io.stdout.rows ?? 24 };
   let warnings: readonly string[] = [];
   let outcome: TuiOutcome;
-  if (opts.noDaemon) {
+  // A cold start of a small capture: read here while memtreed starts (cold-view.ts).
+  const cold = opts.noDaemon ? undefined : coldStart(opts, io);
+  const read = cold === undefined ? undefined : await readCold(opts);
+  await cold?.done; // a daemon that cannot start fails the command, as it does without this
+  if (read !== undefined) {
+    warnings = read.views.warnings;
+    outcome = await coldView(opts, io, terminal, view, title, read);
+  } else if (opts.noDaemon) {
     const [local, { LocalTreeSource }, { startTree }] = await Promise.all([
       import('../../../daemon/src/local.js'),
       import('../tui/local-source.js'),

@@ -1,11 +1,12 @@
 /**
  * memtreed's command line.
  */
+import * as path from 'node:path';
 import { type CaptureLimits } from '../index/captures.js';
 import { parseSize } from '../index/index-budget.js';
 
 export const USAGE = `usage: memtreed [--foreground] [--state-dir DIR] [--socket PATH] [--idle-timeout SECONDS] [--cache-size SIZE]
-                [--capture-idle SECONDS] [--max-open N] [--log-level LEVEL]
+                [--capture-idle SECONDS] [--max-open N] [--log-level LEVEL] [--prefetch CAPTURE]
 
 The memtree daemon: indexes memray captures once and answers tree queries over a Unix socket.
   --foreground          stay attached (default: detach and run in the background)
@@ -18,6 +19,8 @@ The memtree daemon: indexes memray captures once and answers tree queries over a
   --max-open N          keep at most N indexes open (default 16)
   --log-level LEVEL     pino level (default info)
   --ready-fd N          write one line to fd N when started: ready, running PID or error MESSAGE
+  --prefetch CAPTURE    index CAPTURE once listening (memtree passes the capture it starts the
+                        daemon for; a capture that cannot be read is logged, nothing more)
   --version             print the version
 `;
 
@@ -30,6 +33,8 @@ export interface Options {
   limits: Partial<CaptureLimits>;
   /** A pipe from the process that started this one, told how the start went. */
   readyFd?: number;
+  /** A capture to index at start-up, so its first capture/open joins the job (an absolute path). */
+  prefetch?: string;
 }
 
 export function parse(argv: string[]): Options | 'help' | 'version' {
@@ -62,7 +67,8 @@ export function parse(argv: string[]): Options | 'help' | 'version' {
       const v = Number(value());
       if (!Number.isInteger(v) || v < 3) throw new Error('--ready-fd needs a file descriptor >= 3');
       o.readyFd = v;
-    } else if (name === '--log-level') o.logLevel = value();
+    } else if (name === '--prefetch') o.prefetch = path.resolve(value());
+    else if (name === '--log-level') o.logLevel = value();
     else if (name === '--version') return 'version';
     else if (name === '-h' || name === '--help') return 'help';
     else throw new Error(`unknown option ${a}`);

@@ -1,0 +1,56 @@
+/**
+ * The view of a small capture on a cold start (no daemon running): it reads the capture itself
+ * while memtreed starts and indexes it (client/src/tui/cold-view.ts), with every feature of the
+ * view through the daemon: the capture replaced under it gets the changed-capture banner, and
+ * `r` opens the new version, through the daemon that was started.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempStateDir, waitFor } from '../helpers/daemon-instance.js';
+import { KEY } from '../helpers/keys.js';
+import { CAPTURES, tempDir } from '../helpers/paths.js';
+import { PtySession } from '../helpers/pty-session.js';
+import { runMemtree } from '../helpers/run-cli.js';
+
+describe('the view on a cold start', () => {
+  it('shows the tree, starts the daemon; a replaced capture gets the banner and r shows the new version', async () => {
+    const stateDir = tempStateDir();
+    const dir = tempDir();
+    const file = path.join(dir, 'app.bin');
+    fs.copyFileSync(path.join(CAPTURES, 'simple.bin'), file);
+    const s = PtySession.memtree(['tree', '--state-dir', stateDir, file], { cols: 120, rows: 30, cwd: dir });
+    try {
+      await s.waitFor((l) => l.some((x) => x.includes('<ROOT>')) && l.join('\n').includes('level1'), 20_000, 'the first screen');
+      // The daemon it started indexes the capture meanwhile.
+      const log = path.join(stateDir, 'memtreed.log');
+      await waitFor(() => (fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('"msg":"prefetched"') ? true : undefined), 20_000, 'the prefetch');
+      // The view asks this process: it holds no connection to the daemon (the status request's own is the one client).
+      const before = await runMemtree(['rpc', '--no-spawn', '--state-dir', stateDir, 'daemon/status']);
+      expect(JSON.parse(before.stdout).clients).toBe(1);
+      // Other views work on the records read here: the thread picker, then back.
+      s.write('t');
+      await s.waitFor((l) => l.some((x) => x.includes('  0x1  ')), 20_000, 'the thread picker');
+      s.write(KEY.escape);
+      await s.waitFor((l) => !l.some((x) => x.includes('  0x1  ')) && l.join('\n').includes('level1'), 20_000, 'the tree again');
+      fs.copyFileSync(path.join(CAPTURES, 'peak_then_free.bin'), `${file}.new`);
+      fs.renameSync(`${file}.new`, file);
+      s.write(KEY.down);
+      const banner = await s.waitFor((l) => l[1]!.includes('app.bin changed on disk') && l[2]!.includes('<ROOT>'), 20_000, 'the changed-capture banner');
+      expect(banner[1]).toContain('press r to open its new version');
+      expect(banner.join('\n')).toContain('level1'); // the old rows stay until r
+      s.write('r');
+      await s.waitFor((l) => !l[1]!.includes('changed on disk') && l.some((x) => x.includes('<ROOT>')) && !l.join('\n').includes('level1'), 30_000, 'the new version after r');
+      s.write('q');
+      expect(await s.exited()).toBe(0);
+      // The new version was opened through the daemon.
+      const status = await runMemtree(['rpc', '--no-spawn', '--state-dir', stateDir, 'daemon/status']);
+      expect(status.code).toBe(0);
+      expect(JSON.parse(status.stdout).captures.map((c: { path: string }) => c.path)).toContain(file);
+    } finally {
+      s.kill();
+      await runMemtree(['daemon', 'stop', '--state-dir', stateDir]);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

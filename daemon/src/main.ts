@@ -152,12 +152,13 @@ async function run(o: Options, ready: ReadyChannel): Promise<number> {
             Math.min(1000, Math.max(100, idleTimeoutMs / 4)),
           );
     ownSocket = socketIdentity(paths.socket);
-    ready.ready();
+    const prefetchPath = o.prefetch;
+    if (prefetchPath === undefined) ready.ready();
+    else void ready.readyThenStarterDone().then(() => prefetch(captures, prefetchPath, log));
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
     process.on('SIGINT', () => void shutdown('SIGINT'));
     process.on('SIGHUP', () => reopen());
     log.info({ socket: paths.socket, indexDir: paths.indexDir, version: VERSION, idleTimeoutMs }, 'memtreed listening');
-    if (o.prefetch !== undefined) prefetch(captures, o.prefetch, log);
     return await exited;
   } catch (err) {
     log.fatal({ err }, 'memtreed failed');
@@ -168,10 +169,11 @@ async function run(o: Options, ready: ReadyChannel): Promise<number> {
 }
 
 /**
- * Indexes the capture a client started this daemon for (--prefetch) while that client is still
- * connecting: its capture/open joins the job (same capture id) or, the file replaced meanwhile,
+ * Indexes the capture a client started this daemon for (--prefetch), once that client is done
+ * with the CPU (it read the capture itself: ReadyChannel.readyThenStarterDone), for the commands
+ * that follow: their capture/open joins the job (same capture id) or, the file replaced meanwhile,
  * opens the new version (another id). Like any open, a capture changed during the pass is never
- * stored. Whatever goes wrong is the client's to hear on its own open: logged here, nothing more.
+ * stored. Whatever goes wrong is for a client's own open to hear: logged here, nothing more.
  */
 function prefetch(captures: Captures, capture: string, log: Logger): void {
   const t0 = Date.now();

@@ -5,9 +5,10 @@
  * the daemon's own error. memtreed --prefetch of a bad path logs it and serves on; of a capture
  * replaced meanwhile, every answer is the new version's tree, never a mix.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateCapture } from '../bench/generate-capture.js';
 import { tempStateDir, waitFor } from '../helpers/daemon-instance.js';
@@ -105,6 +106,25 @@ describe('memtreed --prefetch', () => {
       expect(line.err?.message).toBeTruthy();
       expect(JSON.parse(ok(await runMemtree(['tree', '--json', '--state-dir', dir, path.join(CAPTURES, 'simple.bin')]))).capture.peakMemory).toBe(19138731);
     }
+  });
+
+  it('waits for its starter to close the --ready-fd pipe (the client reads the capture itself meanwhile)', async () => {
+    const dir = stateDir();
+    const file = path.join(CAPTURES, 'imports.bin');
+    const child = spawn(process.execPath, [MEMTREED_BIN, '--foreground', '--state-dir', dir, '--prefetch', file, '--ready-fd', '3'], {
+      stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+    });
+    cleanup.push(() => void child.kill());
+    const pipe = child.stdio[3] as Readable;
+    let said = '';
+    pipe.on('data', (b: Buffer) => (said += b.toString()));
+    await waitFor(() => (said.includes('\n') ? true : undefined), 20_000, 'the word on the pipe');
+    expect(said).toBe('ready\n');
+    // Answered after anything the daemon started at once: nothing is being indexed or open.
+    const held = JSON.parse(ok(await runMemtree(['rpc', '--no-spawn', '--state-dir', dir, 'daemon/status'])));
+    expect({ captures: held.captures, jobs: held.jobs }).toEqual({ captures: [], jobs: [] });
+    pipe.destroy(); // the starter is done
+    expect(await prefetchLine(dir)).toMatchObject({ msg: 'prefetched', path: file, indexed: true });
   });
 
   it('a capture replaced while (or before) it is prefetched: the new version, never a mix', async () => {

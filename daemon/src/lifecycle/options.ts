@@ -19,8 +19,9 @@ The memtree daemon: indexes memray captures once and answers tree queries over a
   --max-open N          keep at most N indexes open (default 16)
   --log-level LEVEL     pino level (default info)
   --ready-fd N          write one line to fd N when started: ready, running PID or error MESSAGE
-  --prefetch CAPTURE    index CAPTURE once listening (memtree passes the capture it starts the
-                        daemon for; a capture that cannot be read is logged, nothing more)
+  --prefetch CAPTURE    index CAPTURE once listening and the starter closed --ready-fd (memtree
+                        passes the capture it starts the daemon for and reads itself meanwhile);
+                        a capture that cannot be read is logged, nothing more
   --version             print the version
 `;
 

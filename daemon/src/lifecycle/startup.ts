@@ -20,23 +20,56 @@ export class ReadyChannel {
     this.fd = fd;
   }
 
-  private send(line: string): void {
-    if (this.fd === undefined) return;
+  private send(line: string, keepOpen = false): number | undefined {
+    const fd = this.fd;
+    if (fd === undefined) return undefined;
+    this.fd = undefined;
     try {
-      fs.writeSync(this.fd, `${line.replace(/\n/g, ' ')}\n`);
+      fs.writeSync(fd, `${line.replace(/\n/g, ' ')}\n`);
     } catch {
       // The client gave up waiting (EPIPE): nobody to tell.
     }
+    if (keepOpen) return fd;
     try {
-      fs.closeSync(this.fd);
+      fs.closeSync(fd);
     } catch {
       // Already closed.
     }
-    this.fd = undefined;
+    return undefined;
   }
 
   ready(): void {
     this.send('ready');
+  }
+
+  /**
+   * Says `ready`, then resolves once the starter has closed its end of the pipe (at once
+   * without a pipe). The pipe is a socket pair (Node's 'pipe' stdio), so its end reads EOF
+   * when the starter destroys its end after hearing `ready`, or exits: a client that reads
+   * the capture itself on a cold start does so only after its read (commands/tree.ts
+   * coldStart), so --prefetch waits for that instead of taking the CPU from it.
+   */
+  readyThenStarterDone(): Promise<void> {
+    const fd = this.send('ready', true);
+    if (fd === undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      let pipe: net.Socket;
+      try {
+        pipe = new net.Socket({ fd, readable: true, writable: false });
+      } catch {
+        try {
+          fs.closeSync(fd);
+        } catch {
+          // Already closed.
+        }
+        resolve();
+        return;
+      }
+      pipe.on('data', () => {}); // nothing is sent: read to the end
+      pipe.once('end', () => pipe.destroy());
+      pipe.once('error', () => pipe.destroy());
+      pipe.once('close', () => resolve());
+    });
   }
 
   running(pid: number): void {

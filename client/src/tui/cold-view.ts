@@ -10,7 +10,7 @@ import { ResponseError } from 'vscode-jsonrpc/node';
 import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
 import { memtreePaths } from '../../../protocol/src/node/paths.js';
 import type { ViewOptions } from '../../../protocol/src/tree.js';
-import { currentIdentity } from '../../../daemon/src/index/fingerprint.js';
+import { currentIdentity } from '../../../daemon/src/capture/fingerprint.js';
 import type { LocalViews } from '../../../daemon/src/local.js';
 import { connectDaemon, type DaemonClient } from '../daemon/connect.js';
 import type { CommandIO } from '../commands/common.js';
@@ -48,14 +48,26 @@ export async function readCold(opts: TreeOptions): Promise<ColdRead | undefined>
 /** `source` whose every answer is checked to come from the file version `identity` of `file`. */
 function checkedSource(source: TreeSource, file: string, identity: string): TreeSource {
   const check = (): void => {
-    if (currentIdentity(file) === identity) return;
+    // A file that is gone changes nothing read here (as in the daemon, whose index answers alone).
+    const now = currentIdentity(file);
+    if (now === undefined || now === identity) return;
     const reason = 'the file changed (replaced or rewritten) since memtree opened it';
     throw new ResponseError(MemtreeErrorCodes.CaptureChanged, `${file}: ${reason}; open it again`, { path: file, reason });
   };
-  // Before (nothing read from another version) and after (a temporary mode reads the file again).
+  // Before (nothing read from another version) and after (a temporary mode, or memray's record
+  // order of an old capture, reads the file again: its own CaptureChangedError is the same news).
   const checked =
     <A extends unknown[], R>(f: ((...a: A) => Promise<R>) | undefined) =>
-    (f === undefined ? undefined : async (...a: A): Promise<R> => (check(), await f.apply(source, a).then((r) => (check(), r))));
+    (f === undefined
+      ? undefined
+      : async (...a: A): Promise<R> => {
+          check();
+          try {
+            return await f.apply(source, a);
+          } finally {
+            check();
+          }
+        });
   return {
     searchPath: source.searchPath,
     capture: source.capture,

@@ -159,8 +159,8 @@ function startFailure(r: StartOutcome, paths: MemtreePaths): DaemonUnavailableEr
 /**
  * A cold start that need not wait for the daemon: when nothing is at the socket path (no daemon
  * ran there since the runtime dir was made, or it exited cleanly) and this client takes the start
- * claim, memtreed starts in the background, told to index `capture` (an absolute path) at once.
- * `done` resolves when it listens and rejects as connectDaemon would when it cannot start; the
+ * claim, memtreed starts in the background, told to index `capture` (an absolute path) once this
+ * client has heard `ready` (daemon/src/lifecycle/startup.ts readyThenStarterDone). `done` resolves when it listens and rejects as connectDaemon would when it cannot start; the
  * command must wait for it before it exits (the claim goes then). Undefined otherwise: a socket
  * there (a running, stale or foreign daemon), or another client starting one, is connectDaemon's.
  */

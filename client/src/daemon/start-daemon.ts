@@ -57,7 +57,7 @@ function takeClaim(paths: MemtreePaths, file: string, timeoutMs: number): 'mine'
 
 /**
  * Starts `memtreed --foreground` for `paths` unless another client is doing so now;
- * `prefetch`: a capture (absolute path) for it to index as soon as it listens.
+ * `prefetch`: a capture (absolute path) for it to index once this client has heard it listens.
  */
 export async function startDaemon(paths: MemtreePaths, env: NodeJS.ProcessEnv, timeoutMs: number, prefetch?: string): Promise<StartResult> {
   const claim = path.join(paths.runtimeDir, 'memtreed.starting');

@@ -34,7 +34,7 @@ export interface Options {
   limits: Partial<CaptureLimits>;
   /** A pipe from the process that started this one, told how the start went. */
   readyFd?: number;
-  /** A capture to index at start-up, so its first capture/open joins the job (an absolute path). */
+  /** A capture to index once the starter is done (absolute path): the next commands' capture/open joins the job or finds the index. */
   prefetch?: string;
 }
 

@@ -22,6 +22,7 @@ describe('the view on a cold start', () => {
     const s = PtySession.memtree(['tree', '--state-dir', stateDir, file], { cols: 120, rows: 30, cwd: dir });
     try {
       await s.waitFor((l) => l.some((x) => x.includes('<ROOT>')) && l.join('\n').includes('level1'), 20_000, 'the first screen');
+      expect(s.raw).toContain('\x1b[?1049h'); // on the alternate screen (the other test checks it never is)
       // The daemon it started indexes the capture meanwhile.
       const log = path.join(stateDir, 'memtreed.log');
       await waitFor(() => (fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('"msg":"prefetched"') ? true : undefined), 20_000, 'the prefetch');
@@ -51,6 +52,20 @@ describe('the view on a cold start', () => {
       s.kill();
       await runMemtree(['daemon', 'stop', '--state-dir', stateDir]);
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a daemon that cannot start: the reason, and the view never takes the terminal', async () => {
+    const stateDir = tempStateDir();
+    const elsewhere = tempDir();
+    fs.symlinkSync(elsewhere, path.join(stateDir, 'index')); // memtreed refuses a symlinked index dir
+    const s = PtySession.memtree(['tree', '--state-dir', stateDir, path.join(CAPTURES, 'simple.bin')], { cols: 120, rows: 30 });
+    try {
+      expect(await s.exited()).toBe(1);
+      expect(s.raw).toContain(`memtree: memtreed could not start: refusing to use ${path.join(stateDir, 'index')}: it is a symbolic link`);
+      expect(s.raw).not.toContain('\x1b[?1049h'); // the alternate screen: the view never started
+    } finally {
+      s.kill();
     }
   });
 });

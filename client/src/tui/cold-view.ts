@@ -81,8 +81,20 @@ function checkedSource(source: TreeSource, file: string, identity: string): Tree
   };
 }
 
-/** The view over `cold` (see the top of this file). */
-export async function coldView(opts: TreeOptions, io: CommandIO, terminal: TerminalProfile, view: ViewOptions, title: string, cold: ColdRead): Promise<TuiOutcome> {
+/**
+ * The view over `cold` (see the top of this file), once `started` (the daemon's start) resolves:
+ * a daemon that cannot start fails the command, as it does without this, before the view takes
+ * the terminal; the view's modules load and its first rows are computed meanwhile.
+ */
+export async function coldView(
+  opts: TreeOptions,
+  io: CommandIO,
+  terminal: TerminalProfile,
+  view: ViewOptions,
+  title: string,
+  cold: ColdRead,
+  started: Promise<void>,
+): Promise<TuiOutcome> {
   const [{ LocalTreeSource }, { startTree }, { runTreeTui }] = await Promise.all([
     import('./local-source.js'),
     import('./tree-controller.js'),
@@ -96,6 +108,7 @@ export async function coldView(opts: TreeOptions, io: CommandIO, terminal: Termi
   let ended = false;
   const lostListeners = new Set<(what: string, log: string) => void>();
   try {
+    await started;
     return await runTreeTui({
       tree,
       title,

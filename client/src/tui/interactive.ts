@@ -33,10 +33,9 @@ export async function interactiveTree(opts: TreeOptions, io: CommandIO, terminal
   // A cold start of a small capture: read here while memtreed starts (cold-view.ts).
   const cold = opts.noDaemon ? undefined : coldStart(opts, io);
   const read = cold === undefined ? undefined : await readCold(opts);
-  await cold?.done; // a daemon that cannot start fails the command, as it does without this
   if (read !== undefined) {
     warnings = read.views.warnings;
-    outcome = await coldView(opts, io, terminal, view, title, read);
+    outcome = await coldView(opts, io, terminal, view, title, read, cold!.done);
   } else if (opts.noDaemon) {
     const [local, { LocalTreeSource }, { startTree }] = await Promise.all([
       import('../../../daemon/src/local.js'),
@@ -56,6 +55,7 @@ export async function interactiveTree(opts: TreeOptions, io: CommandIO, terminal
     const { runTreeTui } = await import('../tui/tree-view.js');
     outcome = await runTreeTui({ tree, title, terminal, warnings });
   } else {
+    await cold?.done; // the capture could not be read here: the daemon's open says why
     // Talk to the daemon while the view's modules load: the first screen comes sooner.
     const where = { stateDir: opts.stateDir, socket: opts.socket, env: io.env };
     let client = await connectDaemon(where);

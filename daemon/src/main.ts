@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
 import { startDetached } from '../../protocol/src/node/daemon-start.js';
 import { memtreePaths } from '../../protocol/src/node/paths.js';
 import { checkDataPathsSecure, checkPathsSecure, ensurePrivateFile, InsecureDirError } from '../../protocol/src/node/secure-dir.js';
@@ -197,7 +198,17 @@ async function foreground(o: Options): Promise<number> {
   }
 }
 
+/**
+ * The main thread may run with a small young generation (DAEMON_NODE_FLAGS); V8 flags are read
+ * when an isolate is created, so this gives the indexing worker threads started from now on
+ * V8's 64-bit default again (16 MiB semi-spaces): their passes allocate fast and are short-lived.
+ */
+function workerHeapDefaults(): void {
+  v8.setFlagsFromString('--max-semi-space-size=16');
+}
+
 async function main(): Promise<number> {
+  workerHeapDefaults();
   let o: Options | 'help' | 'version';
   try {
     o = parse(process.argv.slice(2));

@@ -59,6 +59,18 @@ export interface StatusJob {
   readonly percent: number;
 }
 
+/** Where the daemon's memory is, as Node reports it. */
+export interface DaemonMemory {
+  /** Bytes used by JavaScript objects on the main thread's heap. */
+  readonly heapUsedBytes: number;
+  /** Bytes the main thread's heap has reserved. */
+  readonly heapTotalBytes: number;
+  /** Bytes of C++ objects bound to JavaScript objects (buffers included). */
+  readonly externalBytes: number;
+  /** Bytes of ArrayBuffers and SharedArrayBuffers (part of externalBytes). */
+  readonly arrayBuffersBytes: number;
+}
+
 export interface StatusResult {
   /** Daemon process id. */
   readonly pid: number;
@@ -68,6 +80,8 @@ export interface StatusResult {
   readonly idleMs: number;
   /** Resident set size of the daemon in bytes. */
   readonly rssBytes: number;
+  /** The daemon's JavaScript memory (Node's process.memoryUsage), in bytes. @since 1.6 */
+  readonly memory?: DaemonMemory;
   /** Connected clients, this one included. */
   readonly clients: number;
   /** Socket path. */
@@ -102,6 +116,8 @@ export interface StatusUsage {
   readonly cacheSizeBytes: number;
   /** Built trees (views) kept in memory per open capture, the least recently used dropped first. */
   readonly treesPerCapture: number;
+  /** Indexing worker threads alive now. @since 1.6 */
+  readonly workerThreads?: number;
 }
 
 /** Daemon health and state. */

@@ -24,6 +24,19 @@ function mib(n: number): string {
 }
 
 /**
+ * The daemon's status once no indexing worker thread is alive: a finished job's thread still
+ * holds its heap for a moment after the answer, and a sample taken then is not comparable.
+ */
+async function quiet(status: () => Promise<StatusResult>): Promise<StatusResult> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const s = await status();
+    if ((s.usage.workerThreads ?? 0) === 0 || Date.now() > deadline) return s;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
  * `count` sequential opens (and a peak tree) of distinct copies of `source` on one daemon; prints
  * fds, RSS, open indexes and the index dir every 50 opens, and their range after the first 50.
  */
@@ -36,7 +49,7 @@ async function openSeries(label: string, source: string, count: number): Promise
   try {
     const status = (): Promise<StatusResult> => rpc.conn.sendRequest(DaemonStatusRequest.type);
     const row = (n: number, s: StatusResult, ms: number): string =>
-      `  after ${String(n).padStart(3)} opens: ${String(s.usage.fileDescriptors).padStart(3)} fds, RSS ${mib(s.rssBytes).padStart(9)}, ` +
+      `  after ${String(n).padStart(3)} opens: ${String(s.usage.fileDescriptors).padStart(3)} fds, RSS ${mib(s.rssBytes).padStart(9)} (heap ${mib(s.memory?.heapUsedBytes ?? 0)}/${mib(s.memory?.heapTotalBytes ?? 0)}, external ${mib(s.memory?.externalBytes ?? 0)}), ` +
       `${String(s.usage.openCaptures).padStart(2)} open indexes, index dir ${mib(s.usage.indexDirBytes).padStart(9)}, ${ms.toFixed(0)} ms per open`;
     const s0 = await status();
     console.log(`  before:              ${s0.usage.fileDescriptors} fds, RSS ${mib(s0.rssBytes)} (at most ${s0.usage.maxOpenCaptures} indexes open; load average ${loadAverage()})`);
@@ -48,7 +61,7 @@ async function openSeries(label: string, source: string, count: number): Promise
       const open = await rpc.conn.sendRequest(CaptureOpenRequest.type, { path: file });
       await rpc.conn.sendRequest(TreeRootRequest.type, { captureId: open.captureId, view: { mode: { kind: 'peak' }, biggestAllocs: 200, ...DEFAULT_FILTER } });
       if (i === 1 || i % 50 === 0) {
-        const s = await status();
+        const s = await quiet(status);
         samples.push(s);
         console.log(row(i, s, (performance.now() - t0) / (i === 1 ? 1 : 50)));
         t0 = performance.now();
@@ -70,10 +83,11 @@ async function openSeries(label: string, source: string, count: number): Promise
 
 /**
  * Opens of small captures (indexed on the daemon's thread), then of captures just over
- * IN_THREAD_MAX_BYTES (each indexed by a worker thread of its own). The second series still
- * creeps (~0.1 MiB per open at 300 opens: the main isolate's young generation growing to
- * 16 MiB, and native memory of threads come and gone; MALLOC_ARENA_MAX=2 lowers it, a reused
- * worker did not help), which is why it is printed.
+ * IN_THREAD_MAX_BYTES (each indexed by a worker thread of its own). Samples are taken once no
+ * worker thread is alive. The second series crept by ~35 MiB over its first 150 opens while
+ * the main thread's young generation grew to V8's 16 MiB semi-spaces; memtreed's main thread
+ * now runs with 2 MiB ones (DAEMON_NODE_FLAGS) and the series is flat (MALLOC_ARENA_MAX and
+ * MALLOC_MMAP_THRESHOLD_ changed little).
  */
 export async function benchOpens(count = 300): Promise<void> {
   await openSeries(`simple.bin, ${fs.statSync(SIMPLE).size} bytes: indexed on the daemon's thread`, SIMPLE, count);

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { createMessageConnection, ResponseError, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { DaemonInitializeRequest, DaemonStatusRequest } from '../../protocol/src/daemon.js';
 import { PROTOCOL_VERSION } from '../../protocol/src/version.js';
+import { DAEMON_NODE_FLAGS } from '../../protocol/src/node/daemon-start.js';
 import { MEMTREED_BIN, tempDir } from './paths.js';
 
 /** A new empty state directory (mode 0700, as mkdtemp makes it: memtreed refuses open ones). */
@@ -87,7 +88,7 @@ export class DaemonInstance {
    */
   static spawn(opts: DaemonOptions = {}): DaemonInstance {
     const stateDir = opts.stateDir ?? tempStateDir();
-    const child = spawn(process.execPath, [MEMTREED_BIN, '--foreground', '--state-dir', stateDir, ...(opts.args ?? [])], {
+    const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, MEMTREED_BIN, '--foreground', '--state-dir', stateDir, ...(opts.args ?? [])], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, ...opts.env },
     });

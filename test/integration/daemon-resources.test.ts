@@ -127,7 +127,7 @@ describe('bounded resources', () => {
   });
 
   it('small Python captures are indexed on the daemon\'s thread; larger and native ones by a worker; the trees equal --no-daemon\'s', async () => {
-    const { d } = await daemon([]);
+    const { d, rpc } = await daemon([]);
     const dir = tempDir('memtree-threads-');
     cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
     const larger = path.join(dir, 'larger.bin');
@@ -145,6 +145,12 @@ describe('bounded resources', () => {
       .filter((l) => l.includes('"job started"'))
       .map((l) => JSON.parse(l) as { key: string; thread: string });
     expect(started.map((j) => j.thread)).toEqual(['daemon', 'worker', 'worker']);
+    // The workers are gone once their jobs are, and status says so (memory samples wait for it).
+    await waitFor(async () => ((await status(rpc)).usage.workerThreads === 0 ? true : undefined), 20_000, 'the worker threads to exit');
+    const s = await status(rpc);
+    expect(s.memory!.heapUsedBytes).toBeGreaterThan(0);
+    expect(s.memory!.heapTotalBytes).toBeGreaterThanOrEqual(s.memory!.heapUsedBytes);
+    expect(s.rssBytes).toBeGreaterThan(s.memory!.heapTotalBytes);
   });
 
   it('-b takes any integer with memray\'s meaning (Python slicing)', async () => {

@@ -61,7 +61,7 @@ export async function daemonCommand(argv: readonly string[], io: CommandIO): Pro
       }
       const lines = [
         `memtreed ${client.init.daemonVersion} (protocol ${client.init.protocolVersion}), pid ${s.pid}, up ${formatDuration(s.uptimeMs)}, idle ${formatDuration(s.idleMs)}`,
-        `memory: ${(s.rssBytes / 2 ** 20).toFixed(0)} MiB; clients: ${s.clients}; idle shutdown: ${s.idleTimeoutMs === 0 ? 'never' : `after ${formatDuration(s.idleTimeoutMs)}`}`,
+        `memory: ${(s.rssBytes / 2 ** 20).toFixed(0)} MiB${s.memory === undefined ? '' : ` (JavaScript heap ${(s.memory.heapUsedBytes / 2 ** 20).toFixed(0)} MiB)`}; clients: ${s.clients}; idle shutdown: ${s.idleTimeoutMs === 0 ? 'never' : `after ${formatDuration(s.idleTimeoutMs)}`}`,
         `socket: ${s.socket}`,
         `index: ${s.indexDir}`,
         `log: ${s.logFile}`,

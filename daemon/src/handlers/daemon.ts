@@ -51,6 +51,10 @@ export function status(ctx: ConnectionContext): StatusResult {
     uptimeMs: now - d.startedAt,
     idleMs: now - d.lastActivity(),
     rssBytes: process.memoryUsage.rss(),
+    memory: (() => {
+      const m = process.memoryUsage();
+      return { heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external, arrayBuffersBytes: m.arrayBuffers };
+    })(),
     clients: d.clientCount(),
     socket: d.socket,
     indexDir: d.captures.indexDir,
@@ -72,6 +76,7 @@ export function status(ctx: ConnectionContext): StatusResult {
         indexDirBytes: u.indexBytes,
         cacheSizeBytes: u.limits.cacheSizeBytes,
         treesPerCapture: VIEWS_PER_INDEX,
+        workerThreads: d.jobs.workerThreads,
       };
     })(),
   };

@@ -89,6 +89,8 @@ export class Jobs {
   private readonly observers: JobObserver[] = [];
   /** Callbacks waiting until no job of a capture runs (see idle). */
   private readonly idleWaiters = new Map<string, (() => void)[]>();
+  /** Worker threads started and not yet exited (a finished job's thread lingers while it tears down). */
+  private liveWorkers = 0;
 
   constructor(
     private readonly log: Logger,
@@ -104,6 +106,11 @@ export class Jobs {
   /** Jobs running now. */
   list(): JobInfo[] {
     return [...this.running.values()].map((j) => ({ key: j.key, kind: j.task.kind, captureId: j.task.captureId, progress: j.progress }));
+  }
+
+  /** Worker threads alive now (daemon/status: memory is only comparable when none is). */
+  get workerThreads(): number {
+    return this.liveWorkers;
   }
 
   get size(): number {
@@ -190,6 +197,7 @@ export class Jobs {
     }
     const worker = new Worker(new URL('./task-worker.js', import.meta.url), { workerData: job.task });
     job.worker = worker;
+    this.liveWorkers++;
     type Message = { type: 'progress'; progress: TaskProgress } | { type: 'provisional'; message: ProvisionalMessage } | { type: 'done'; outcome: TaskOutcome };
     worker.on('message', (m: Message) => {
       if (m.type === 'progress') progress(m.progress);
@@ -201,6 +209,7 @@ export class Jobs {
       this.finish(job, { ok: false, failure: { kind: 'internal', message: err.message } });
     });
     worker.on('exit', (code) => {
+      this.liveWorkers--;
       if (this.running.get(job.key) === job) {
         this.finish(job, { ok: false, failure: { kind: 'internal', message: `job worker exited with code ${code}` } });
       }

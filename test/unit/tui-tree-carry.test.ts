@@ -9,6 +9,7 @@ import { joinLabel } from '../../client/src/format/label.js';
 import { KEEP_AFTER_KEY_MS } from '../../client/src/tui/provisional-mark.js';
 import { startTree, type TreeController } from '../../client/src/tui/tree-controller.js';
 import { rows } from '../../client/src/tui/tree-model.js';
+import { nodeKey, type TreeState } from '../../client/src/tui/tree-state.js';
 import { DocumentTreeSource } from '../../client/src/tui/tree-source.js';
 import { TuiApp } from '../../client/src/tui/tui-app.js';
 import type { StackRecord } from '../helpers/capture-writer.js';
@@ -108,6 +109,62 @@ describe('a newer version of the tree', () => {
     await second.idle();
     expect(second.state.view.hideImportSystem).toBe(true);
     expect(labels(second)[0]).toBe('><ROOT> [E]');
+  });
+
+  it('GIVEN a view change on a provisional tree WHEN a newer one comes THEN Backspace returns to the earlier view, of the new tree', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const app = newApp();
+    const first = await started(EARLY);
+    app.offerProvisional({ info: info(1), start: () => first });
+    app.key('v'); // the callers view: one screen on the Backspace stack
+    await first.idle();
+    expect(first.state.view.inverted).toBe(true);
+    expect(first.state.ui.stack).toHaveLength(1);
+
+    vi.setSystemTime(Date.now() + KEEP_AFTER_KEY_MS + 1);
+    const second = await started(LATER);
+    app.offerProvisional({ info: info(2), start: () => second });
+    expect(app.tree).toBe(second);
+    await second.idle();
+    expect(second.state.view.inverted).toBe(true);
+    // Backspace: the callees view of the new tree (with its `newer` branch), as at start-up.
+    app.key('backspace');
+    await second.idle();
+    expect(second.state.view.inverted ?? false).toBe(false);
+    expect(labels(second).slice(0, 4)).toEqual(['><ROOT> [E]', '   main [E]', '     newer [E]', '       big']);
+    app.key('backspace');
+    expect(second.state.ui.message).toMatch(/No earlier view/);
+  });
+
+  it('GIVEN a search on a provisional tree WHEN a newer one comes THEN its matches are asked of the new tree and the cursor stays', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    // DocumentTreeSource has no tree/search: its answers are given by hand, as a daemon sends them.
+    const idOf = (st: TreeState, fn: string): number => [...st.data.nodes].find(([, n]) => n.function === fn)![0];
+    const answer = (tree: TreeController): void => {
+      const st = tree.state;
+      const path = ['main', 'work', 'alloc_b'].map((fn) => idOf(st, fn));
+      tree.dispatch({ type: 'searchLoaded', generation: st.generation, query: 'alloc_b', result: { matches: [{ node: st.data.nodes.get(path[2]!)!, path: [0, ...path] }], total: 1, offset: 0 } });
+    };
+    const app = newApp();
+    const first = await started(EARLY);
+    app.offerProvisional({ info: info(1), start: () => first });
+    for (const c of '/alloc_b') app.key(c, c);
+    app.key('enter');
+    answer(first);
+    expect(first.state.cursor).toBe(nodeKey(idOf(first.state, 'alloc_b')));
+    app.key('up'); // the user moves on: the cursor on alloc_a
+    expect(first.state.cursor).toBe(nodeKey(idOf(first.state, 'alloc_a')));
+
+    vi.setSystemTime(Date.now() + KEEP_AFTER_KEY_MS + 1);
+    const second = await started(LATER);
+    app.offerProvisional({ info: info(2), start: () => second });
+    await second.idle();
+    expect(second.state.ui.search).toMatchObject({ query: 'alloc_b', editing: false, result: null });
+    answer(second);
+    expect(second.state.ui.search?.result?.total).toBe(1);
+    expect(second.state.cursor).toBe(nodeKey(idOf(second.state, 'alloc_a')));
+    app.key('n'); // to the new tree's match
+    expect(second.state.cursor).toBe(nodeKey(idOf(second.state, 'alloc_b')));
   });
 
   it('GIVEN an untouched provisional tree WHEN a newer one comes THEN it opens as at start-up (the first-child chain of the new tree)', async () => {

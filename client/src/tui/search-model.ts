@@ -47,13 +47,17 @@ export function pendingQuery(s: TreeState): string | undefined {
   return search.result?.query === search.query ? undefined : search.query;
 }
 
-/** tree/search answered for `query` (ignored when the query changed meanwhile); the first match is shown. */
+/**
+ * tree/search answered for `query` (ignored when the query changed meanwhile); the first match is
+ * shown, except for a search carried onto a newer tree (tree-carry.ts): the cursor stays where
+ * the user left it, and `n` goes on from there.
+ */
 export function searchLoaded(s: TreeState, query: string, r: TreeSearchResult): TreeState {
   const search = s.ui.search;
   if (search === null || search.query !== query) return s;
   const result: SearchResult = { query, matches: r.matches, total: r.total };
   const next = withSearch(s, { ...search, result, at: -1 });
-  return result.matches.length === 0 ? next : goToMatch(next, 0);
+  return result.matches.length === 0 || s.carry !== null ? next : goToMatch(next, 0);
 }
 
 /** `n` (+1) / `N` (-1): the next / previous match, wrapping around. */

@@ -5,11 +5,14 @@
  * root: the expanded nodes stay expanded where they still exist, the cursor stays on the same
  * node (or its nearest ancestor that still exists) on the same screen line, and the view's
  * options (filters toggled on the old tree) carry over. Applied again as the new tree's pages
- * arrive, until the next key. Pure functions of TreeState.
+ * arrive, until the next key. The Backspace stack and the search carry over as what they ask
+ * for (views, a query): their old answers name the old tree's nodes, so they are asked again of
+ * the new one. Pure functions of TreeState.
  */
 import type { ViewNode, ViewOptions } from '../../../protocol/src/tree.js';
 import { flatRows, rowIndex } from './tree-rows.js';
 import { ELIDED_KEY, ROOT_ID, emptyData, nodeKey, type TreeState } from './tree-state.js';
+import { changeView } from './view-stack.js';
 import { INITIAL_UI } from './view-state.js';
 
 /** The view on the old tree, by path (see carryOf). */
@@ -25,6 +28,10 @@ export interface Carry {
   readonly cursorElided: boolean;
   /** The cursor's line in the tree pane (its row index minus the scroll). */
   readonly line: number;
+  /** The views of the Backspace stack's screens, the last on top. */
+  readonly stack: readonly ViewOptions[];
+  /** The search typed on the old tree (its matches are asked again), or null. */
+  readonly search: { readonly query: string; readonly editing: boolean } | null;
 }
 
 function locationKey(parent: number, n: ViewNode): string {
@@ -73,6 +80,8 @@ export function carryOf(s: TreeState): Carry {
     cursorPath,
     cursorElided: s.cursor === ELIDED_KEY,
     line: Math.max(0, rowIndex(s, s.cursor) - s.scroll),
+    stack: s.ui.stack.map((screen) => screen.view),
+    search: s.ui.search === null ? null : { query: s.ui.search.query, editing: s.ui.search.editing },
   };
 }
 
@@ -84,6 +93,9 @@ function sameView(a: ViewOptions, b: ViewOptions): boolean {
 export function startCarry(s: TreeState, carry: Carry): TreeState {
   // Filters toggled on the old tree: this tree's answers so far are of another view.
   const fresh = sameView(s.view, carry.view) ? {} : { view: carry.view, generation: s.generation + 1, data: emptyData(), failures: new Map() };
+  // Backspace returns to each earlier view as a fresh screen of this tree (memray's start-up expansion).
+  const stack = carry.stack.map((view) => ({ ...changeView(s, view), ui: INITIAL_UI }));
+  const search = carry.search === null ? null : { ...carry.search, result: null, at: -1 };
   return applyCarry({
     ...s,
     ...fresh,
@@ -93,7 +105,7 @@ export function startCarry(s: TreeState, carry: Carry): TreeState {
     cursor: nodeKey(ROOT_ID),
     restoring: null,
     scroll: 0,
-    ui: INITIAL_UI,
+    ui: { ...INITIAL_UI, stack, search },
   });
 }
 

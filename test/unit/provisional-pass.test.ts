@@ -24,7 +24,7 @@ function read(file: string, threads: 1 | 2): { seen: Seen[]; peakMemory: number;
   const onProvisional = (p: ProvisionalCapture): void => {
     seen.push({ records: p.records, peakBytes: p.peakBytes, peak: p.peak.records, leaks: p.leaks.records });
   };
-  const c = loadCapture(file, { threads, onProvisional, provisionalTiming: { firstMs: 0, everyMs: 0 } });
+  const c = loadCapture(file, { threads, onProvisional, provisionalTiming: { firstMs: 0, everyMs: 0, waitFactor: 0 } });
   return { seen, peakMemory: c.peakMemory, records: c.totalAllocations };
 }
 

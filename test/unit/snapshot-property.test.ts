@@ -759,7 +759,7 @@ function checkProvisional(prog: Program): number {
   const noLines = (rows: Row[]): Row[] => rows.map((r) => ({ ...r, lines: '' }));
   try {
     loadBytes(bytes, {
-      provisionalTiming: { firstMs: 0, everyMs: 0 },
+      provisionalTiming: { firstMs: 0, everyMs: 0, waitFactor: 0 },
       threads: 1,
       onProvisional: (p) => {
         const cap = p.capture as LoadedCapture;

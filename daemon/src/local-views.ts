@@ -54,6 +54,8 @@ export class LocalViews {
   private readonly captures = new Map<number, LoadedCapture>();
   private readonly data = new Map<string, ViewRecords>();
   private readonly views = new Map<string, { tree: ViewTree; elided: LocalView['elided'] }>();
+  /** Whether a view (and extent) depends on memray 1.19 and older's order, once decided. */
+  private readonly sensitive = new Map<string, boolean>();
 
   /** Reads the capture (with temporary allocations of `temporaryThreshold` when given); throws the reader's errors. */
   constructor(
@@ -118,9 +120,15 @@ export class LocalViews {
   view(v: ViewOptions, extent: 'tree' | 'all' = 'tree'): LocalView {
     const spec = treeSpec(v, v.biggestAllocs);
     let d = this.viewData(v);
-    // memray 1.19 and older's order only for views whose answer depends on it.
-    const legacy = d.orderable && viewOrderSensitive(d.data, spec, extent);
-    if (legacy) d = this.viewData(v, true);
+    // memray 1.19 and older's order only for views whose answer depends on it (decided once per
+    // view: every page and detail of the view asks again).
+    let legacy = false;
+    if (d.orderable) {
+      const which = JSON.stringify([v.mode, v.range ?? null, treeKey(spec), extent]);
+      legacy = this.sensitive.get(which) ?? viewOrderSensitive(d.data, spec, extent);
+      this.sensitive.set(which, legacy);
+      if (legacy) d = this.viewData(v, true);
+    }
     const { data, range } = d;
     const key = JSON.stringify([v.mode, v.range ?? null, treeKey(spec), legacy]);
     let built = this.views.get(key);

@@ -10,9 +10,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CaptureChangedError, NoSuchFileError } from '../../daemon/src/capture/errors.js';
-import { legacyReplays } from '../../daemon/src/capture/load.js';
+import { legacyReplays, loadCapture } from '../../daemon/src/capture/load.js';
+import { snapshotCount } from '../../daemon/src/snapshot/time-ranges.js';
 import * as local from '../../daemon/src/local.js';
-import { LocalViews } from '../../daemon/src/local.js';
+import { LocalViews, localTree } from '../../daemon/src/local.js';
 import { LocalTreeSource } from '../../client/src/tui/local-source.js';
 import type { SnapshotMode } from '../../protocol/src/tree-document.js';
 import type { ViewOptions } from '../../protocol/src/tree.js';
@@ -52,6 +53,27 @@ describe("--no-daemon's interactive view of memray 1.19 and older's captures: me
         expect(v.elided).toEqual({ locations: e.n_locations, allocations: e.n_allocations, bytes: e.n_bytes });
         const left = await source.elided(viewOf(m, b), 0, 1_000_000, new AbortController().signal);
         expect(left.locations.map((l) => [l.bytes, l.allocations])).toEqual(sorted.slice(Math.min(b, sorted.length)));
+      }
+    });
+  }
+});
+
+// A range whose records are the ordinary snapshot (the whole capture's leaks; the peak of a range
+// holding the capture's peak) takes that snapshot's order too, so it is the ordinary tree exactly.
+describe("--no-daemon's whole-capture ranges of memray 1.19 and older's captures: the ordinary trees, ties included", () => {
+  for (const capture of [...new Set(CASES.map(([c]) => c))].filter((c) => !c.startsWith('aggregated'))) {
+    it(capture, () => {
+      const file = path.join(CAPTURES, `${capture}.bin`);
+      const n = snapshotCount(loadCapture(file).timeline!.data.memoryRecords);
+      const views = new LocalViews(file);
+      for (const kind of ['peak', 'leaks'] as const) {
+        const plain = localTree(file, viewOf({ kind }, 1000000));
+        const { range, ...whole } = localTree(file, { ...viewOf({ kind }, 1000000), range: { start: 0, end: n } }).doc;
+        expect(range).toBeDefined();
+        expect(whole).toEqual(plain.doc);
+        const ordinary = views.view(viewOf({ kind }, 1000000)).display.document();
+        expect(views.view(viewOf({ kind }, 1000000, { range: { start: 0, end: n } })).display.document()).toEqual(ordinary);
+        expect(ordinary).toEqual(plain.doc.root);
       }
     });
   }

@@ -213,7 +213,10 @@ export async function runTreeTui(opts: RunTreeTuiOptions): Promise<TuiOutcome> {
         },
         (err: unknown) => finish(err),
       );
-      render();
+      // The first frame after this macrotask: a tree whose answers come from this process (a
+      // cold start's or --no-daemon's) has its root and first-child chain by then, so the first
+      // paint is the tree instead of an empty frame painted over at once (~15 ms of 120x40).
+      scheduleRender();
     });
   } finally {
     for (const c of cleanups.splice(0).reverse()) {

@@ -7,9 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DaemonInstance } from '../helpers/daemon-instance.js';
-import { KEY } from '../helpers/keys.js';
 import { CAPTURES, MEMTREE_BIN, tempDir } from '../helpers/paths.js';
-import { PtySession } from '../helpers/pty-session.js';
+import { PtySession, replaceCaptureUnderView } from '../helpers/pty-session.js';
 
 describe('a capture replaced under the view', () => {
   it('the banner says it changed; r shows the new version', async () => {
@@ -21,15 +20,7 @@ describe('a capture replaced under the view', () => {
     try {
       // simple.bin's peak is 19138731 bytes (18.252MB); peak_then_free.bin's is another.
       await s.waitFor((l) => l.some((x) => x.includes('<ROOT>')) && l.join('\n').includes('level1'), 20_000, 'the first screen');
-      // Replaced the way writers do: a new file renamed over the old one.
-      fs.copyFileSync(path.join(CAPTURES, 'peak_then_free.bin'), `${file}.new`);
-      fs.renameSync(`${file}.new`, file);
-      s.write(KEY.down);
-      const banner = await s.waitFor((l) => l[1]!.includes('app.bin changed on disk') && l[2]!.includes('<ROOT>'), 20_000, 'the changed-capture banner over the rows');
-      expect(banner[1]).toContain('press r to open its new version');
-      expect(banner.join('\n')).toContain('level1'); // the old rows stay until r
-      s.write('r');
-      await s.waitFor((l) => !l[1]!.includes('changed on disk') && l.some((x) => x.includes('<ROOT>')) && !l.join('\n').includes('level1'), 30_000, 'the new version after r');
+      await replaceCaptureUnderView(s, file, CAPTURES);
       s.write('q');
       expect(await s.exited()).toBe(0);
     } finally {

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { tempStateDir, waitFor } from '../helpers/daemon-instance.js';
 import { KEY } from '../helpers/keys.js';
 import { CAPTURES, tempDir } from '../helpers/paths.js';
-import { PtySession } from '../helpers/pty-session.js';
+import { PtySession, replaceCaptureUnderView } from '../helpers/pty-session.js';
 import { runMemtree } from '../helpers/run-cli.js';
 
 describe('the view on a cold start', () => {
@@ -34,14 +34,7 @@ describe('the view on a cold start', () => {
       await s.waitFor((l) => l.some((x) => x.includes('  0x1  ')), 20_000, 'the thread picker');
       s.write(KEY.escape);
       await s.waitFor((l) => !l.some((x) => x.includes('  0x1  ')) && l.join('\n').includes('level1'), 20_000, 'the tree again');
-      fs.copyFileSync(path.join(CAPTURES, 'peak_then_free.bin'), `${file}.new`);
-      fs.renameSync(`${file}.new`, file);
-      s.write(KEY.down);
-      const banner = await s.waitFor((l) => l[1]!.includes('app.bin changed on disk') && l[2]!.includes('<ROOT>'), 20_000, 'the changed-capture banner');
-      expect(banner[1]).toContain('press r to open its new version');
-      expect(banner.join('\n')).toContain('level1'); // the old rows stay until r
-      s.write('r');
-      await s.waitFor((l) => !l[1]!.includes('changed on disk') && l.some((x) => x.includes('<ROOT>')) && !l.join('\n').includes('level1'), 30_000, 'the new version after r');
+      await replaceCaptureUnderView(s, file, CAPTURES);
       s.write('q');
       expect(await s.exited()).toBe(0);
       // The new version was opened through the daemon.

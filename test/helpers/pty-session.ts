@@ -12,6 +12,9 @@
 import pty from 'node-pty';
 import xterm from '@xterm/headless';
 import unicode11 from '@xterm/addon-unicode11';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { KEY } from './keys.js';
 import { MEMTREE_BIN } from './paths.js';
 
 /** The mark the shell prints after the command: OSC 7777 with the command's status. */
@@ -183,4 +186,21 @@ export class PtySession {
   kill(): void {
     if (this.exitCode === undefined) this.proc.kill();
   }
+}
+
+/**
+ * Replaces the capture `file` a view shows by peak_then_free.bin (the way writers do: a new file
+ * renamed over the old one), waits for the changed-capture banner over the old rows (simple.bin's,
+ * with `level1`), presses `r` and waits for the new version's tree.
+ */
+export async function replaceCaptureUnderView(s: PtySession, file: string, captures: string): Promise<void> {
+  fs.copyFileSync(path.join(captures, 'peak_then_free.bin'), `${file}.new`);
+  fs.renameSync(`${file}.new`, file);
+  s.write(KEY.down); // a key: the view checks the capture
+  const name = path.basename(file);
+  const banner = await s.waitFor((l) => l[1]!.includes(`${name} changed on disk`) && l[2]!.includes('<ROOT>'), 20_000, 'the changed-capture banner over the rows');
+  if (!banner[1]!.includes('press r to open its new version')) throw new Error(`the banner does not offer r: ${banner[1]}`);
+  if (!banner.join('\n').includes('level1')) throw new Error('the old rows did not stay until r');
+  s.write('r');
+  await s.waitFor((l) => !l[1]!.includes('changed on disk') && l.some((x) => x.includes('<ROOT>')) && !l.join('\n').includes('level1'), 30_000, 'the new version after r');
 }

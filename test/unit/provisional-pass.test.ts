@@ -30,6 +30,34 @@ function read(file: string, threads: 1 | 2): { seen: Seen[]; peakMemory: number;
 
 const sum = (a: Float64Array): number => a.reduce((s, x) => s + x, 0);
 
+describe('provisional snapshots only while wanted (the daemon: once a client asks for a tree while indexing)', () => {
+  it('the first snapshot is always taken; later ones only once wanted() says so', () => {
+    const file = path.join(tempDir('memtree-provisional-'), 'gen.bin');
+    generateCapture(file, { records: 3_000_000, distinctStacks: 500 });
+    for (const threads of pipelineAvailable() ? ([1, 2] as const) : ([1] as const)) {
+      const count = (wanted: (records: number) => boolean): number[] => {
+        const seen: number[] = [];
+        let last = 0;
+        loadCapture(file, {
+          threads,
+          onProgress: (_d, _b, records) => void (last = records),
+          onProvisional: (p) => void seen.push(p.records),
+          provisionalTiming: { firstMs: 0, everyMs: 0, waitFactor: 0, wanted: () => wanted(last) },
+        });
+        return seen;
+      };
+      const always = count(() => true);
+      expect(always.length).toBeGreaterThan(3);
+      expect(count(() => false)).toHaveLength(1);
+      // Wanted from the middle on: snapshots again, all of them from there.
+      const half = always[Math.floor(always.length / 2)]!;
+      const late = count((records) => records >= half);
+      expect(late.length).toBeGreaterThan(1);
+      expect(late.slice(1).every((r) => r >= half)).toBe(true);
+    }
+  });
+});
+
 describe.runIf(pipelineAvailable())('provisional snapshots while reading', () => {
   it('two threads answer with the one-thread snapshot of the same record; every snapshot is the heap at the peak so far', () => {
     const file = path.join(tempDir('memtree-provisional-'), 'gen.bin');

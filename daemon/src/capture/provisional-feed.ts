@@ -66,6 +66,13 @@ export interface ProvisionalTiming {
   readonly everyMs?: number;
   /** After a snapshot, wait at least this many times as long as it took (default 10; tests that want a snapshot at every progress point: 0). */
   readonly waitFactor?: number;
+  /**
+   * Whether anyone looks at provisional trees now (default: always). A snapshot of a large live
+   * set costs the pass real time (a tenth to a half of a 47 M-record read), so after the first
+   * one (at the first progress point: a few stacks, milliseconds, and ready when a view asks)
+   * the daemon takes them only once a client asked for a tree of the capture being indexed.
+   */
+  readonly wanted?: () => boolean;
 }
 
 /**
@@ -83,9 +90,11 @@ export function provisionalProgress(
   const every = timing.everyMs ?? 1000;
   const waitFactor = timing.waitFactor ?? 10;
   let next = performance.now() + (timing.firstMs ?? 0);
+  let asked = false;
   return (decompressed, bytes, records) => {
     onProgress?.(decompressed, bytes, records);
-    if (performance.now() >= next) {
+    if (performance.now() >= next && (!asked || (timing.wanted?.() ?? true))) {
+      asked = true;
       source.request();
       next = performance.now() + every;
     }

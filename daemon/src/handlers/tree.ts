@@ -47,6 +47,7 @@ async function provisionalFor(ctx: ConnectionContext, captureId: string, v: View
     if (pinned !== undefined) throw provisionalGone(pinned);
     return undefined;
   }
+  ctx.daemon.jobs.wantProvisional(captureId);
   await cancellable(store.ready(captureId, token));
   const p = store.view(captureId, v.mode.kind === 'leaks' ? 'leaks' : 'peak', spec, pinned);
   if (p === undefined && pinned !== undefined) throw provisionalGone(pinned);

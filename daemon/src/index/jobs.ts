@@ -32,6 +32,10 @@ interface Job {
   worker?: Worker;
   progress?: TaskProgress;
   readonly started: number;
+  /** An index job's worker: set once a client wants its provisional trees (wantProvisional). */
+  wanted?: Int32Array;
+  /** Provisional snapshots its worker sent (logged when it ends). */
+  provisionals?: number;
 }
 
 export interface JobInfo {
@@ -106,6 +110,14 @@ export class Jobs {
   /** Jobs running now. */
   list(): JobInfo[] {
     return [...this.running.values()].map((j) => ({ key: j.key, kind: j.task.kind, captureId: j.task.captureId, progress: j.progress }));
+  }
+
+  /**
+   * A client asked for a tree of `captureId` while it is indexed: its index job's pass takes
+   * provisional snapshots from now on (they cost the pass time, so none are taken for nobody).
+   */
+  wantProvisional(captureId: string): void {
+    for (const j of this.running.values()) if (j.task.captureId === captureId && j.wanted !== undefined) Atomics.store(j.wanted, 0, 1);
   }
 
   /** Worker threads alive now (daemon/status: memory is only comparable when none is). */
@@ -186,6 +198,7 @@ export class Jobs {
       for (const w of job.waiters) w.onProgress?.(p);
     };
     const provisional = (m: ProvisionalMessage): void => {
+      job.provisionals = (job.provisionals ?? 0) + 1;
       if (this.running.get(job.key) === job) for (const o of this.observers) o.provisional(job.task, m);
     };
     const here = this.inProcess || runsHere(job.task);
@@ -195,7 +208,15 @@ export class Jobs {
       setImmediate(() => this.running.get(job.key) === job && this.finish(job, runTask(job.task, progress, provisional)));
       return;
     }
-    const worker = new Worker(new URL('./task-worker.js', import.meta.url), { workerData: job.task });
+    // In a worker the pass runs while clients come and go: it takes provisional snapshots only
+    // once one asks (a pass on this thread is over before anyone could).
+    let task = job.task;
+    if (task.kind === 'index') {
+      const flag = new SharedArrayBuffer(4);
+      job.wanted = new Int32Array(flag);
+      task = { ...task, provisionalWanted: flag };
+    }
+    const worker = new Worker(new URL('./task-worker.js', import.meta.url), { workerData: task });
     job.worker = worker;
     this.liveWorkers++;
     type Message = { type: 'progress'; progress: TaskProgress } | { type: 'provisional'; message: ProvisionalMessage } | { type: 'done'; outcome: TaskOutcome };
@@ -220,7 +241,7 @@ export class Jobs {
     if (this.running.get(job.key) !== job) return;
     this.running.delete(job.key);
     const ms = Date.now() - job.started;
-    if (outcome.ok) this.log.info({ key: job.key, ok: true, ms }, 'job finished');
+    if (outcome.ok) this.log.info({ key: job.key, ok: true, ms, provisionalSnapshots: job.provisionals ?? 0 }, 'job finished');
     else this.log.warn({ key: job.key, ok: false, ms, failure: outcome.failure }, `job failed: ${outcome.failure.message.split('\n')[0]}`);
     for (const w of job.waiters) w.resolve(outcome);
     job.waiters.clear();

@@ -22,7 +22,15 @@ export const DEFAULT_BIGGEST = 200;
 
 export type Task =
   /** Read the capture and write a complete index file. */
-  | { kind: 'index'; captureId: string; path: string; indexFile: string; temporaryThreshold?: number }
+  | {
+      kind: 'index';
+      captureId: string;
+      path: string;
+      indexFile: string;
+      temporaryThreshold?: number;
+      /** Int32Array flag, non-zero once a client asked for a tree of this capture while it is indexed (Jobs.wantProvisional); absent: always. */
+      provisionalWanted?: SharedArrayBuffer;
+    }
   /** Add temporary allocations with `threshold` to an existing index. */
   | { kind: 'temporary'; captureId: string; path: string; indexFile: string; threshold: number };
 
@@ -76,7 +84,9 @@ function load(
   threshold: number | undefined,
   onProgress: (p: TaskProgress) => void,
   onProvisional?: (m: ProvisionalMessage) => void,
+  provisionalWanted?: SharedArrayBuffer,
 ): LoadedCapture {
+  const wanted = provisionalWanted === undefined ? undefined : new Int32Array(provisionalWanted);
   let open;
   try {
     open = openCapture(capturePath);
@@ -94,6 +104,7 @@ function load(
       onProgress: (_decompressed, bytes, records) => onProgress({ phase: 'reading', bytes, totalBytes: open.fileSize, records }),
       // Native captures get no provisional trees (provisional.ts): their pass asks for no snapshots.
       onProvisional: onProvisional === undefined || open.header.nativeTraces ? undefined : provisionalSink(onProvisional),
+      ...(wanted === undefined ? {} : { provisionalTiming: { wanted: () => Atomics.load(wanted, 0) !== 0 } }),
     });
     // The index stores every record of each mode in memray's order, for any view to come: memray
     // 1.19 and older's order is resolved here, before the index is written (and complete).
@@ -180,7 +191,7 @@ function withCapture(
 
 /** Writes a complete index: under another name, renamed when complete, so a daemon killed mid-way leaves only a .partial file, never opened as an index. */
 function indexCapture(task: Extract<Task, { kind: 'index' }>, onProgress: (p: TaskProgress) => void, onProvisional?: (m: ProvisionalMessage) => void): void {
-  const c = load(task.path, task.captureId, task.temporaryThreshold, onProgress, onProvisional);
+  const c = load(task.path, task.captureId, task.temporaryThreshold, onProgress, onProvisional, task.provisionalWanted);
   onProgress({ phase: 'writing', bytes: c.fileSize, totalBytes: c.fileSize, records: c.totalAllocations });
   const partial = `${task.indexFile}.partial`;
   removeDatabase(partial);

@@ -8,16 +8,12 @@
 import { describe, expect, it } from 'vitest';
 import { RecordError } from '../../daemon/src/capture/records.js';
 import { LegacyOrderSink } from '../../daemon/src/snapshot/legacy-order.js';
+import { Allocator } from '../helpers/capture-types.js';
 import { Rng } from '../helpers/rng.js';
 import { LiteralMap } from '../helpers/stl-literal-map.js';
 
 // Today's allocator ids (the reader translates versions 9-11's).
-const PYMALLOC_FREE = 1;
-const PYMALLOC_MALLOC = 2;
-const FREE = 5;
-const MALLOC = 6;
-const MMAP = 14;
-const MUNMAP = 15;
+const { PYMALLOC_FREE, PYMALLOC_MALLOC, FREE, MALLOC, MMAP, MUNMAP } = Allocator;
 
 interface Ev {
   tid: number;

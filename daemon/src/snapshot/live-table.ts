@@ -126,11 +126,16 @@ export class LiveTable {
     const i = this.pmProbe(hi * (SPLIT / PAGE) + pl);
     if (i < 0) return -1;
     const h = this.pmLeaf[i]!;
+    this.cacheSet(c, hi, pl, h, i);
+    return h;
+  }
+
+  /** Page-cache slot `c` now names leaf `h`, at page-map position `pos`, for page (hi, pl). */
+  private cacheSet(c: number, hi: number, pl: number, h: number, pos: number): void {
     this.cacheHi[c] = hi;
     this.cachePl[c] = pl;
     this.cacheLeaf[c] = h;
-    this.cachePos[c] = i;
-    return h;
+    this.cachePos[c] = pos;
   }
 
   private clearCache(): void {
@@ -264,11 +269,7 @@ export class LiveTable {
     this.pmKeys[p] = page;
     this.pmLeaf[p] = h;
     this.pmUsed++;
-    const c = pl & PAGE_CACHE_MASK;
-    this.cacheHi[c] = hi;
-    this.cachePl[c] = pl;
-    this.cacheLeaf[c] = h;
-    this.cachePos[c] = p;
+    this.cacheSet(pl & PAGE_CACHE_MASK, hi, pl, h, p);
     return h;
   }
 

@@ -55,6 +55,22 @@ function labels(tree: TreeController): string[] {
   return rows(s, 200).map((r) => `${r.cursor ? '>' : ' '}${'  '.repeat(r.depth)}${s.data.nodes.get(r.id)?.function ?? joinLabel(r.label)}${s.expanded.has(r.id) && r.arrow !== '' ? ' [E]' : ''}`);
 }
 
+/** `records`' tree offered to `app` as provisional tree `n`. */
+async function offered(app: TuiApp, records: StackRecord[], n: number): Promise<TreeController> {
+  const tree = await started(records);
+  app.offerProvisional({ info: info(n), start: () => tree });
+  return tree;
+}
+
+/** A newer provisional tree offered once the wait after a key is over (Date faked), loaded. */
+async function replacedBy(app: TuiApp, records: StackRecord[], n: number): Promise<TreeController> {
+  vi.setSystemTime(Date.now() + KEEP_AFTER_KEY_MS + 1);
+  const tree = await offered(app, records, n);
+  expect(app.tree).toBe(tree);
+  await tree.idle();
+  return tree;
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -98,15 +114,11 @@ describe('a newer version of the tree', () => {
   it('GIVEN a filter toggled on a provisional tree WHEN a newer one comes THEN it shows the same filters', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const app = newApp();
-    const first = await started(EARLY);
-    app.offerProvisional({ info: info(1), start: () => first });
+    const first = await offered(app, EARLY, 1);
     app.key('i'); // hide import-system frames
     await first.idle();
     expect(first.state.view.hideImportSystem).toBe(true);
-    vi.setSystemTime(Date.now() + KEEP_AFTER_KEY_MS + 1);
-    const second = await started(LATER);
-    app.offerProvisional({ info: info(2), start: () => second });
-    await second.idle();
+    const second = await replacedBy(app, LATER, 2);
     expect(second.state.view.hideImportSystem).toBe(true);
     expect(labels(second)[0]).toBe('><ROOT> [E]');
   });
@@ -114,18 +126,13 @@ describe('a newer version of the tree', () => {
   it('GIVEN a view change on a provisional tree WHEN a newer one comes THEN Backspace returns to the earlier view, of the new tree', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const app = newApp();
-    const first = await started(EARLY);
-    app.offerProvisional({ info: info(1), start: () => first });
+    const first = await offered(app, EARLY, 1);
     app.key('v'); // the callers view: one screen on the Backspace stack
     await first.idle();
     expect(first.state.view.inverted).toBe(true);
     expect(first.state.ui.stack).toHaveLength(1);
 
-    vi.setSystemTime(Date.now() + KEEP_AFTER_KEY_MS + 1);
-    const second = await started(LATER);
-    app.offerProvisional({ info: info(2), start: () => second });
-    expect(app.tree).toBe(second);
-    await second.idle();
+    const second = await replacedBy(app, LATER, 2);
     expect(second.state.view.inverted).toBe(true);
     // Backspace: the callees view of the new tree (with its `newer` branch), as at start-up.
     app.key('backspace');
@@ -146,8 +153,7 @@ describe('a newer version of the tree', () => {
       tree.dispatch({ type: 'searchLoaded', generation: st.generation, query: 'alloc_b', result: { matches: [{ node: st.data.nodes.get(path[2]!)!, path: [0, ...path] }], total: 1, offset: 0 } });
     };
     const app = newApp();
-    const first = await started(EARLY);
-    app.offerProvisional({ info: info(1), start: () => first });
+    const first = await offered(app, EARLY, 1);
     for (const c of '/alloc_b') app.key(c, c);
     app.key('enter');
     answer(first);
@@ -155,10 +161,7 @@ describe('a newer version of the tree', () => {
     app.key('up'); // the user moves on: the cursor on alloc_a
     expect(first.state.cursor).toBe(nodeKey(idOf(first.state, 'alloc_a')));
 
-    vi.setSystemTime(Date.now() + KEEP_AFTER_KEY_MS + 1);
-    const second = await started(LATER);
-    app.offerProvisional({ info: info(2), start: () => second });
-    await second.idle();
+    const second = await replacedBy(app, LATER, 2);
     expect(second.state.ui.search).toMatchObject({ query: 'alloc_b', editing: false, result: null });
     answer(second);
     expect(second.state.ui.search?.result?.total).toBe(1);

@@ -268,6 +268,34 @@ export function openCapture(path: string): OpenCapture {
 }
 
 
+/**
+ * Opens `path` as the file version `captureId` (its fingerprint) for another read: something
+ * else at the path, even something unreadable, is CaptureChangedError; a file that is gone is
+ * just that (NoSuchFileError, No such file).
+ */
+export function openVersion(path: string, captureId: string): OpenCapture {
+  let open: OpenCapture;
+  try {
+    open = openCapture(path);
+  } catch (err) {
+    const gone = err instanceof NoSuchFileError && err.problem === 'No such file';
+    if (!gone && !stillIs(path, captureId)) throw new CaptureChangedError(path);
+    throw err;
+  }
+  try {
+    if (fingerprintFd(open.fd).captureId !== captureId) throw new CaptureChangedError(path);
+  } catch (err) {
+    open.close();
+    throw err;
+  }
+  return open;
+}
+
+/** After reading `open` (openVersion): the file, and what is at its path, are still the version `captureId`. */
+export function checkStillVersion(open: OpenCapture, path: string, captureId: string): void {
+  if (fingerprintFd(open.fd).captureId !== captureId || !stillIs(path, captureId)) throw new CaptureChangedError(path);
+}
+
 /** Reads `path` completely and returns its snapshots. Throws CaptureError / NoSuchFileError. */
 export function loadCapture(path: string, opts: LoadOptions = {}): LoadedCapture {
   const open = openCapture(path);
@@ -436,21 +464,13 @@ function legacyOrderThunk(
   let done: LegacyOrder | undefined;
   return () => {
     if (done !== undefined) return done;
-    let again: OpenCapture;
-    try {
-      again = openCapture(path);
-    } catch (err) {
-      // Something else (even something unreadable) at the path is a change; a missing file is that.
-      if (!(err instanceof NoSuchFileError && err.problem === 'No such file') && !stillIs(path, fingerprint)) throw new CaptureChangedError(path);
-      throw err;
-    }
+    const again = openVersion(path, fingerprint);
     let sink: LegacyOrderSink;
     try {
-      if (fingerprintFd(again.fd).captureId !== fingerprint) throw new CaptureChangedError(path);
       legacyReplays.count++;
       sink = new LegacyOrderSink(result.peakIndex, result.records, threshold === undefined || threshold < 0 ? 0 : threshold + 1);
       read(again.buffer, again.header, again.state, sink);
-      if (fingerprintFd(again.fd).captureId !== fingerprint || !stillIs(path, fingerprint)) throw new CaptureChangedError(path);
+      checkStillVersion(again, path, fingerprint);
     } finally {
       again.close();
     }

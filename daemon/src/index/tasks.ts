@@ -8,11 +8,11 @@ import * as path from 'node:path';
 import type { SnapshotMode } from '../../../protocol/src/tree-document.js';
 import { CaptureError, NoSuchFileError } from '../capture/errors.js';
 import { FILE_FORMAT_AGGREGATED } from '../capture/header.js';
-import { inMemrayOrder, openCapture, readCapture, type LoadedCapture, type ProvisionalCapture, type Snapshot } from '../capture/load.js';
+import { checkStillVersion, inMemrayOrder, openVersion, readCapture, type LoadedCapture, type ProvisionalCapture, type Snapshot } from '../capture/load.js';
 import { openWritable, removeDatabase, type WritableDB } from '../db/open.js';
 import { captureInfo, snapshotFor } from '../tree/tree-document.js';
 import { CaptureIndexWriter } from './capture-writer.js';
-import { CaptureChangedError, fingerprintFd, stillIs } from '../capture/fingerprint.js';
+import { CaptureChangedError } from '../capture/fingerprint.js';
 import { ProvisionalViews, type ProvisionalMessage } from './provisional.js';
 import { metaValue } from './queries.js';
 import { writeTimeline } from './timeline-store.js';
@@ -87,18 +87,8 @@ function load(
   provisionalWanted?: SharedArrayBuffer,
 ): LoadedCapture {
   const wanted = provisionalWanted === undefined ? undefined : new Int32Array(provisionalWanted);
-  let open;
+  const open = openVersion(capturePath, captureId);
   try {
-    open = openCapture(capturePath);
-  } catch (err) {
-    // The path now names something else (even something unreadable): that is the answer.
-    // A file that is gone is just that (No such file).
-    const gone = err instanceof NoSuchFileError && err.problem === 'No such file';
-    if (!gone && !stillIs(capturePath, captureId)) throw new CaptureChangedError(capturePath);
-    throw err;
-  }
-  try {
-    if (fingerprintFd(open.fd).captureId !== captureId) throw new CaptureChangedError(capturePath);
     const read = readCapture(open, {
       temporaryThreshold: open.header.fileFormat === FILE_FORMAT_AGGREGATED ? undefined : threshold,
       onProgress: (_decompressed, bytes, records) => onProgress({ phase: 'reading', bytes, totalBytes: open.fileSize, records }),
@@ -109,7 +99,7 @@ function load(
     // The index stores every record of each mode in memray's order, for any view to come: memray
     // 1.19 and older's order is resolved here, before the index is written (and complete).
     const c = inMemrayOrder(read);
-    if (fingerprintFd(open.fd).captureId !== captureId || !stillIs(capturePath, captureId)) throw new CaptureChangedError(capturePath);
+    checkStillVersion(open, capturePath, captureId);
     return c;
   } finally {
     open.close();

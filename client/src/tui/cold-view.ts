@@ -8,14 +8,12 @@
  */
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
-import { memtreePaths } from '../../../protocol/src/node/paths.js';
 import type { ViewOptions } from '../../../protocol/src/tree.js';
 import { currentIdentity } from '../../../daemon/src/capture/fingerprint.js';
 import type { LocalViews } from '../../../daemon/src/local.js';
-import { connectDaemon, type DaemonClient } from '../daemon/connect.js';
 import type { CommandIO } from '../commands/common.js';
-import { openCapture } from '../commands/open-capture.js';
 import type { TreeOptions } from '../commands/tree-options.js';
+import { DaemonLink } from './daemon-link.js';
 import type { TerminalProfile } from './terminal.js';
 import type { TreeSource } from './tree-source.js';
 import type { TuiOutcome } from './tree-view.js';
@@ -103,10 +101,7 @@ export async function coldView(
   cold.views.view(view); // a bad expression fails here, before the view takes the terminal
   const local = new LocalTreeSource(cold.local, cold.views, { cwd: process.cwd(), sourceRoots: opts.sourceRoots, source: !opts.noSource });
   const tree = startTree(checkedSource(local, opts.capture, cold.identity), view, { terminal: { cols: io.stdout.columns ?? 80, rows: io.stdout.rows ?? 24 } });
-  const where = { stateDir: opts.stateDir, socket: opts.socket, env: io.env };
-  let client: DaemonClient | undefined;
-  let ended = false;
-  const lostListeners = new Set<(what: string, log: string) => void>();
+  const link = new DaemonLink(opts, io);
   try {
     await started;
     return await runTreeTui({
@@ -115,33 +110,15 @@ export async function coldView(
       terminal,
       warnings: cold.views.warnings,
       connection: {
-        onLost: (l) => {
-          lostListeners.add(l);
-          return () => lostListeners.delete(l);
-        },
+        onLost: link.onLost,
         // `r` (the file changed, or memtreed went away after an earlier `r`): the capture through memtreed.
         reconnect: async () => {
-          const [{ DaemonTreeSource }, next] = await Promise.all([import('./daemon-source.js'), connectDaemon(where)]);
-          try {
-            const o = await openCapture(next, opts, () => {});
-            const old = client;
-            client = next;
-            next.conn.onClose(() => {
-              if (next !== client || ended) return;
-              const log = memtreePaths({ stateDir: opts.stateDir, socket: opts.socket }, io.env).logFile;
-              lostListeners.forEach((l) => l('memtreed closed the connection (it exited or was stopped)', log));
-            });
-            old?.close();
-            return new DaemonTreeSource(next.conn, o.captureId, o.searchPath, { sourceRoots: opts.sourceRoots, source: !opts.noSource }, o.info);
-          } catch (err) {
-            next.close();
-            throw err;
-          }
+          const { DaemonTreeSource } = await import('./daemon-source.js');
+          return link.reconnect((c, o) => new DaemonTreeSource(c.conn, o.captureId, o.searchPath, { sourceRoots: opts.sourceRoots, source: !opts.noSource }, o.info));
         },
       },
     });
   } finally {
-    ended = true;
-    client?.close();
+    link.close();
   }
 }

@@ -9,12 +9,12 @@ import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import type { CaptureOpenResult, CaptureProgressParams } from '../../../protocol/src/capture.js';
 import type { ProvisionalCaptureFacts, ViewOptions } from '../../../protocol/src/tree.js';
 import type { ProvisionalSeed } from '../tui/provisional-feed.js';
-import { memtreePaths } from '../../../protocol/src/node/paths.js';
-import { connectDaemon, type DaemonClient } from '../daemon/connect.js';
+import type { DaemonClient } from '../daemon/connect.js';
 import type { CommandIO } from '../commands/common.js';
 import { coldStart, openCapture, viewOf } from '../commands/tree.js';
 import type { TreeOptions } from '../commands/tree-options.js';
 import { coldView, readCold } from './cold-view.js';
+import { DaemonLink } from './daemon-link.js';
 import type { TerminalProfile } from './terminal.js';
 import type { TuiOutcome } from './tree-view.js';
 
@@ -56,22 +56,12 @@ export async function interactiveTree(opts: TreeOptions, io: CommandIO, terminal
     outcome = await runTreeTui({ tree, title, terminal, warnings });
   } else {
     await cold?.done; // the capture could not be read here: the daemon's open says why
-    // Talk to the daemon while the view's modules load: the first screen comes sooner.
-    const where = { stateDir: opts.stateDir, socket: opts.socket, env: io.env };
-    let client = await connectDaemon(where);
-    // A closed connection (the daemon exited or was stopped) is reported to the view, which
-    // keeps the rows it has and offers `r`: a new connection (starting a daemon) and the capture
-    // opened again there.
-    const lostListeners = new Set<(what: string, log: string) => void>();
+    // Talk to the daemon while the view's modules load: the first screen comes sooner. A closed
+    // connection (the daemon exited or was stopped) is reported to the view, which keeps the rows
+    // it has and offers `r` (daemon-link.ts).
+    const link = new DaemonLink(opts, io);
+    const client = await link.connect();
     let ended = false;
-    const watch = (c: DaemonClient): void => {
-      c.conn.onClose(() => {
-        if (c !== client || ended) return; // replaced by a reconnect, or closed by us below
-        const log = memtreePaths({ stateDir: opts.stateDir, socket: opts.socket }, io.env).logFile;
-        lostListeners.forEach((l) => l('memtreed closed the connection (it exited or was stopped)', log));
-      });
-    };
-    watch(client);
     try {
       const listeners = new Set<(p: CaptureProgressParams) => void>();
       let last: CaptureProgressParams | undefined;
@@ -141,29 +131,16 @@ export async function interactiveTree(opts: TreeOptions, io: CommandIO, terminal
           return () => offers.delete(l);
         },
         connection: {
-          onLost: (l) => {
-            lostListeners.add(l);
-            return () => lostListeners.delete(l);
-          },
+          onLost: link.onLost,
           reconnect: async () => {
-            const [[{ DaemonTreeSource }], next] = await Promise.all([modules, connectDaemon(where)]);
-            try {
-              const o = await openCapture(next, opts, () => {});
-              const old = client;
-              client = next;
-              watch(next);
-              old.close();
-              return sourceOf(DaemonTreeSource, next, o);
-            } catch (err) {
-              next.close();
-              throw err;
-            }
+            const [{ DaemonTreeSource }] = await modules;
+            return link.reconnect((c, o) => sourceOf(DaemonTreeSource, c, o));
           },
         },
       });
     } finally {
       ended = true;
-      client.close();
+      link.close();
     }
   }
   if (outcome === 'cancelled') {

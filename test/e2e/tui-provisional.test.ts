@@ -3,6 +3,7 @@
 // percentage read, then the final tree replaces it (no mark); `q` on the provisional tree
 // cancels the indexing (status 130, as on the progress view). A generated capture that takes
 // seconds to index (cancelled first, then indexed); conditions waited for with generous deadlines, no timing asserts.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCapture } from '../bench/generate-capture.js';
@@ -109,6 +110,15 @@ describe('the view while the capture is indexed', () => {
       if (!refreshed) console.warn('tui-provisional: the final tree came before a newer provisional one');
       s.write('q');
       expect(await s.exited()).toBe(0);
+      // The view asked for trees while the capture was indexed, so the pass went on taking
+      // snapshots after its first (a daemon takes no more than that one for nobody): 40 M records
+      // take seconds, and one is taken about every second.
+      const jobs = fs
+        .readFileSync(path.join(daemon.stateDir, 'memtreed.log'), 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"job finished"'))
+        .map((l) => JSON.parse(l) as { provisionalSnapshots: number });
+      expect(jobs.at(-1)!.provisionalSnapshots).toBeGreaterThanOrEqual(2);
     } finally {
       s.kill();
     }

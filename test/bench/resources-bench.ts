@@ -13,7 +13,7 @@ import { DEFAULT_FILTER } from '../../protocol/src/display.js';
 import { TreeRootRequest } from '../../protocol/src/tree.js';
 import { DaemonInstance } from '../helpers/daemon-instance.js';
 import { CAPTURES, MEMTREE_BIN, tempDir } from '../helpers/paths.js';
-import { IN_THREAD_MAX_BYTES } from '../../daemon/src/index/jobs.js';
+import { SMALL_CAPTURE_MAX_BYTES } from '../../daemon/src/capture/small-capture.js';
 import { stopDaemonIn } from './cli.js';
 import { generateCapture } from './generate-capture.js';
 
@@ -83,7 +83,7 @@ async function openSeries(label: string, source: string, count: number): Promise
 
 /**
  * Opens of small captures (indexed on the daemon's thread), then of captures just over
- * IN_THREAD_MAX_BYTES (each indexed by a worker thread of its own). Samples are taken once no
+ * SMALL_CAPTURE_MAX_BYTES (each indexed by a worker thread of its own). Samples are taken once no
  * worker thread is alive. The second series crept by ~35 MiB over its first 150 opens while
  * the main thread's young generation grew to V8's 16 MiB semi-spaces; memtreed's main thread
  * now runs with 2 MiB ones (DAEMON_NODE_FLAGS) and the series is flat (MALLOC_ARENA_MAX and
@@ -96,7 +96,7 @@ export async function benchOpens(count = 300): Promise<void> {
     let records = 100_000;
     let file = path.join(gen, 'gen.bin');
     generateCapture(file, { records });
-    while (fs.statSync(file).size <= IN_THREAD_MAX_BYTES) {
+    while (fs.statSync(file).size <= SMALL_CAPTURE_MAX_BYTES) {
       records *= 2;
       generateCapture(file, { records });
     }

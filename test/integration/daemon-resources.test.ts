@@ -15,7 +15,7 @@ import { DaemonInstance, waitFor, type Rpc } from '../helpers/daemon-instance.js
 import { CAPTURES, tempDir } from '../helpers/paths.js';
 import { runMemtree, runTreeBothWays } from '../helpers/run-cli.js';
 import { generateCapture } from '../bench/generate-capture.js';
-import { IN_THREAD_MAX_BYTES } from '../../daemon/src/index/jobs.js';
+import { SMALL_CAPTURE_MAX_BYTES } from '../../daemon/src/capture/small-capture.js';
 
 const cleanup: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
@@ -133,10 +133,10 @@ describe('bounded resources', () => {
     const larger = path.join(dir, 'larger.bin');
     let records = 200_000;
     generateCapture(larger, { records, distinctStacks: 2_000 });
-    while (fs.statSync(larger).size <= IN_THREAD_MAX_BYTES) generateCapture(larger, { records: (records *= 2), distinctStacks: 2_000 });
-    expect(fs.statSync(SIMPLE).size).toBeLessThanOrEqual(IN_THREAD_MAX_BYTES);
+    while (fs.statSync(larger).size <= SMALL_CAPTURE_MAX_BYTES) generateCapture(larger, { records: (records *= 2), distinctStacks: 2_000 });
+    expect(fs.statSync(SIMPLE).size).toBeLessThanOrEqual(SMALL_CAPTURE_MAX_BYTES);
     const native = path.join(CAPTURES, 'native_sqlite.bin');
-    expect(fs.statSync(native).size).toBeLessThanOrEqual(IN_THREAD_MAX_BYTES);
+    expect(fs.statSync(native).size).toBeLessThanOrEqual(SMALL_CAPTURE_MAX_BYTES);
     for (const file of [SIMPLE, larger]) expect((await runTreeBothWays(d.stateDir, ['--json', file])).code).toBe(0);
     expect((await runMemtree(['tree', '--json', '--state-dir', d.stateDir, native])).code).toBe(0);
     const started = fs

@@ -2,13 +2,13 @@
  * `memtree tree`: the tree of a capture as JSON, as text, or interactively; through memtreed
  * (started when needed) or, with --no-daemon, in this process.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CaptureMemoryRequest, snapshotRangeOfTimes } from '../../../protocol/src/memory.js';
 import type { RangeInfo, TreeDocument } from '../../../protocol/src/tree-document.js';
 import { TreeExportRequest, type ViewOptions } from '../../../protocol/src/tree.js';
 import { sizeFmt } from '../format/size.js';
 import { checkCaptureFile } from '../../../daemon/src/capture/errors.js';
+import { isSmallCapture } from '../../../daemon/src/capture/small-capture.js';
 import { UsageError } from '../cli/args.js';
 import { connectDaemon, startInBackground, type DaemonClient } from '../daemon/connect.js';
 import { useColor } from '../print/ansi.js';
@@ -50,22 +50,14 @@ export async function localTree(opts: TreeOptions, view: ViewOptions = viewOf(op
   return local.localTree(opts.capture, opts.timeRange === undefined ? view : { ...view, timeRange: opts.timeRange });
 }
 
-/** Captures up to this size are read here on a cold start (as the daemon reads them on its own thread: IN_THREAD_MAX_BYTES). */
-export const COLD_LOCAL_MAX_BYTES = 1024 * 1024;
-
 /**
- * A cold start of a small capture (no daemon at the socket path, this client starts it): the
+ * A cold start of a small capture (capture/small-capture.ts; no daemon at the socket path, this client starts it): the
  * daemon starts in the background and indexes the capture (--prefetch) for the commands that
  * follow, while this one reads it itself, as --no-daemon does. Undefined for anything else.
  */
 export function coldStart(opts: TreeOptions, io: CommandIO): { readonly done: Promise<void> } | undefined {
-  if (opts.timeRange !== undefined) return undefined;
-  try {
-    const st = fs.statSync(opts.capture);
-    if (!st.isFile() || st.size === 0 || st.size > COLD_LOCAL_MAX_BYTES) return undefined;
-  } catch {
-    return undefined; // the daemon's open says what is wrong with it
-  }
+  // Anything else (odd, gone, unreadable: the daemon's open says what is wrong) goes to memtreed.
+  if (opts.timeRange !== undefined || !isSmallCapture(opts.capture)) return undefined;
   return startInBackground({ stateDir: opts.stateDir, socket: opts.socket, env: io.env }, path.resolve(opts.capture));
 }
 

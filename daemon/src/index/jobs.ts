@@ -3,10 +3,10 @@
  * running job instead of starting another (two clients opening one capture share one index
  * pass). A waiter that cancels stops waiting; the job itself is terminated when nobody waits.
  */
-import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { openCapture } from '../capture/load.js';
+import { isSmallCapture } from '../capture/small-capture.js';
 import type { ProvisionalMessage } from './provisional.js';
 import { cleanUpStoppedTask, runTask, taskKey, type Task, type TaskOutcome, type TaskProgress } from './tasks.js';
 
@@ -57,26 +57,13 @@ export interface JobObserver {
 }
 
 /**
- * Captures up to this size (Python stacks only) are read on the daemon's own thread: ~50 ms for
- * a 15 KB one the first time (its code cold), a few ms after. A worker thread costs ~100 ms and
- * as much CPU to start (an isolate, the reader's modules, all code cold) and reads cold code
- * every time: the first `memtree tree` of a small capture waited mostly for it, and a thread per
- * open left the daemon's RSS creeping up over hundreds of opens. Up to 1 MiB (about 1.6 M
- * records) the daemon's warm code indexes faster than a worker could start and read: a 1 MB
- * capture's first view in ~300 ms instead of ~400 (npm run bench -- small). The price: while
- * it reads (~200 ms for 1 MiB, ~350 ms the first time) the daemon answers no one else.
- */
-export const IN_THREAD_MAX_BYTES = 1024 * 1024;
-
-/**
- * Whether `task` reads a small regular file without native stacks (symbolizing those reads
- * binaries of any size). Anything odd, empty, gone or unreadable goes to a worker, which says
- * what is wrong.
+ * Whether `task` reads a small capture (capture/small-capture.ts: indexed on this thread, warm)
+ * without native stacks (symbolizing those reads binaries of any size). Anything odd, empty,
+ * gone or unreadable goes to a worker, which says what is wrong.
  */
 function runsHere(task: Task): boolean {
+  if (!isSmallCapture(task.path)) return false;
   try {
-    const st = fs.statSync(task.path);
-    if (!st.isFile() || st.size === 0 || st.size > IN_THREAD_MAX_BYTES) return false;
     const open = openCapture(task.path);
     try {
       return !open.header.nativeTraces;

@@ -3,23 +3,14 @@
  * process (`memtree tree --no-daemon`, `memtree memory --no-daemon`): the same engine the daemon runs over its index, here
  * over a capture read in memory.
  */
-import * as path from 'node:path';
 import type { ViewFilter } from '../../protocol/src/display.js';
 import type { CaptureMemoryResult } from '../../protocol/src/memory.js';
 import type { SnapshotMode, TreeDocument } from '../../protocol/src/tree-document.js';
-import type { RecordFilters, SnapshotRange } from '../../protocol/src/tree.js';
-import { CaptureError } from './capture/errors.js';
-import { AGGREGATED_HAS_NO_HISTORY, rangeSnapshot } from './snapshot/range-snapshot.js';
-import { timeRange, TimeRangeError } from './snapshot/time-ranges.js';
+import type { RecordFilters, SnapshotRange, ViewOptions } from '../../protocol/src/tree.js';
+import { LocalViews } from './local-views.js';
+import { TimeRangeError } from './snapshot/time-ranges.js';
 import { loadCapture } from './capture/load.js';
 import { memoryReport } from './snapshot/memory-report.js';
-import { CaptureResolver, memraySizeOrder } from './tree/capture-views.js';
-import { viewOrderSensitive } from './tree/order-sensitivity.js';
-import { FrameClassifier } from './tree/frame-classifier.js';
-import { captureInfo, snapshotFor } from './tree/tree-document.js';
-import type { ViewData } from './tree/view-data.js';
-import { ViewTree } from './tree/view-display.js';
-import { buildViewTree } from './tree/view-engine.js';
 import { documentView, treeSpec } from './tree/view-spec.js';
 
 export { CaptureError, NoSuchFileError } from './capture/errors.js';
@@ -45,45 +36,30 @@ export interface LocalTree {
   readonly warnings: readonly string[];
 }
 
-/** Reads the capture at `capturePath` and builds the document of `view`; throws the reader's errors and PatternError. */
+/**
+ * Reads the capture at `capturePath` and builds the document of `view` (through LocalViews, as
+ * the --no-daemon view does); throws the reader's errors and PatternError.
+ */
 export function localTree(capturePath: string, view: LocalView): LocalTree {
-  const spec = treeSpec(view, view.biggestAllocs); // a bad expression fails before the capture is read
-  const capture = loadCapture(capturePath, { temporaryThreshold: view.mode.kind === 'temporary' ? view.mode.threshold : undefined });
-  const classifier = new FrameClassifier();
-  const resolver = new CaptureResolver(capture, classifier);
-  let data: ViewData;
-  let range;
-  try {
-    let snap = snapshotFor(capture, view.mode);
-    let ordinary = true;
-    let r = view.range;
-    if (view.timeRange !== undefined) r = timeRange(capture.memory, capture.header.startTime, view.timeRange.fromMs, view.timeRange.toMs);
-    if (r !== undefined) {
-      if (view.mode.kind === 'temporary') throw new TimeRangeError('time ranges apply to the peak and leaks modes, not to temporary allocations');
-      if (capture.timeline === undefined) throw new CaptureError(capturePath, AGGREGATED_HAS_NO_HISTORY);
-      ({ snapshot: snap, range, ordinary } = rangeSnapshot(capture, view.mode.kind, r.start, r.end));
-    }
-    data = { records: resolver.records(snap), paths: resolver.paths.trie(), frames: classifier.frames };
-    // memray 1.19 and older's record order only when this view's tree depends on it (it reads
-    // the capture again); the same stacks again, so the trie does not change.
-    if (ordinary && capture.legacyOrder !== undefined && viewOrderSensitive(data, spec)) {
-      data = { ...data, records: resolver.records(snap, memraySizeOrder(capture, view.mode.kind, snap)) };
-    }
-  } finally {
-    resolver.close();
+  treeSpec(view, view.biggestAllocs); // a bad expression fails before the capture is read
+  const views = new LocalViews(capturePath, view.mode.kind === 'temporary' ? view.mode.threshold : undefined);
+  const { timeRange: times, ...rest } = view;
+  let v: ViewOptions = rest;
+  if (times !== undefined || v.range !== undefined) {
+    if (v.mode.kind === 'temporary') throw new TimeRangeError('time ranges apply to the peak and leaks modes, not to temporary allocations');
+    if (times !== undefined) v = { ...v, range: views.rangeOfTimes(times) };
   }
-  const built = buildViewTree(data, spec);
-  const display = new ViewTree(built.tree).display(view);
+  const built = views.view(v);
   const doc: TreeDocument = {
-    capture: captureInfo(capture, path.resolve(capturePath)),
+    capture: views.info,
     mode: view.mode,
     biggestAllocs: view.biggestAllocs,
-    root: display.document(),
+    root: built.display.document(),
     elided: built.elided,
     view: documentView(view),
-    ...(range === undefined ? {} : { range }),
+    ...(built.range === undefined ? {} : { range: built.range }),
   };
-  return { doc, searchPath: capture.header.sysPath, warnings: capture.warnings };
+  return { doc, searchPath: views.searchPath, warnings: views.warnings };
 }
 
 /** Reads the capture at `capturePath` and returns its memory over time, as `capture/memory` does with `points`. */

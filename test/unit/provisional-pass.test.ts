@@ -46,14 +46,29 @@ describe('provisional snapshots only while wanted (the daemon: once a client ask
         });
         return seen;
       };
-      const always = count(() => true);
-      expect(always.length).toBeGreaterThan(3);
-      expect(count(() => false)).toHaveLength(1);
-      // Wanted from the middle on: snapshots again, all of them from there.
-      const half = always[Math.floor(always.length / 2)]!;
-      const late = count((records) => records >= half);
-      expect(late.length).toBeGreaterThan(1);
-      expect(late.slice(1).every((r) => r >= half)).toBe(true);
+      if (threads === 1) {
+        // One thread answers at the progress point that asks (one per MiB of records: 5 here).
+        const always = count(() => true);
+        expect(always.length).toBeGreaterThan(3);
+        expect(count(() => false)).toHaveLength(1);
+        // Wanted from the middle on: snapshots again, all of them from there.
+        const half = always[Math.floor(always.length / 2)]!;
+        const late = count((records) => records >= half);
+        expect(late.length).toBeGreaterThan(1);
+        expect(late.slice(1).every((r) => r >= half)).toBe(true);
+      } else {
+        // Two threads: an answer is taken at a later progress point, so how many arrive before
+        // the pass ends depends on the decoder thread's pace (a loaded machine gets fewer). What
+        // holds on any machine: never more than the first when not wanted; more than one when
+        // wanted, within a few passes; none from before wanted() turned true.
+        for (let i = 0; i < 3; i++) expect(count(() => false).length).toBeLessThanOrEqual(1);
+        let always: number[] = [];
+        for (let i = 0; i < 10 && always.length < 2; i++) always = count(() => true);
+        expect(always.length).toBeGreaterThan(1);
+        const half = always[1]!;
+        const late = count((records) => records >= half);
+        expect(late.slice(1).every((r) => r >= half)).toBe(true);
+      }
     }
   });
 });

@@ -3,33 +3,27 @@
  * reader. Everything memray's FileReader does on open (header checks, the high-water mark,
  * record counts) plus the snapshots `memray tree` asks for.
  */
-import * as fs from 'node:fs';
 import { readAggregatedRecords } from './aggregated-records.js';
-import { CaptureState } from './capture-state.js';
-import { AggregatedTemporaryError, CaptureError, checkCaptureFile, fileProblemOf, NoSuchFileError } from './errors.js';
-import {
-  FILE_FORMAT_AGGREGATED,
-  FILE_FORMAT_ALL,
-  hasMagic,
-  NEWEST_VERSION,
-  OLDEST_VERSION,
-  parseHeader,
-  writtenBy,
-  type CaptureHeader,
-} from './header.js';
-import { isLz4Frame, Lz4FrameSource, RawFileSource, readableLimit, type ByteSource } from './lz4.js';
-export { checkCaptureFile } from './errors.js';
+import type { CaptureState } from './capture-state.js';
+import { AggregatedTemporaryError, CaptureError } from './errors.js';
+import { FILE_FORMAT_AGGREGATED, FILE_FORMAT_ALL, type CaptureHeader } from './header.js';
+import { legacyOrderThunk, type RecordReader } from './legacy-replay.js';
+import { openCapture, reopenCapture, type OpenCapture } from './open-capture.js';
 import { readAllocationRecords, type ProgressFn, type ReadOutcome } from './records.js';
 import { readLegacyAllocationRecords } from './records-legacy.js';
 import { builderSource, provisionalProgress, type ProvisionalCapture, type ProvisionalTiming } from './provisional-feed.js';
-export type { ProvisionalCapture } from './provisional-feed.js';
-import { Cursor, NeedMore, StreamBuffer } from './stream-buffer.js';
-import { CaptureChangedError, fingerprintFd, stillIs } from './fingerprint.js';
+import type { StreamBuffer } from './stream-buffer.js';
+import { fingerprintFd } from './fingerprint.js';
 import { aggregatedSnapshot } from '../snapshot/aggregated-snapshot.js';
-import { hashOrder, hasTies, LAST_HASH_ORDERED_VERSION, LegacyOrderSink, locationOrder, permuteRecords } from '../snapshot/legacy-order.js';
+import { hasTies, LAST_HASH_ORDERED_VERSION, locationOrder, permuteRecords } from '../snapshot/legacy-order.js';
 import { SnapshotBuilder, type BuilderOptions, type SnapshotRecords, type SnapshotResult } from '../snapshot/snapshot-builder.js';
 import { PipelineFailed, PipelineSink, pipelineAvailable } from '../snapshot/snapshot-pipeline.js';
 import type { CaptureTimeline, MemorySeries } from '../snapshot/time-ranges.js';
+// The reader's entry point: what opening and re-reading a capture offer is imported from here.
+export { checkCaptureFile } from './errors.js';
+export { checkStillVersion, openCapture, openVersion, unsupportedVersion, type OpenCapture } from './open-capture.js';
+export { inMemrayOrder, legacyReplays } from './legacy-replay.js';
+export type { ProvisionalCapture } from './provisional-feed.js';
 
 /** A snapshot's records with the thread names memray would show for them. */
 export interface Snapshot {
@@ -114,78 +108,6 @@ function useTwoThreads(open: OpenCapture, opts: LoadOptions): boolean {
   return decompressed >= PIPELINE_MIN_BYTES && pipelineAvailable();
 }
 
-/** The first bytes of the file; pseudo-files (/proc) may have more than their size of 0 says, or fail. */
-function firstBytes(path: string, fd: number): Uint8Array {
-  const first = Buffer.alloc(16);
-  let n: number;
-  try {
-    n = fs.readSync(fd, first, 0, first.length, 0);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new CaptureError(path, `not a memray capture: its first bytes cannot be read (${code})`, 0);
-  }
-  return first.subarray(0, n);
-}
-
-/**
- * Opens the file behind `path` as a byte source, deciding raw vs LZ4 from its first bytes.
- * Anything else is refused here, before the end of the file is looked at: a zero-filled or
- * foreign file (even a huge sparse one) is answered at once.
- */
-function openSource(path: string, fd: number, size: number): { source: ByteSource; compressed: boolean } {
-  const first = firstBytes(path, fd);
-  if (isLz4Frame(first)) return { source: new Lz4FrameSource(fd, size), compressed: true };
-  if (!hasMagic(first)) {
-    let what = 'it does not start with the "memray" magic bytes';
-    if (first.length === 0) what = size === 0 ? 'the file is empty' : 'its first bytes cannot be read';
-    else if (first.every((b) => b === 0)) what = 'it starts with zero bytes where the "memray" magic bytes should be';
-    throw new CaptureError(path, `not a memray capture: ${what}`, 0);
-  }
-  return { source: new RawFileSource(fd, readableLimit(fd, size)), compressed: false };
-}
-
-/** Why a header version is refused: who wrote it, and what memtree reads instead. */
-export function unsupportedVersion(version: number): string {
-  const range = `memtree reads versions ${OLDEST_VERSION} to ${NEWEST_VERSION}, written by memray 1.4 to 1.20`;
-  if (version < OLDEST_VERSION && version >= 1) {
-    return (
-      `capture format version ${version} is too old: it was written by ${writtenBy(version)} (${range}); ` +
-      `open it with that memray release, or capture again with memray 1.4 or newer`
-    );
-  }
-  return `incompatible capture format version ${version} (${range})`;
-}
-
-function readHeader(path: string, sb: StreamBuffer): CaptureHeader {
-  sb.fill(11);
-  const head = sb.buf.subarray(0, Math.min(sb.end, 11));
-  if (!hasMagic(head)) {
-    if (sb.end === 0 && sb.sourceError !== undefined) throw new CaptureError(path, sb.sourceError.message);
-    const what = sb.end === 0 ? 'the file is empty' : 'it does not start with the "memray" magic bytes';
-    throw new CaptureError(path, `not a memray capture: ${what}`, 0);
-  }
-  if (sb.end < 11) throw new CaptureError(path, 'Failed to read input file header: the data ends inside it', sb.end);
-  const c = new Cursor(sb.buf, 7, sb.end);
-  const version = c.i32();
-  if (version < OLDEST_VERSION || version > NEWEST_VERSION) {
-    throw new CaptureError(path, unsupportedVersion(version), 7);
-  }
-  for (;;) {
-    try {
-      const cur = new Cursor(sb.buf, 11, sb.end);
-      const header = parseHeader(cur, version);
-      sb.pos = cur.pos;
-      return header;
-    } catch (err) {
-      if (!(err instanceof NeedMore)) throw err;
-      if (!sb.fill(Math.max(err.want, 2 * sb.end), 0) && sb.end < err.want) {
-        if (sb.sourceError !== undefined) throw new CaptureError(path, sb.sourceError.message);
-        throw new CaptureError(path, 'Failed to read input file header: the data ends inside it', sb.end);
-      }
-    }
-  }
-}
-
 /**
  * After a TRAILER only zero padding may follow (memray grows raw files in page steps and the
  * LZ4 stream contains that padding). Data there means the TRAILER token was itself damage.
@@ -222,80 +144,6 @@ function describeStop(o: ReadOutcome, compressed: boolean, records: number): str
   return undefined;
 }
 
-/** An open capture positioned at its first record. Call `close()` when done. */
-export interface OpenCapture {
-  readonly path: string;
-  readonly fileSize: number;
-  readonly compressed: boolean;
-  readonly header: CaptureHeader;
-  readonly state: CaptureState;
-  readonly buffer: StreamBuffer;
-  /** The open file (to check that it is the version the caller expects). */
-  readonly fd: number;
-  close(): void;
-}
-
-/** A second reader of an open capture's file, at its first record (the caller keeps closing `open`). */
-function reopenCapture(open: OpenCapture): OpenCapture {
-  const { source } = openSource(open.path, open.fd, open.fileSize);
-  const buffer = new StreamBuffer(source);
-  const header = readHeader(open.path, buffer);
-  return { ...open, header, buffer, state: new CaptureState(header.pythonVersion), close: () => {} };
-}
-
-/** Opens `path` and reads its header. Throws NoSuchFileError / CaptureError. */
-export function openCapture(path: string): OpenCapture {
-  checkCaptureFile(path);
-  let fd: number;
-  try {
-    fd = fs.openSync(path, 'r');
-  } catch (err) {
-    throw new NoSuchFileError(path, fileProblemOf(err));
-  }
-  try {
-    // The size of what was opened (the path may have been replaced since it was checked).
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new NoSuchFileError(path, st.isDirectory() ? 'Is a directory' : 'Not a regular file');
-    const { source, compressed } = openSource(path, fd, st.size);
-    const buffer = new StreamBuffer(source);
-    const header = readHeader(path, buffer);
-    const state = new CaptureState(header.pythonVersion);
-    return { path, fileSize: st.size, compressed, header, state, buffer, fd, close: () => fs.closeSync(fd) };
-  } catch (err) {
-    fs.closeSync(fd);
-    throw err;
-  }
-}
-
-
-/**
- * Opens `path` as the file version `captureId` (its fingerprint) for another read: something
- * else at the path, even something unreadable, is CaptureChangedError; a file that is gone is
- * just that (NoSuchFileError, No such file).
- */
-export function openVersion(path: string, captureId: string): OpenCapture {
-  let open: OpenCapture;
-  try {
-    open = openCapture(path);
-  } catch (err) {
-    const gone = err instanceof NoSuchFileError && err.problem === 'No such file';
-    if (!gone && !stillIs(path, captureId)) throw new CaptureChangedError(path);
-    throw err;
-  }
-  try {
-    if (fingerprintFd(open.fd).captureId !== captureId) throw new CaptureChangedError(path);
-  } catch (err) {
-    open.close();
-    throw err;
-  }
-  return open;
-}
-
-/** After reading `open` (openVersion): the file, and what is at its path, are still the version `captureId`. */
-export function checkStillVersion(open: OpenCapture, path: string, captureId: string): void {
-  if (fingerprintFd(open.fd).captureId !== captureId || !stillIs(path, captureId)) throw new CaptureChangedError(path);
-}
-
 /** Reads `path` completely and returns its snapshots. Throws CaptureError / NoSuchFileError. */
 export function loadCapture(path: string, opts: LoadOptions = {}): LoadedCapture {
   const open = openCapture(path);
@@ -311,8 +159,6 @@ interface AllocationPass {
   readonly outcome: ReadOutcome;
   result(): SnapshotResult;
 }
-
-type RecordReader = typeof readAllocationRecords;
 
 /** The pass on two threads; undefined if its worker failed (the caller reads again on one thread). */
 function twoThreadPass(open: OpenCapture, options: BuilderOptions, read: RecordReader, opts: LoadOptions): AllocationPass | undefined {
@@ -440,65 +286,6 @@ export function readCapture(first: OpenCapture, opts: LoadOptions = {}): LoadedC
     warnings,
     temporaryWarnings,
     ...(legacyOrder === undefined ? {} : { legacyOrder }),
-  };
-}
-
-/** Replays of memray 1.19 and older's order run in this process (tests count them). */
-export const legacyReplays = { count: 0 };
-
-/**
- * memray 1.19 and older's record order of a capture already read, computed on the first call
- * by reading its ALLOCATION records again into a LegacyOrderSink (memray's hash order depends
- * on every insert and erase of its address map before a snapshot, so only a replay gives it).
- * The file is opened again by its path and must still be the version first read (`fingerprint`,
- * taken before the first pass) when it is opened and after it is read, or CaptureChangedError:
- * an order is never taken from another file.
- */
-function legacyOrderThunk(
-  path: string,
-  fingerprint: string,
-  read: RecordReader,
-  result: Pick<SnapshotResult, 'peak' | 'leaks' | 'temporary' | 'peakIndex' | 'records'>,
-  threshold: number | undefined,
-): () => LegacyOrder {
-  let done: LegacyOrder | undefined;
-  return () => {
-    if (done !== undefined) return done;
-    const again = openVersion(path, fingerprint);
-    let sink: LegacyOrderSink;
-    try {
-      legacyReplays.count++;
-      sink = new LegacyOrderSink(result.peakIndex, result.records, threshold === undefined || threshold < 0 ? 0 : threshold + 1);
-      read(again.buffer, again.header, again.state, sink);
-      checkStillVersion(again, path, fingerprint);
-    } finally {
-      again.close();
-    }
-    const inOrder = (r: SnapshotRecords, groups: Int32Array): Int32Array =>
-      hashOrder(r, groups, (k) => sink.groupOf(r.stackId[k]!, r.nativeId[k]!, r.tid[k]!));
-    done = {
-      peak: inOrder(result.peak, sink.peak()),
-      leaks: inOrder(result.leaks, sink.leaks()),
-      ...(result.temporary === undefined ? {} : { temporary: inOrder(result.temporary, sink.temporary()) }),
-    };
-    return done;
-  };
-}
-
-/**
- * `c` with every snapshot in memray's order: memray 1.19 and older's (reading the capture again
- * when some snapshot has ties: see LoadedCapture.legacyOrder), else `c` itself.
- */
-export function inMemrayOrder(c: LoadedCapture): LoadedCapture {
-  if (c.legacyOrder === undefined) return c;
-  const order = c.legacyOrder();
-  const reorder = (s: Snapshot, o: Int32Array): Snapshot => ({ ...s, records: permuteRecords(s.records, o) });
-  const { legacyOrder: _, ...rest } = c;
-  return {
-    ...rest,
-    peak: reorder(c.peak, order.peak),
-    leaks: reorder(c.leaks, order.leaks),
-    ...(c.temporary === undefined || order.temporary === undefined ? {} : { temporary: reorder(c.temporary, order.temporary) }),
   };
 }
 

@@ -9,7 +9,8 @@
  */
 import type { GroupIndex } from '../snapshot/group-index.js';
 import type { ProvisionalSums, SnapshotBuilder } from '../snapshot/snapshot-builder.js';
-import type { LoadedCapture, OpenCapture, Snapshot } from './load.js';
+import type { LoadedCapture, Snapshot } from './load.js';
+import type { OpenCapture } from './open-capture.js';
 import type { ProgressFn } from './records.js';
 
 /** The snapshots of the records read so far, while a capture is still being read. */

@@ -53,7 +53,7 @@ export interface StatusCapture {
 export interface StatusJob {
   /** Capture id being indexed. */
   readonly captureId: string;
-  /** What the job is doing (e.g. "reading", "writing"). */
+  /** What the job is doing (e.g. "reading", "writing"; "memray order": the record order of memray 1.19 and older, resolved after the index is complete). */
   readonly phase: string;
   /** Progress 0..100. */
   readonly percent: number;

@@ -8,12 +8,13 @@ import type { WritableDB } from './open.js';
 import index0001 from './migrations/0001-initial.js';
 import index0002 from './migrations/0002-view-records.js';
 import index0003 from './migrations/0003-timeline.js';
+import index0004 from './migrations/0004-order-pending.js';
 import symbols0001 from './migrations/symbols-0001-initial.js';
 
 export type Migration = (db: WritableDB) => void;
 
 /** A capture's index. */
-export const INDEX_MIGRATIONS: readonly Migration[] = [index0001, index0002, index0003];
+export const INDEX_MIGRATIONS: readonly Migration[] = [index0001, index0002, index0003, index0004];
 /** The symbol cache shared by all captures (native mode). */
 export const SYMBOL_MIGRATIONS: readonly Migration[] = [symbols0001];
 

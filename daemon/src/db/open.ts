@@ -10,8 +10,9 @@ export type WritableDB = Database.Database & { readonly __writable: true };
 /** A connection used only for reads. */
 export type ReadableDB = Database.Database;
 
-export function openWritable(file: string, migrations: readonly Migration[] = INDEX_MIGRATIONS): WritableDB {
-  const db = new Database(file);
+/** `mustExist`: a missing file is an error, not a new database (a job writing into an index that may be gone meanwhile). */
+export function openWritable(file: string, migrations: readonly Migration[] = INDEX_MIGRATIONS, mustExist = false): WritableDB {
+  const db = new Database(file, { fileMustExist: mustExist });
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');

@@ -45,7 +45,8 @@ export function status(ctx: ConnectionContext): StatusResult {
   const d = ctx.daemon;
   const now = Date.now();
   const jobs = d.jobs.list();
-  const busy = new Set(jobs.map((j) => j.captureId));
+  // A capture whose order job runs is ready: its index is complete (index/memray-order.ts).
+  const busy = new Set(jobs.filter((j) => j.kind !== 'order').map((j) => j.captureId));
   return {
     pid: process.pid,
     uptimeMs: now - d.startedAt,
@@ -63,7 +64,7 @@ export function status(ctx: ConnectionContext): StatusResult {
     captures: d.captures.openCaptures().map((c) => ({ captureId: c.captureId, path: c.path, state: busy.has(c.captureId) ? 'indexing' : 'ready' })),
     jobs: jobs.map((j) => ({
       captureId: j.captureId,
-      phase: j.progress?.phase ?? 'starting',
+      phase: j.kind === 'order' ? 'memray order' : (j.progress?.phase ?? 'starting'),
       percent: j.progress === undefined || j.progress.totalBytes === 0 ? 0 : Math.min(99, (100 * j.progress.bytes) / j.progress.totalBytes),
     })),
     usage: (() => {

@@ -20,6 +20,7 @@ import { PatternError } from '../../../protocol/src/pattern.js';
 import { elidedPage, expandPage, searchView } from '../tree/view-queries.js';
 import type { TreeSpec } from '../tree/view-engine.js';
 import { documentView, treeSpec } from '../tree/view-spec.js';
+import { viewOrderSensitive } from '../tree/order-sensitivity.js';
 import { cancellable, progressSink } from './capture.js';
 import type { ConnectionContext } from './context.js';
 import { biggestAllocs, bool, int, mode, obj, optInt, optPaths, optStr, str, view } from './validate.js';
@@ -59,7 +60,11 @@ function indexedFirst(ctx: ConnectionContext, captureId: string, token?: CancelS
   return cancellable(ctx.daemon.captures.provisional.indexed(captureId, token));
 }
 
-async function viewFor(ctx: ConnectionContext, captureId: string, v: ViewOptions, token?: CancelSignal, pinned?: number) {
+/**
+ * A view's tree, from its provisional tree or the index. `extent` 'all': the answer lists every
+ * record the view leaves out, so their order counts beyond -b (order-sensitivity.ts).
+ */
+async function viewFor(ctx: ConnectionContext, captureId: string, v: ViewOptions, token?: CancelSignal, pinned?: number, extent: 'tree' | 'all' = 'tree') {
   let spec;
   try {
     spec = treeSpec(v, v.biggestAllocs);
@@ -75,14 +80,16 @@ async function viewFor(ctx: ConnectionContext, captureId: string, v: ViewOptions
   await cancellable(ctx.daemon.captures.ensureMode(index, v.mode, progressSink(ctx), token));
   // A range of memory snapshots is a mode of its own, computed from the time-range data.
   const key = v.range === undefined ? modeKey(v.mode) : rangeModeKey(index.db, v.mode, v.range, index.path);
+  // memray 1.19 and older's record order, if still pending, is waited for only by views that depend on it.
+  await cancellable(ctx.daemon.captures.memrayOrder(index, key, (data) => viewOrderSensitive(data, spec, extent), token));
   const cached = cachedView(index.db, key, spec);
   const { peakMemory } = index.info;
   return { v, index, key, spec, cached, display: cached.tree.display(v), range: rangeFacts(index.db, key), peakMemory, searchPath: index.searchPath, provisional: undefined, capture: undefined };
 }
 
-function treeFor(ctx: ConnectionContext, p: Record<string, unknown>, token?: CancelSignal) {
+function treeFor(ctx: ConnectionContext, p: Record<string, unknown>, token?: CancelSignal, extent: 'tree' | 'all' = 'tree') {
   const pinned = p.provisionalTree === undefined ? undefined : int(p, 'provisionalTree', 1);
-  return viewFor(ctx, str(p, 'captureId'), view(p.view), token, pinned);
+  return viewFor(ctx, str(p, 'captureId'), view(p.view), token, pinned, extent);
 }
 
 /** The `provisional` field of an answer from a provisional tree. */
@@ -146,7 +153,7 @@ export async function search(ctx: ConnectionContext, params: unknown, token?: Ca
 export async function elided(ctx: ConnectionContext, params: unknown, token?: CancelSignal): Promise<TreeElidedResult> {
   const p = obj(params);
   await indexedFirst(ctx, str(p, 'captureId'), token);
-  const { index, key, spec } = await treeFor(ctx, p, token);
+  const { index, key, spec } = await treeFor(ctx, p, token, 'all');
   return elidedPage(viewData(index!.db, key), spec, optInt(p, 'offset', 0, 0), optInt(p, 'limit', 200, 0, 10000));
 }
 

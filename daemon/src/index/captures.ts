@@ -18,7 +18,10 @@ import { DEFAULT_CACHE_SIZE, directoryBytes, evictionVictims, INDEX_NAME, indexF
 import { Jobs, type CancelSignal } from './jobs.js';
 import { CaptureVersions, changedError } from './versions.js';
 import { ProvisionalStore } from './provisional-store.js';
-import { hasMode, metaValue } from './queries.js';
+import { hasMode, metaValue, orderPending } from './queries.js';
+import { storedModeOf } from './range-views.js';
+import { viewData } from './view-store.js';
+import type { ViewData } from '../tree/view-data.js';
 import { cleanUpStoppedTask, temporaryWarningsKey, type Task, type TaskFailure, type TaskOutcome, type TaskProgress } from './tasks.js';
 import { modeKey } from './write-index.js';
 
@@ -343,6 +346,30 @@ export class Captures {
   }
 
   /**
+   * Makes sure the records a view of view-store key `key` reads are in memray's order when its
+   * answer depends on it: when memray 1.19 and older's order of their stored mode is still
+   * pending (memray-order.ts) and `sensitive` says the view depends on the order
+   * (tree/order-sensitivity.ts, over the pass's records: their sizes are memray's), waits for
+   * the capture's order job, started if none runs (after a restart). A pending order is never
+   * served to such a view: a failed job is its error (CaptureChanged for a changed file).
+   */
+  async memrayOrder(index: OpenIndex, key: string, sensitive: (data: ViewData) => boolean, token?: CancelSignal, shownAs = index.path): Promise<void> {
+    const stored = storedModeOf(index.db, key);
+    if (stored === undefined || !orderPending(index.db, stored) || !sensitive(viewData(index.db, key))) return;
+    const task: Task = { kind: 'order', captureId: index.captureId, path: index.path, indexFile: index.file };
+    let outcome: TaskOutcome;
+    try {
+      outcome = await this.jobs.run(task, undefined, token);
+    } catch (err) {
+      if (!this.isOpen(index)) throw forgotten(index.captureId);
+      throw err;
+    }
+    this.check(outcome, index.captureId, shownAs);
+    if (!this.isOpen(index)) throw forgotten(index.captureId);
+    if (orderPending(index.db, stored)) throw new ResponseError(-32603, `internal error: memray's record order of ${shownAs} is still pending`);
+  }
+
+  /**
    * The complete indexes in the index directory. Indexes not open stay closed: only their
    * `path` is read, on a short-lived connection (a listing should not hold every file open).
    */
@@ -382,7 +409,8 @@ export class Captures {
     if (idx === undefined) {
       throw new ResponseError(MemtreeErrorCodes.UnknownCapture, `no open capture has id ${captureId}; open it with capture/open`);
     }
-    const done = this.jobs.idle(captureId).then(() => {
+    // Its order job serves only later views: stopped, not waited for.
+    const done = this.jobs.stopBackground(captureId).then(() => this.jobs.idle(captureId)).then(() => {
       this.discard(captureId, idx.file);
       this.forgetting.delete(captureId);
     });

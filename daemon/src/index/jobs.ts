@@ -1,14 +1,20 @@
 /**
  * Runs Tasks in worker threads, one job per key: a second request for the same work joins the
  * running job instead of starting another (two clients opening one capture share one index
- * pass). A waiter that cancels stops waiting; the job itself is terminated when nobody waits.
+ * pass). A waiter that cancels stops waiting; the job itself is terminated when nobody waits,
+ * except an order job (memray 1.19 and older's record order, index/memray-order.ts), which
+ * serves every later view of its capture: it runs on until it ends, its capture is forgotten
+ * (stopBackground) or the daemon stops. An index job whose capture's order is pending hands its
+ * job over to the order key once its index is complete: its waiters hear then, and the same
+ * thread goes on with the order, using the pass's records it holds.
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { openCapture } from '../capture/load.js';
 import { isSmallCapture } from '../capture/small-capture.js';
 import type { ProvisionalMessage } from './provisional.js';
-import { cleanUpStoppedTask, runTask, taskKey, type Task, type TaskOutcome, type TaskProgress } from './tasks.js';
+import { orderGateSet } from './memray-order.js';
+import { cleanUpStoppedTask, orderTaskOf, startTask, taskKey, type Task, type TaskOutcome, type TaskProgress } from './tasks.js';
 
 /** Thrown to a waiter whose cancellation token fired. */
 export class JobCancelledError extends Error {}
@@ -62,7 +68,8 @@ export interface JobObserver {
  * gone or unreadable goes to a worker, which says what is wrong.
  */
 function runsHere(task: Task): boolean {
-  if (!isSmallCapture(task.path)) return false;
+  // A test holding order phases (memray-order.ts) holds them in a worker, never this thread.
+  if (orderGateSet() || !isSmallCapture(task.path)) return false;
   try {
     const open = openCapture(task.path);
     try {
@@ -135,7 +142,7 @@ export class Jobs {
         const cancel = (): void => {
           if (!j.waiters.delete(waiter)) return;
           reject(new JobCancelledError(`cancelled: ${key}`));
-          if (j.waiters.size === 0) this.abandon(j);
+          if (j.waiters.size === 0 && j.task.kind !== 'order') void this.abandon(j);
         };
         if (token.isCancellationRequested) cancel();
         else token.onCancellationRequested(cancel);
@@ -167,6 +174,12 @@ export class Jobs {
     for (const wake of list) wake();
   }
 
+  /** Stops the order job of a capture, if one runs (capture/forget: nobody will read its result); resolves once its thread is gone. */
+  stopBackground(captureId: string): Promise<void> {
+    const j = this.running.get(taskKey({ kind: 'order', captureId, path: '', indexFile: '' }));
+    return j === undefined ? Promise.resolve() : this.abandon(j);
+  }
+
   /** Terminates every job (daemon shutdown). */
   async stopAll(): Promise<void> {
     const jobs = [...this.running.values()];
@@ -192,7 +205,14 @@ export class Jobs {
     this.log.info({ key: job.key, kind: job.task.kind, thread: here ? 'daemon' : 'worker' }, 'job started');
     if (here) {
       // Not if it was abandoned or stopped meanwhile (nothing can interrupt it once it runs).
-      setImmediate(() => this.running.get(job.key) === job && this.finish(job, runTask(job.task, progress, provisional)));
+      // An order phase runs a macrotask later, so the index's waiters answer first.
+      setImmediate(() => {
+        if (this.running.get(job.key) !== job) return;
+        const run = startTask(job.task, progress, provisional);
+        if (run.order === undefined) return this.finish(job, run.outcome);
+        const next = this.handOver(job, run.outcome);
+        if (next !== undefined) setImmediate(() => this.running.get(next.key) === next && this.finish(next, run.order!()));
+      });
       return;
     }
     // In a worker the pass runs while clients come and go: it takes provisional snapshots only
@@ -206,22 +226,54 @@ export class Jobs {
     const worker = new Worker(new URL('./task-worker.js', import.meta.url), { workerData: task });
     job.worker = worker;
     this.liveWorkers++;
-    type Message = { type: 'progress'; progress: TaskProgress } | { type: 'provisional'; message: ProvisionalMessage } | { type: 'done'; outcome: TaskOutcome };
+    // The job this thread works for: the index job, then the order job it is handed over to.
+    let current = job;
+    type Message =
+      | { type: 'progress'; progress: TaskProgress }
+      | { type: 'provisional'; message: ProvisionalMessage }
+      | { type: 'indexed'; outcome: TaskOutcome }
+      | { type: 'done'; outcome: TaskOutcome };
     worker.on('message', (m: Message) => {
       if (m.type === 'progress') progress(m.progress);
       else if (m.type === 'provisional') provisional(m.message);
-      else this.finish(job, m.outcome);
+      else if (m.type === 'indexed') {
+        const next = this.handOver(current, m.outcome);
+        if (next === undefined) void worker.terminate();
+        else current = next;
+      } else this.finish(current, m.outcome);
     });
     worker.on('error', (err) => {
-      this.log.error({ err, key: job.key }, 'job worker failed');
-      this.finish(job, { ok: false, failure: { kind: 'internal', message: err.message } });
+      this.log.error({ err, key: current.key }, 'job worker failed');
+      this.finish(current, { ok: false, failure: { kind: 'internal', message: err.message } });
     });
     worker.on('exit', (code) => {
       this.liveWorkers--;
-      if (this.running.get(job.key) === job) {
-        this.finish(job, { ok: false, failure: { kind: 'internal', message: `job worker exited with code ${code}` } });
+      if (this.running.get(current.key) === current) {
+        this.finish(current, { ok: false, failure: { kind: 'internal', message: `job worker exited with code ${code}` } });
       }
     });
+  }
+
+  /**
+   * An index job's index is complete and its capture's order pending: its waiters get
+   * `outcome`, and its thread goes on as the capture's order job (returned), unless the job
+   * was stopped meanwhile or an order job already runs (undefined: the caller ends the phase).
+   */
+  private handOver(job: Job, outcome: TaskOutcome): Job | undefined {
+    if (this.running.get(job.key) !== job) return undefined;
+    const task = orderTaskOf(job.task);
+    const key = taskKey(task);
+    const taken = this.running.has(key);
+    let next: Job | undefined;
+    if (!taken) {
+      // Registered before the index job ends, so the capture never looks idle in between.
+      next = { key, task, waiters: new Set(), worker: job.worker, started: Date.now() };
+      this.running.set(key, next);
+      for (const o of this.observers) o.started(task);
+      this.log.info({ key, kind: task.kind, thread: job.worker === undefined ? 'daemon' : 'worker' }, 'job started');
+    }
+    this.finish(job, outcome);
+    return next;
   }
 
   private finish(job: Job, outcome: TaskOutcome): void {
@@ -235,12 +287,15 @@ export class Jobs {
     this.leftRunning(job.task.captureId, job.task);
   }
 
-  private abandon(job: Job): void {
+  private async abandon(job: Job): Promise<void> {
     if (this.running.get(job.key) !== job) return;
     this.running.delete(job.key);
+    // Only an order job is stopped with waiters (stopBackground: its capture is forgotten).
+    for (const w of job.waiters) w.reject(new JobCancelledError(`stopped: ${job.key}`));
+    job.waiters.clear();
     this.leftRunning(job.task.captureId, job.task);
-    this.log.info({ key: job.key }, 'job cancelled: nobody waits for it');
-    void job.worker?.terminate().then(() => {
+    this.log.info({ key: job.key }, job.task.kind === 'order' ? 'job stopped' : 'job cancelled: nobody waits for it');
+    await job.worker?.terminate().then(() => {
       // A new job under the same key owns the files now; otherwise nothing can start one
       // between this check and the removal (both run in this tick).
       if (!this.running.has(job.key)) cleanUpStoppedTask(job.task);

@@ -18,6 +18,8 @@ function prepare(db: ReadableDB) {
     pathCount: db.prepare('SELECT coalesce(max(first + length(location) / 4), 1) FROM paths').pluck(),
     records: db.prepare('SELECT path, tid, bytes, count FROM records WHERE mode = ? ORDER BY chunk').raw(),
     threads: db.prepare('SELECT tid, name FROM threads WHERE mode = ?').raw(),
+    orderPending: db.prepare('SELECT 1 FROM order_pending WHERE mode = ?').pluck(),
+    pendingModes: db.prepare('SELECT mode FROM order_pending ORDER BY mode').pluck(),
   };
 }
 
@@ -108,4 +110,14 @@ export function metaValue<T>(db: ReadableDB, key: string): T | undefined {
 
 export function hasMode(db: ReadableDB, mode: string): boolean {
   return stmts(db).mode.get(mode) !== undefined;
+}
+
+/** Whether mode `mode`'s stored records are still in the reading pass's order: memray 1.19 and older's order is pending (memray-order.ts). */
+export function orderPending(db: ReadableDB, mode: string): boolean {
+  return stmts(db).orderPending.get(mode) !== undefined;
+}
+
+/** The modes whose memray 1.19 and older's order is pending. */
+export function pendingModes(db: ReadableDB): string[] {
+  return stmts(db).pendingModes.all() as string[];
 }

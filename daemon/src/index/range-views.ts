@@ -93,13 +93,27 @@ export function rangeRecords(db: ReadableDB, key: string): ModeRecords | undefin
     const p = rangePeak(t.data, k.start, k.end);
     const moment = t.data.hwmRecord[p.period]!;
     c.facts.set(key, { start: k.start, end: k.end, snapshot: p.snapshot, bytes: p.bytes, ...times(p.snapshot - 1, p.snapshot), snapshots: N });
-    // At the ordinary peak's own moment the ordinary snapshot is that state, exactly.
+    // At the ordinary peak's own moment the ordinary snapshot is that state, exactly (storedModeOf).
     if (moment === t.peakRecord) return storedRecords(db, 'peak');
     return modeRecordsOf(t, peakRecordsAt(t, p.period), moment);
   }
   c.facts.set(key, { start: k.start, end: k.end, ...times(k.start - 1, k.end), snapshots: N });
   if (k.start === 0 && k.end === N) return storedRecords(db, 'leaks');
   return modeRecordsOf(t, leakRecordsIn(t, k.start, k.end), lastRecordOf(t, k.end));
+}
+
+/**
+ * The stored mode whose records a view-store key shows: the key itself for a stored mode, the
+ * ordinary peak or leaks for a range whose records are that snapshot (rangeRecords), else
+ * undefined (a range's own records, which never had memray 1.19 and older's order).
+ */
+export function storedModeOf(db: ReadableDB, key: string): string | undefined {
+  const k = parseKey(key);
+  if (k === undefined) return key;
+  const t = cacheOf(db).timeline;
+  if (t === undefined) return undefined;
+  if (k.kind === 'peak') return t.data.hwmRecord[rangePeak(t.data, k.start, k.end).period] === t.peakRecord ? 'peak' : undefined;
+  return k.start === 0 && k.end === snapshotCount(t.data.memoryRecords) ? 'leaks' : undefined;
 }
 
 /** What a range mode key shows (after its records were computed). */

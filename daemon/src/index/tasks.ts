@@ -14,7 +14,8 @@ import { captureInfo, snapshotFor } from '../tree/tree-document.js';
 import { CaptureIndexWriter } from './capture-writer.js';
 import { CaptureChangedError } from '../capture/fingerprint.js';
 import { ProvisionalViews, type ProvisionalMessage } from './provisional.js';
-import { metaValue } from './queries.js';
+import { markOrderPending, passOrderGate, resolvePendingOrder } from './memray-order.js';
+import { metaValue, pendingModes } from './queries.js';
 import { writeTimeline } from './timeline-store.js';
 import { loadedModes, markComplete, modeKey, writeMeta } from './write-index.js';
 
@@ -32,11 +33,19 @@ export type Task =
       provisionalWanted?: SharedArrayBuffer;
     }
   /** Add temporary allocations with `threshold` to an existing index. */
-  | { kind: 'temporary'; captureId: string; path: string; indexFile: string; threshold: number };
+  | { kind: 'temporary'; captureId: string; path: string; indexFile: string; threshold: number }
+  /**
+   * Resolve memray 1.19 and older's record order of a complete index's pending modes
+   * (memray-order.ts). The index job does this itself after its index is complete (handing
+   * its job over to this key); as a task of its own it reads the capture again first (after
+   * a restart, or a stopped job).
+   */
+  | { kind: 'order'; captureId: string; path: string; indexFile: string };
 
 /** The job key of a task: requests for the same work share one job. */
 export function taskKey(t: Task): string {
   if (t.kind === 'index') return `index:${t.captureId}`;
+  if (t.kind === 'order') return `order:${t.captureId}`;
   return `temporary:${t.captureId}:${t.threshold}`;
 }
 
@@ -60,6 +69,17 @@ export interface TaskFailure {
 }
 
 export type TaskOutcome = { ok: true; indexMs: number } | { ok: false; failure: TaskFailure };
+
+/** A task's outcome, and for an index task that left memray's order pending, the order phase to run next (as its 'order' task). */
+export interface TaskRun {
+  readonly outcome: TaskOutcome;
+  readonly order?: () => TaskOutcome;
+}
+
+/** The order task of the capture an index task indexes. */
+export function orderTaskOf(t: Task): Extract<Task, { kind: 'order' }> {
+  return { kind: 'order', captureId: t.captureId, path: t.path, indexFile: t.indexFile };
+}
 
 function failure(err: unknown): TaskFailure {
   if (err instanceof CaptureChangedError) return { kind: 'changed', message: err.message, path: err.path };
@@ -85,6 +105,7 @@ function load(
   onProgress: (p: TaskProgress) => void,
   onProvisional?: (m: ProvisionalMessage) => void,
   provisionalWanted?: SharedArrayBuffer,
+  memrayOrder = true,
 ): LoadedCapture {
   const wanted = provisionalWanted === undefined ? undefined : new Int32Array(provisionalWanted);
   const open = openVersion(capturePath, captureId);
@@ -96,9 +117,9 @@ function load(
       onProvisional: onProvisional === undefined || open.header.nativeTraces ? undefined : provisionalSink(onProvisional),
       ...(wanted === undefined ? {} : { provisionalTiming: { wanted: () => Atomics.load(wanted, 0) !== 0 } }),
     });
-    // The index stores every record of each mode in memray's order, for any view to come: memray
-    // 1.19 and older's order is resolved here, before the index is written (and complete).
-    const c = inMemrayOrder(read);
+    // A temporary mode is stored in memray's order at once (memray 1.19 and older's is resolved
+    // here); an index job stores its pass's order and resolves memray's later (memray-order.ts).
+    const c = memrayOrder ? inMemrayOrder(read) : read;
     checkStillVersion(open, capturePath, captureId);
     return c;
   } finally {
@@ -123,6 +144,8 @@ export function cleanUpStoppedTask(task: Task): void {
   if (task.kind === 'index') removeDatabase(`${task.indexFile}.partial`);
 }
 
+/** The keys of the modes a first pass stores. */
+
 function writeIndex(db: WritableDB, task: Extract<Task, { kind: 'index' }>, c: LoadedCapture): void {
   writeMeta(db, {
     path: task.path,
@@ -141,6 +164,8 @@ function writeIndex(db: WritableDB, task: Extract<Task, { kind: 'index' }>, c: L
   } finally {
     w.close();
   }
+  // Stored in the pass's order: memray 1.19 and older's is resolved after the index is complete.
+  if (c.legacyOrder !== undefined) markOrderPending(db, loadedModes(c, task.temporaryThreshold).map(([key]) => key));
   if (task.temporaryThreshold !== undefined) putTemporaryWarnings(db, task.temporaryThreshold, c);
   markComplete(db);
 }
@@ -179,9 +204,13 @@ function withCapture(
   }).immediate();
 }
 
-/** Writes a complete index: under another name, renamed when complete, so a daemon killed mid-way leaves only a .partial file, never opened as an index. */
-function indexCapture(task: Extract<Task, { kind: 'index' }>, onProgress: (p: TaskProgress) => void, onProvisional?: (m: ProvisionalMessage) => void): void {
-  const c = load(task.path, task.captureId, task.temporaryThreshold, onProgress, onProvisional, task.provisionalWanted);
+/**
+ * Writes a complete index: under another name, renamed when complete, so a daemon killed
+ * mid-way leaves only a .partial file, never opened as an index. Returns the order phase when
+ * memray's order is pending (the pass's records stay in memory for it).
+ */
+function indexCapture(task: Extract<Task, { kind: 'index' }>, onProgress: (p: TaskProgress) => void, onProvisional?: (m: ProvisionalMessage) => void): (() => void) | undefined {
+  const c = load(task.path, task.captureId, task.temporaryThreshold, onProgress, onProvisional, task.provisionalWanted, false);
   onProgress({ phase: 'writing', bytes: c.fileSize, totalBytes: c.fileSize, records: c.totalAllocations });
   const partial = `${task.indexFile}.partial`;
   removeDatabase(partial);
@@ -196,16 +225,58 @@ function indexCapture(task: Extract<Task, { kind: 'index' }>, onProgress: (p: Ta
   }
   removeDatabase(task.indexFile);
   fs.renameSync(partial, task.indexFile);
+  return c.legacyOrder === undefined ? undefined : () => withIndex(task.indexFile, (db) => (passOrderGate(), resolvePendingOrder(db, c)));
+}
+
+/** Runs `fn` on the existing index `file` (a job must never create one: the index may have been forgotten meanwhile). */
+function withIndex(file: string, fn: (db: WritableDB) => void): void {
+  if (!fs.existsSync(file)) return;
+  const db = openWritable(file, undefined, true);
+  try {
+    fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** The order task: reads the capture again (with the pending temporary mode's threshold, if any), then resolves the order. */
+function orderIndex(task: Extract<Task, { kind: 'order' }>, onProgress: (p: TaskProgress) => void): void {
+  withIndex(task.indexFile, (db) => {
+    const pending = pendingModes(db);
+    if (pending.length === 0) return;
+    passOrderGate();
+    const temp = pending.find((k) => k.startsWith('temp:'));
+    resolvePendingOrder(db, load(task.path, task.captureId, temp === undefined ? undefined : Number(temp.slice(5)), onProgress, undefined, undefined, false));
+  });
+}
+
+/** `fn`'s outcome, timed. Never throws: failures come back as data. */
+function outcomeOf(fn: () => void): TaskOutcome {
+  const t0 = performance.now();
+  try {
+    fn();
+    return { ok: true, indexMs: Math.round(performance.now() - t0) };
+  } catch (err) {
+    return { ok: false, failure: failure(err) };
+  }
+}
+
+/** Runs a task and its order phase, if any, to completion (see startTask). Never throws. */
+export function runTask(task: Task, onProgress: (p: TaskProgress) => void = () => {}, onProvisional?: (m: ProvisionalMessage) => void): TaskOutcome {
+  const run = startTask(task, onProgress, onProvisional);
+  return run.outcome.ok && run.order !== undefined ? run.order() : run.outcome;
 }
 
 /**
- * Runs a task to completion. Never throws: failures come back as data. An index task hands
+ * Runs a task; an index task's order phase, if memray's order is pending, is left to the
+ * caller (TaskRun.order). Never throws: failures come back as data. An index task hands
  * `onProvisional` the provisional snapshots of its pass (about one a second).
  */
-export function runTask(task: Task, onProgress: (p: TaskProgress) => void = () => {}, onProvisional?: (m: ProvisionalMessage) => void): TaskOutcome {
-  const t0 = performance.now();
-  try {
-    if (task.kind === 'index') indexCapture(task, onProgress, onProvisional);
+export function startTask(task: Task, onProgress: (p: TaskProgress) => void = () => {}, onProvisional?: (m: ProvisionalMessage) => void): TaskRun {
+  let order: (() => void) | undefined;
+  const outcome = outcomeOf(() => {
+    if (task.kind === 'index') order = indexCapture(task, onProgress, onProvisional);
+    else if (task.kind === 'order') orderIndex(task, onProgress);
     else {
       const db = openWritable(task.indexFile);
       try {
@@ -218,8 +289,7 @@ export function runTask(task: Task, onProgress: (p: TaskProgress) => void = () =
         db.close();
       }
     }
-    return { ok: true, indexMs: Math.round(performance.now() - t0) };
-  } catch (err) {
-    return { ok: false, failure: failure(err) };
-  }
+  });
+  const then = order;
+  return outcome.ok && then !== undefined ? { outcome, order: () => outcomeOf(then) } : { outcome };
 }

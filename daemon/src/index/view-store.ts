@@ -1,8 +1,8 @@
 /**
  * Views computed on demand from an index's stored records, cached in the daemon: per index
  * database, the stack trie, the locations and each mode's records (loaded once, reloaded when
- * a later pass grew the index), and the built trees of the views asked for most recently. A
- * view never opens the capture file.
+ * a later pass grew the index, or memray's order replaced the pass's: memray-order.ts), and the
+ * built trees of the views asked for most recently. A view never opens the capture file.
  */
 import type { ReadableDB } from '../db/open.js';
 import type { TreeFrame } from '../tree/frame-classifier.js';
@@ -13,8 +13,8 @@ import { buildViewTree, type TreeSpec } from '../tree/view-engine.js';
 export { threadTotals } from '../tree/view-engine.js';
 import { ViewTree as Tree } from '../tree/view-display.js';
 import { treeKey } from '../tree/view-spec.js';
-import { dataVersion, storedLocations, storedPaths, storedRecords, storedSizes } from './queries.js';
-import { rangeRecords } from './range-views.js';
+import { dataVersion, orderPending, storedLocations, storedPaths, storedRecords, storedSizes } from './queries.js';
+import { rangeRecords, storedModeOf } from './range-views.js';
 
 /** Built trees kept per index (least recently used first out)... */
 export const VIEWS_PER_INDEX = 16;
@@ -33,7 +33,8 @@ interface IndexViews {
   sizes: { locations: number; paths: number };
   frames: readonly TreeFrame[];
   paths: PathTrie;
-  modes: Map<string, ModeRecords>;
+  /** `passOrder`: read while memray 1.19 and older's order of its stored mode was pending. */
+  modes: Map<string, { records: ModeRecords; passOrder: boolean }>;
   views: Map<string, CachedView>;
 }
 
@@ -55,23 +56,38 @@ function indexViews(db: ReadableDB): IndexViews {
   return iv;
 }
 
+/**
+ * A mode's records as cached, read again once memray's order replaced the pass's they were
+ * read in (the pending mark is read before the records: records read after it is gone are in
+ * memray's order).
+ */
+function modeEntry(db: ReadableDB, iv: IndexViews, mode: string): { records: ModeRecords; passOrder: boolean } {
+  const stored = storedModeOf(db, mode);
+  const passOrder = stored !== undefined && orderPending(db, stored);
+  let e = iv.modes.get(mode);
+  if (e === undefined || (e.passOrder && !passOrder)) {
+    const records = storedRecords(db, mode) ?? rangeRecords(db, mode);
+    if (records === undefined) throw new Error(`index has no mode ${mode}`);
+    e = { records, passOrder };
+    iv.modes.set(mode, e);
+  }
+  return e;
+}
+
 /** The view data of a stored mode; throws if the index lacks it (callers ensure it first). */
 export function viewData(db: ReadableDB, mode: string): ViewData {
   const iv = indexViews(db);
-  let records = iv.modes.get(mode);
-  if (records === undefined) {
-    records = storedRecords(db, mode) ?? rangeRecords(db, mode);
-    if (records === undefined) throw new Error(`index has no mode ${mode}`);
-    iv.modes.set(mode, records);
-  }
-  return { paths: iv.paths, frames: iv.frames, records };
+  return { paths: iv.paths, frames: iv.frames, records: modeEntry(db, iv, mode).records };
 }
 
 /** The built tree of a view, from the cache or built now. */
 export function cachedView(db: ReadableDB, mode: string, spec: TreeSpec): CachedView {
-  const data = viewData(db, mode);
-  const views = byIndex.get(db)!.views;
-  const key = `${mode}\0${treeKey(spec)}`;
+  const iv = indexViews(db);
+  const entry = modeEntry(db, iv, mode);
+  const data = { paths: iv.paths, frames: iv.frames, records: entry.records };
+  const views = iv.views;
+  // A tree built over the pass's order is never served once memray's order is there.
+  const key = `${mode}\0${entry.passOrder ? 'pass' : 'memray'}\0${treeKey(spec)}`;
   let v = views.get(key);
   if (v !== undefined) {
     views.delete(key); // re-inserted below: Map order is the recency order

@@ -53,13 +53,18 @@ export class IndexWriteStatements {
       tids.add(recs.tid[i]!);
     }
     const modeId = Number(this.mode.run(key, recs.length, recs.length, totalBytes, totalAllocations).lastInsertRowid);
-    for (let chunk = 0, from = 0; from < recs.length; chunk++, from += RECORD_CHUNK) {
-      const to = Math.min(from + RECORD_CHUNK, recs.length);
-      this.records.run(modeId, chunk, blob(recs.path.subarray(from, to)), blob(recs.tid.subarray(from, to)), blob(recs.bytes.subarray(from, to)), blob(recs.count.subarray(from, to)));
-    }
+    this.writeRecords(modeId, recs);
     for (const tid of tids) {
       const name = recs.threadNames.get(tid);
       if (name !== undefined) this.thread.run(modeId, tid, name);
+    }
+  }
+
+  /** Writes a mode's records by rank, as chunks (memray-order.ts rewrites them this way too). */
+  writeRecords(modeId: number, recs: ModeRecords): void {
+    for (let chunk = 0, from = 0; from < recs.length; chunk++, from += RECORD_CHUNK) {
+      const to = Math.min(from + RECORD_CHUNK, recs.length);
+      this.records.run(modeId, chunk, blob(recs.path.subarray(from, to)), blob(recs.tid.subarray(from, to)), blob(recs.bytes.subarray(from, to)), blob(recs.count.subarray(from, to)));
     }
   }
 

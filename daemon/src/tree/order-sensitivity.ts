@@ -35,8 +35,12 @@
  *   groups, which never had the legacy order.
  * - provisional trees (while indexing): memray 1.20's order by design (docs/capture-versions.md
  *   section 5.1): never reordered.
- * - the daemon's index: stores every record of each mode in size order for every view to come,
- *   so it resolves the order before the index is complete (index/tasks.ts).
+ * - the daemon's index (index/memray-order.ts): stores each mode's records sorted by size over
+ *   the pass's order, marked pending, completes, and rewrites them into memray's order
+ *   afterwards. Meanwhile every view of a pending mode (or a range showing it) is decided here,
+ *   over the stored records (their sizes are memray's), and waits for the order only if it
+ *   depends on it (Captures.memrayOrder from handlers/tree.ts: root, expand, search,
+ *   node/detail, tree/export with 'tree', tree/elided with 'all'; capture/threads is order-free).
  * No consumer depends on the order otherwise.
  */
 import { keptCount } from './build-tree.js';

@@ -1,0 +1,155 @@
+/**
+ * The daemon's index of a memray 1.19-and-older capture completes with its pass's record order
+ * and resolves memray's order afterwards (daemon/src/index/memray-order.ts): views that do not
+ * depend on the order are answered at once; those that do wait for it, also after a kill -9
+ * and a restart; a capture replaced meanwhile is CaptureChanged, its index never half
+ * rewritten. The order phase is held by the test gate (MEMTREE_TEST_ORDER_GATE: the order
+ * phase waits until the gate file exists), so every step holds at any machine's pace.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ResponseError } from 'vscode-jsonrpc';
+import { CaptureForgetRequest, CaptureOpenRequest } from '../../protocol/src/capture.js';
+import { DaemonStatusRequest } from '../../protocol/src/daemon.js';
+import { MemtreeErrorCodes } from '../../protocol/src/errors.js';
+import { TreeExportRequest } from '../../protocol/src/tree.js';
+import type { SnapshotMode } from '../../protocol/src/tree-document.js';
+import { DaemonInstance, waitFor, type Rpc } from '../helpers/daemon-instance.js';
+import { fromDocument, fromMemray, readExpected, type MemrayTreeFile } from '../helpers/expected.js';
+import { CAPTURES, tempDir } from '../helpers/paths.js';
+
+// imports_v11 (memray 1.18): its peak has no tie among its 11 biggest records (-b 10 does not
+// depend on the order) and ties further down (-b 200 does, and the pass's order gives another tree).
+const CAPTURE = 'imports_v11';
+const PEAK: SnapshotMode = { kind: 'peak' };
+const LEAKS: SnapshotMode = { kind: 'leaks' };
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+interface Setup {
+  readonly daemon: DaemonInstance;
+  readonly rpc: Rpc;
+  readonly file: string;
+  readonly gate: string;
+  readonly captureId: string;
+  readonly indexDir: string;
+  readonly logFile: string;
+}
+
+/** A daemon whose order phases wait for the gate, with a copy of the capture opened (its index complete, its order held). */
+async function heldOpen(): Promise<Setup> {
+  const dir = tempDir('memtree-order-index-');
+  const file = path.join(dir, `${CAPTURE}.bin`);
+  fs.copyFileSync(path.join(CAPTURES, `${CAPTURE}.bin`), file);
+  const gate = path.join(dir, 'gate');
+  const daemon = await DaemonInstance.start({ env: { MEMTREE_TEST_ORDER_GATE: gate } });
+  cleanup.push(() => daemon.stop());
+  const rpc = await daemon.connect();
+  cleanup.push(() => rpc.close());
+  const open = await rpc.conn.sendRequest(CaptureOpenRequest.type, { path: file });
+  expect(open.indexed).toBe(true);
+  const { indexDir, logFile } = await rpc.conn.sendRequest(DaemonStatusRequest.type);
+  return { daemon, rpc, file, gate, captureId: open.captureId, indexDir, logFile };
+}
+
+/** The daemon's jobs as "phase:captureId". */
+async function jobKeys(rpc: Rpc): Promise<string[]> {
+  return (await rpc.conn.sendRequest(DaemonStatusRequest.type)).jobs.map((j) => `${j.phase}:${j.captureId}`);
+}
+
+function exportTree(rpc: Rpc, captureId: string, mode: SnapshotMode, biggestAllocs: number) {
+  return rpc.conn.sendRequest(TreeExportRequest.type, { captureId, mode, biggestAllocs });
+}
+
+function memray(mode: SnapshotMode, b: number) {
+  return fromMemray(readExpected<MemrayTreeFile>(CAPTURE, `${mode.kind}-b${b}.json`));
+}
+
+/** The index file of `captureId` and what it holds about the order: pending modes and each mode's stored rows. */
+function indexState(dir: string, captureId: string): { pending: string[]; rows: Record<string, Buffer[]> } {
+  const name = fs.readdirSync(dir).find((f) => f.endsWith(`-${captureId}.sqlite`));
+  if (name === undefined) throw new Error(`no index of ${captureId} in ${dir}`);
+  const db = new Database(path.join(dir, name), { readonly: true, fileMustExist: true });
+  try {
+    const pending = db.prepare('SELECT mode FROM order_pending ORDER BY mode').pluck().all() as string[];
+    const rows: Record<string, Buffer[]> = {};
+    for (const m of ['peak', 'leaks']) {
+      rows[m] = db.prepare('SELECT r.path FROM records r JOIN modes m ON m.id = r.mode WHERE m.mode = ? ORDER BY r.chunk').pluck().all(m) as Buffer[];
+    }
+    return { pending, rows };
+  } finally {
+    db.close();
+  }
+}
+
+describe("the daemon's index of a memray <= 1.19 capture: memray's record order after the index is complete", () => {
+  it('GIVEN the order phase held THEN the index is complete and a view that does not depend on the order is answered; one that does waits for it and is memray\'s', async () => {
+    const { rpc, gate, captureId, indexDir } = await heldOpen();
+    // The order job runs (held) while the index is already served.
+    expect(await jobKeys(rpc)).toEqual([`memray order:${captureId}`]);
+    expect(indexState(indexDir, captureId).pending).toEqual(['leaks', 'peak']);
+    const ten = await exportTree(rpc, captureId, PEAK, 10);
+    expect(fromDocument(ten.root)).toEqual(memray(PEAK, 10));
+    expect(await jobKeys(rpc)).toEqual([`memray order:${captureId}`]);
+
+    const sensitive = exportTree(rpc, captureId, PEAK, 200);
+    fs.writeFileSync(gate, '');
+    expect(fromDocument((await sensitive).root)).toEqual(memray(PEAK, 200));
+    expect(indexState(indexDir, captureId).pending).toEqual([]);
+    for (const mode of [PEAK, LEAKS]) {
+      for (const b of [10, 200, 1000000]) expect(fromDocument((await exportTree(rpc, captureId, mode, b)).root)).toEqual(memray(mode, b));
+    }
+  });
+
+  it('GIVEN memtreed killed (SIGKILL) with the order pending WHEN a new one opens the index THEN views that depend on the order are memray\'s, never the pass\'s', async () => {
+    const { daemon, rpc, file, captureId, indexDir } = await heldOpen();
+    const before = indexState(indexDir, captureId);
+    expect(before.pending).toEqual(['leaks', 'peak']);
+    rpc.close();
+    await daemon.kill9();
+    expect(indexState(indexDir, captureId)).toEqual(before);
+
+    const again = await DaemonInstance.start({ stateDir: daemon.stateDir });
+    cleanup.push(() => again.stop());
+    const rpc2 = await again.connect();
+    cleanup.push(() => rpc2.close());
+    const open = await rpc2.conn.sendRequest(CaptureOpenRequest.type, { path: file });
+    expect(open).toMatchObject({ captureId, indexed: false });
+    expect(indexState(indexDir, captureId).pending).toEqual(['leaks', 'peak']);
+    for (const mode of [PEAK, LEAKS]) {
+      for (const b of [10, 200, 1000000]) expect(fromDocument((await exportTree(rpc2, captureId, mode, b)).root)).toEqual(memray(mode, b));
+    }
+    expect(indexState(indexDir, captureId).pending).toEqual([]);
+  });
+
+  it('GIVEN the capture replaced while its order is held THEN the order job fails, the index keeps the pass\'s order marked pending, and views get CaptureChanged', async () => {
+    const { rpc, file, gate, captureId, indexDir, logFile } = await heldOpen();
+    const before = indexState(indexDir, captureId);
+    fs.copyFileSync(path.join(CAPTURES, 'imports_v10.bin'), `${file}.new`);
+    fs.renameSync(`${file}.new`, file);
+    fs.writeFileSync(gate, '');
+    await waitFor(async () => ((await jobKeys(rpc)).length === 0 ? true : undefined), 30_000, 'the order job to end');
+    // Not a row rewritten: the index holds the pass's order, still marked pending.
+    expect(indexState(indexDir, captureId)).toEqual(before);
+    for (const b of [200, 10]) {
+      const err = await exportTree(rpc, captureId, PEAK, b).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(ResponseError);
+      expect((err as ResponseError<unknown>).code).toBe(MemtreeErrorCodes.CaptureChanged);
+    }
+    const log = fs.readFileSync(logFile, 'utf8');
+    expect(log).toMatch(/"key":"order:[0-9a-f]+".*"failure":\{"kind":"changed"/);
+  });
+
+  it('GIVEN the order held WHEN the capture is forgotten THEN its order job stops (no worker left) and the index goes', async () => {
+    const { rpc, captureId, indexDir } = await heldOpen();
+    await rpc.conn.sendRequest(CaptureForgetRequest.type, { captureId });
+    expect(await jobKeys(rpc)).toEqual([]);
+    await waitFor(async () => ((await rpc.conn.sendRequest(DaemonStatusRequest.type)).usage.workerThreads === 0 ? true : undefined), 30_000, 'no worker thread');
+    expect(fs.readdirSync(indexDir).filter((f) => f.includes(captureId))).toEqual([]);
+  });
+});

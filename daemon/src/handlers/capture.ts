@@ -55,7 +55,8 @@ export async function open(ctx: ConnectionContext, params: unknown, token?: Canc
 }
 
 export function list(ctx: ConnectionContext): CaptureListResult {
-  const running = new Set(ctx.daemon.jobs.list().map((j) => j.captureId));
+  // An order job (memray 1.19 and older's record order) runs on a complete index: ready.
+  const running = new Set(ctx.daemon.jobs.list().filter((j) => j.kind !== 'order').map((j) => j.captureId));
   return {
     captures: ctx.daemon.captures.list().map((c) => ({ ...c, state: running.has(c.captureId) ? 'indexing' : 'ready' })),
   };

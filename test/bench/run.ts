@@ -3,7 +3,7 @@
  * numbers (never asserted). Every measurement that reports a peak RSS runs in its own process.
  *
  *   npm run bench                 everything
- *   npm run bench -- reader       one section: reader, versions, memory, errors, daemon, expand, views, native, tui, provisional,
+ *   npm run bench -- reader       one section: reader, versions (versions-daemon: its daemon point alone), memory, errors, daemon, expand, views, native, tui, provisional,
  *                                 resources, coldstart, livetable, pipeline, small (a 1 MB capture end to end), scale (47 M records vs memray), billion (1e9 records;
  *                                 MEMTREE_BENCH_BILLION=N for fewer), time (issue 11's ranges on the 47 M records)
  */
@@ -21,6 +21,7 @@ import { benchColdStarts, benchOpens } from './resources-bench.js';
 import { benchTime } from './time-bench.js';
 import { benchBillion, benchLiveTable, benchPipeline, benchScale } from './scale-bench.js';
 import { benchVersions } from './versions-bench.js';
+import { benchDaemonIndexVersions } from './versions-daemon-bench.js';
 import { benchSmall } from './small-bench.js';
 
 const DIST = path.join(ROOT, 'dist/test/bench');
@@ -107,10 +108,18 @@ function benchErrors(): void {
   console.log(`  memtree tree --no-daemon bad_random.bin: best ${Math.min(...times).toFixed(0)} ms, worst ${Math.max(...times).toFixed(0)} ms`);
 }
 
+/** The versions bench's workload as version 13 and version 11 (generated once, kept). */
+function versionFiles(): Record<13 | 11, string> {
+  return { 13: generated('gen-5m-v13', { records: 5_000_000, version: 13 }), 11: generated('gen-5m-v11', { records: 5_000_000, version: 11 }) };
+}
+
 const SECTIONS: Record<string, () => void | Promise<void>> = {
   reader: benchReader,
-  versions: () =>
-    benchVersions({ 13: generated('gen-5m-v13', { records: 5_000_000, version: 13 }), 11: generated('gen-5m-v11', { records: 5_000_000, version: 11 }) }, 5_000_000),
+  versions: async () => {
+    benchVersions(versionFiles(), 5_000_000);
+    await benchDaemonIndexVersions(versionFiles());
+  },
+  'versions-daemon': () => benchDaemonIndexVersions(versionFiles()),
   memory: benchMemory,
   errors: benchErrors,
   daemon: () => benchDaemon(largeCapture()),

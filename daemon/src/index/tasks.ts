@@ -144,8 +144,6 @@ export function cleanUpStoppedTask(task: Task): void {
   if (task.kind === 'index') removeDatabase(`${task.indexFile}.partial`);
 }
 
-/** The keys of the modes a first pass stores. */
-
 function writeIndex(db: WritableDB, task: Extract<Task, { kind: 'index' }>, c: LoadedCapture): void {
   writeMeta(db, {
     path: task.path,

@@ -36,9 +36,9 @@ async function once(file: string): Promise<Run> {
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
-function line(label: string, ms: number[]): string {
+function bestMedian(ms: number[]): string {
   const sorted = [...ms].sort((a, b) => a - b);
-  return `${label} best ${s(sorted[0]!)}, median ${s(sorted[Math.floor(sorted.length / 2)]!)}`;
+  return `best ${s(sorted[0]!)}, median ${s(sorted[Math.floor(sorted.length / 2)]!)}`;
 }
 
 export async function benchDaemonIndexVersions(files: Record<13 | 11, string>, runs = 3): Promise<void> {
@@ -51,8 +51,8 @@ export async function benchDaemonIndexVersions(files: Record<13 | 11, string>, r
   }
   for (const v of [13, 11] as const) {
     console.log(
-      `  version ${v}: index complete (capture/open answered) ${line('', all[v].map((x) => x.indexMs))}; ` +
-        `order done (no job left) ${line('', all[v].map((x) => x.doneMs))}`,
+      `  version ${v}: index complete (capture/open answered) ${bestMedian(all[v].map((x) => x.indexMs))}; ` +
+        `order done (no job left) ${bestMedian(all[v].map((x) => x.doneMs))}`,
     );
   }
   const best = (v: 13 | 11): number => Math.min(...all[v].map((x) => x.indexMs));

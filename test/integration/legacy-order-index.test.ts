@@ -14,10 +14,13 @@ import { ResponseError } from 'vscode-jsonrpc';
 import { CaptureForgetRequest, CaptureOpenRequest } from '../../protocol/src/capture.js';
 import { DaemonStatusRequest } from '../../protocol/src/daemon.js';
 import { MemtreeErrorCodes } from '../../protocol/src/errors.js';
-import { TreeExportRequest } from '../../protocol/src/tree.js';
+import { TreeElidedRequest } from '../../protocol/src/elided.js';
+import { TreeExportRequest, type ViewOptions } from '../../protocol/src/tree.js';
+import { loadCapture } from '../../daemon/src/capture/load.js';
+import { snapshotCount } from '../../daemon/src/snapshot/time-ranges.js';
 import type { SnapshotMode } from '../../protocol/src/tree-document.js';
 import { DaemonInstance, waitFor, type Rpc } from '../helpers/daemon-instance.js';
-import { fromDocument, fromMemray, readExpected, type MemrayTreeFile } from '../helpers/expected.js';
+import { fromDocument, fromMemray, readExpected, type MemrayRecord, type MemrayTreeFile } from '../helpers/expected.js';
 import { CAPTURES, tempDir } from '../helpers/paths.js';
 
 // imports_v11 (memray 1.18): its peak has no tie among its 11 biggest records (-b 10 does not
@@ -42,10 +45,10 @@ interface Setup {
 }
 
 /** A daemon whose order phases wait for the gate, with a copy of the capture opened (its index complete, its order held). */
-async function heldOpen(): Promise<Setup> {
+async function heldOpen(capture = CAPTURE): Promise<Setup> {
   const dir = tempDir('memtree-order-index-');
-  const file = path.join(dir, `${CAPTURE}.bin`);
-  fs.copyFileSync(path.join(CAPTURES, `${CAPTURE}.bin`), file);
+  const file = path.join(dir, `${capture}.bin`);
+  fs.copyFileSync(path.join(CAPTURES, `${capture}.bin`), file);
   const gate = path.join(dir, 'gate');
   const daemon = await DaemonInstance.start({ env: { MEMTREE_TEST_ORDER_GATE: gate } });
   cleanup.push(() => daemon.stop());
@@ -66,8 +69,18 @@ function exportTree(rpc: Rpc, captureId: string, mode: SnapshotMode, biggestAllo
   return rpc.conn.sendRequest(TreeExportRequest.type, { captureId, mode, biggestAllocs });
 }
 
-function memray(mode: SnapshotMode, b: number) {
-  return fromMemray(readExpected<MemrayTreeFile>(CAPTURE, `${mode.kind}-b${b}.json`));
+function memray(mode: SnapshotMode, b: number, capture = CAPTURE) {
+  return fromMemray(readExpected<MemrayTreeFile>(capture, `${mode.kind}-b${b}.json`));
+}
+
+/** memray's records of a mode in its order, sorted by size as its tree does (a stable sort): [bytes, allocations]. */
+function memraySorted(mode: SnapshotMode, capture: string): [number, number][] {
+  const theirs = readExpected<{ records: MemrayRecord[] }>(capture, `${mode.kind}-records.json`).records;
+  return [...theirs].sort((a, b) => b.size - a.size).map((r) => [r.size, r.n_allocations]);
+}
+
+function viewOf(mode: SnapshotMode, biggestAllocs: number): ViewOptions {
+  return { mode, biggestAllocs, hideImportSystem: false, hideUninteresting: false };
 }
 
 /** The index file of `captureId` and what it holds about the order: pending modes and each mode's stored rows. */
@@ -106,26 +119,53 @@ describe("the daemon's index of a memray <= 1.19 capture: memray's record order 
     }
   });
 
-  it('GIVEN memtreed killed (SIGKILL) with the order pending WHEN a new one opens the index THEN views that depend on the order are memray\'s, never the pass\'s', async () => {
-    const { daemon, rpc, file, captureId, indexDir } = await heldOpen();
-    const before = indexState(indexDir, captureId);
-    expect(before.pending).toEqual(['leaks', 'peak']);
-    rpc.close();
-    await daemon.kill9();
-    expect(indexState(indexDir, captureId)).toEqual(before);
+  // Each kind of order-dependent request, as the first one after the restart (the first finds
+  // the order pending), on a capture where the pass's order gives another answer.
+  const FIRST: [string, string, (rpc: Rpc, captureId: string) => Promise<void>][] = [
+    [CAPTURE, 'tree/export peak -b 200', async (rpc, id) => expect(fromDocument((await exportTree(rpc, id, PEAK, 200)).root)).toEqual(memray(PEAK, 200))],
+    [
+      'pyalloc_v11',
+      'tree/elided of peak -b 10 (the tree does not depend on the order, its left-out list does)',
+      async (rpc, id) => {
+        const left = await rpc.conn.sendRequest(TreeElidedRequest.type, { captureId: id, view: viewOf(PEAK, 10), limit: 10000 });
+        expect(left.locations.map((l) => [l.bytes, l.allocations])).toEqual(memraySorted(PEAK, 'pyalloc_v11').slice(10));
+      },
+    ],
+    [
+      CAPTURE,
+      "the whole capture's leaks as a time range, -b 1000000 (its records are the leaks snapshot's)",
+      async (rpc, id) => {
+        const n = snapshotCount(loadCapture(path.join(CAPTURES, `${CAPTURE}.bin`)).timeline!.data.memoryRecords);
+        const doc = await rpc.conn.sendRequest(TreeExportRequest.type, { captureId: id, mode: LEAKS, biggestAllocs: 1000000, view: { ...viewOf(LEAKS, 1000000), range: { start: 0, end: n } } });
+        expect(doc.range).toBeDefined();
+        expect(fromDocument(doc.root)).toEqual(memray(LEAKS, 1000000));
+      },
+    ],
+  ];
 
-    const again = await DaemonInstance.start({ stateDir: daemon.stateDir });
-    cleanup.push(() => again.stop());
-    const rpc2 = await again.connect();
-    cleanup.push(() => rpc2.close());
-    const open = await rpc2.conn.sendRequest(CaptureOpenRequest.type, { path: file });
-    expect(open).toMatchObject({ captureId, indexed: false });
-    expect(indexState(indexDir, captureId).pending).toEqual(['leaks', 'peak']);
-    for (const mode of [PEAK, LEAKS]) {
-      for (const b of [10, 200, 1000000]) expect(fromDocument((await exportTree(rpc2, captureId, mode, b)).root)).toEqual(memray(mode, b));
-    }
-    expect(indexState(indexDir, captureId).pending).toEqual([]);
-  });
+  for (const [capture, what, first] of FIRST) {
+    it(`GIVEN memtreed killed (SIGKILL) with the order pending WHEN a new one opens the index THEN ${what} is memray's, never the pass's (${capture})`, async () => {
+      const { daemon, rpc, file, captureId, indexDir } = await heldOpen(capture);
+      const before = indexState(indexDir, captureId);
+      expect(before.pending).toEqual(['leaks', 'peak']);
+      rpc.close();
+      await daemon.kill9();
+      expect(indexState(indexDir, captureId)).toEqual(before);
+
+      const again = await DaemonInstance.start({ stateDir: daemon.stateDir });
+      cleanup.push(() => again.stop());
+      const rpc2 = await again.connect();
+      cleanup.push(() => rpc2.close());
+      const open = await rpc2.conn.sendRequest(CaptureOpenRequest.type, { path: file });
+      expect(open).toMatchObject({ captureId, indexed: false });
+      expect(indexState(indexDir, captureId).pending).toEqual(['leaks', 'peak']);
+      await first(rpc2, captureId);
+      expect(indexState(indexDir, captureId).pending).toEqual([]);
+      for (const mode of [PEAK, LEAKS]) {
+        for (const b of [10, 200, 1000000]) expect(fromDocument((await exportTree(rpc2, captureId, mode, b)).root)).toEqual(memray(mode, b, capture));
+      }
+    });
+  }
 
   it('GIVEN the capture replaced while its order is held THEN the order job fails, the index keeps the pass\'s order marked pending, and views get CaptureChanged', async () => {
     const { rpc, file, gate, captureId, indexDir, logFile } = await heldOpen();

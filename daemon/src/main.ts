@@ -140,7 +140,9 @@ async function run(o: Options, ready: ReadyChannel): Promise<number> {
       },
     );
     // Idle shutdown never happens while a client is connected or a job runs: the idle time
-    // counts from the last moment either was the case.
+    // counts from the last moment either was the case. A client that came and went between two
+    // looks of the timer (a quick `memtree tree --json` takes less than one) counts through
+    // lastActivity, set when it leaves.
     let busyAt = Date.now();
     const idleTimer =
       idleTimeoutMs === 0
@@ -148,7 +150,7 @@ async function run(o: Options, ready: ReadyChannel): Promise<number> {
         : setInterval(
             () => {
               if (server.clients > 0 || jobs.size > 0) busyAt = Date.now();
-              else if (Date.now() - busyAt >= idleTimeoutMs) void shutdown('idle');
+              else if (Date.now() - Math.max(busyAt, lastActivity) >= idleTimeoutMs) void shutdown('idle');
             },
             Math.min(1000, Math.max(100, idleTimeoutMs / 4)),
           );

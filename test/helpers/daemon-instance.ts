@@ -34,7 +34,7 @@ export async function rpcConnect(socket: string, initialize = true): Promise<Rpc
   return { conn, close: () => (conn.dispose(), s.destroy()) };
 }
 
-export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let delay = 5;
   for (;;) {
@@ -118,7 +118,7 @@ export class DaemonInstance {
           c.close();
         }
       },
-      15_000,
+      30_000,
       'memtreed to answer',
     );
   }

@@ -123,7 +123,7 @@ export class PtySession {
   }
 
   /** Resolves when `check(screen)` holds (after xterm has digested all output so far). */
-  async waitFor(check: (lines: string[]) => boolean, timeoutMs = 15_000, what = 'the screen'): Promise<string[]> {
+  async waitFor(check: (lines: string[]) => boolean, timeoutMs = 30_000, what = 'the screen'): Promise<string[]> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       await new Promise<void>((r) => this.term.write('', r));
@@ -158,7 +158,7 @@ export class PtySession {
    * Waits for the reaction to the last key: some output after it (at most `firstMs`), then no
    * output for `quietMs`: the view has finished redrawing.
    */
-  async settle(quietMs = 150, timeoutMs = 15_000, firstMs = 3_000): Promise<string[]> {
+  async settle(quietMs = 150, timeoutMs = 30_000, firstMs = 3_000): Promise<string[]> {
     const deadline = performance.now() + timeoutMs;
     const firstBy = performance.now() + firstMs;
     while (this.lastOutput < this.lastWrite && performance.now() < firstBy) await new Promise((r) => setTimeout(r, 5));

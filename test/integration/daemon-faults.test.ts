@@ -196,7 +196,7 @@ describe('cancellation', () => {
     tb.cancel();
     expect(((await openB) as ResponseError).code).toBe(MemtreeErrorCodes.RequestCancelled);
     await waitFor(async () => ((await a.conn.sendRequest(DaemonStatusRequest.type)).jobs.length === 0 ? true : undefined));
-    await waitFor(() => (indexFiles(d.stateDir).some((f) => f.includes('.partial')) ? undefined : true), 10_000, 'partial index removed');
+    await waitFor(() => (indexFiles(d.stateDir).some((f) => f.includes('.partial')) ? undefined : true), 30_000, 'partial index removed');
     expect(indexFiles(d.stateDir).filter((f) => f.endsWith('.sqlite'))).toEqual([]);
 
     const r = await exportTree(b, big);

@@ -63,7 +63,7 @@ describe('message limits', () => {
     const err = await c.reply(null);
     expect(err.error?.code).toBe(ErrorCodes.InvalidRequest);
     expect(err.error?.message).toMatch(/header longer than \d+ bytes without a blank line/);
-    await waitFor(() => (c.closed ? true : undefined), 10_000, 'the connection closed');
+    await waitFor(() => (c.closed ? true : undefined), 30_000, 'the connection closed');
     if (HAS_PROC) expect(rssOf(d.pid) - rss).toBeLessThan(16 * MiB);
     await stillServes();
   });
@@ -72,7 +72,7 @@ describe('message limits', () => {
     const c = await RawClient.connect(d.socket);
     c.write('Content-Type: application/json\r\n\r\n{}');
     expect((await c.reply(null)).error?.message).toMatch(/Content-Length/);
-    await waitFor(() => (c.closed ? true : undefined), 10_000, 'the connection closed');
+    await waitFor(() => (c.closed ? true : undefined), 30_000, 'the connection closed');
     await stillServes();
   });
 

@@ -93,7 +93,7 @@ describe('bounded resources', () => {
     });
     for (const p of paths.slice(2)) await openOne(p);
     // Unbounded, each capture would add 3 (database, WAL, shared memory): 18 more.
-    if (baseline >= 0) await waitFor(async () => ((await fds()) <= baseline + 1 ? true : undefined), 10_000, 'fds back to the baseline');
+    if (baseline >= 0) await waitFor(async () => ((await fds()) <= baseline + 1 ? true : undefined), 30_000, 'fds back to the baseline');
     expect((await rpc.conn.sendRequest(CaptureListRequest.type)).captures).toHaveLength(8);
   });
 

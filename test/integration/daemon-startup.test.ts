@@ -78,7 +78,7 @@ describe('stale locks', () => {
       return owner !== undefined && (await runMemtree(['rpc', '--no-spawn', '--state-dir', dir, 'daemon/status'])).code === 0 ? owner : undefined;
     }, 20_000, 'the first daemon');
     process.kill(first.pid, 'SIGKILL');
-    await waitFor(() => (procState(first.pid) === 'Z' ? true : undefined), 10_000, 'a zombie');
+    await waitFor(() => (procState(first.pid) === 'Z' ? true : undefined), 30_000, 'a zombie');
     const t0 = performance.now();
     const r = await tree(dir);
     const ms = performance.now() - t0;

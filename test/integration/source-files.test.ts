@@ -39,14 +39,14 @@ function captureOf(name: string, frames: readonly (readonly [fn: string, file: s
   return file;
 }
 
-/** node/detail of every top-level node, each within 10 s (a blocked daemon fails the test). */
+/** node/detail of every top-level node, each within 30 s (a blocked daemon fails the test). */
 async function details(capture: string): Promise<Map<string, NodeDetailResult>> {
   const open = await rpc.conn.sendRequest(CaptureOpenRequest.type, { path: capture });
   const top = await rpc.conn.sendRequest(TreeExpandRequest.type, { captureId: open.captureId, view: VIEW, nodeId: 0, limit: 100 });
   const out = new Map<string, NodeDetailResult>();
   for (const n of top.nodes) {
     const asked = rpc.conn.sendRequest(NodeDetailRequest.type, { captureId: open.captureId, view: VIEW, nodeId: n.id, context: 2 });
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`node/detail of ${n.file} did not answer`)), 10_000).unref());
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`node/detail of ${n.file} did not answer`)), 30_000).unref());
     out.set(n.function, await Promise.race([asked, timeout]));
   }
   return out;

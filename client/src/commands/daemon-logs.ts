@@ -87,7 +87,9 @@ export async function showLogs(o: LogsOptions, io: CommandIO): Promise<number> {
         const now = fs.statSync(o.file, { throwIfNoEntry: false });
         const mine = fs.fstatSync(fd);
         if (now !== undefined && (now.ino !== mine.ino || now.dev !== mine.dev)) {
-          // Rotated: the old file is complete (read above); the new one is read from its start.
+          // Rotated: the old file is complete now, but lines may have come between the read
+          // above and this look at the path: read them, then the new file from its start.
+          drain();
           fs.closeSync(fd);
           fd = fs.openSync(o.file, 'r');
           pos = 0;

@@ -59,8 +59,11 @@ describe('bounded resources', () => {
     const before = (await status(rpc)).usage.fileDescriptors;
     const open = await rpc.conn.sendRequest(CaptureOpenRequest.type, { path: SIMPLE });
     const view = VIEW;
+    const asked = Date.now();
     const first = await rpc.conn.sendRequest(TreeRootRequest.type, { captureId: open.captureId, view });
-    expect((await status(rpc)).usage.openCaptures).toBe(1);
+    // Open while used: closed already only if the root and the status took 0.3 s (the daemon
+    // last used it after `asked`), which a loaded machine may take.
+    if ((await status(rpc)).usage.openCaptures !== 1) expect(Date.now() - asked).toBeGreaterThanOrEqual(300);
     const closed = await waitFor(async () => {
       const s = await status(rpc);
       return s.usage.openCaptures === 0 ? s : undefined;

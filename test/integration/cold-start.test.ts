@@ -106,7 +106,7 @@ describe('memtreed --prefetch', () => {
       expect(line.err?.message).toBeTruthy();
       expect(JSON.parse(ok(await runMemtree(['tree', '--json', '--state-dir', dir, path.join(CAPTURES, 'simple.bin')]))).capture.peakMemory).toBe(19138731);
     }
-  });
+  }, 120_000);
 
   it('waits for its starter to close the --ready-fd pipe (the client reads the capture itself meanwhile)', async () => {
     const dir = stateDir();
@@ -150,5 +150,5 @@ describe('memtreed --prefetch', () => {
       expect(JSON.parse(doc).capture.path).toBe(file);
       await prefetchLine(dir); // either outcome (the old version indexed, or CaptureChanged): never served for the new file
     }
-  });
+  }, 120_000);
 });

@@ -88,7 +88,7 @@ describe('a full index directory', () => {
     expect(opened.indexed).toBe(true);
     expect(await exportOf(opened.captureId)).toEqual((await localTreeOf(big)).doc);
     expect(d.exitCode).toBeUndefined();
-  });
+  }, 120_000);
 
   it('no room even for the log: the daemon serves on, and says how many log lines were lost once it can write again', async (ctx) => {
     const dir = tempStateDir();

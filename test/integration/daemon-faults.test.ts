@@ -99,7 +99,7 @@ describe('memtreed faults', () => {
     } finally {
       rpc2.close();
     }
-  });
+  }, 120_000);
 
   it('20 clients expanding nodes while another capture indexes all get correct answers', async () => {
     const d = await DaemonInstance.start();
@@ -121,7 +121,7 @@ describe('memtreed faults', () => {
     for (const rows of results) expect(rows).toEqual(want);
     expect((await indexing).doc).toEqual(await expected(big));
     for (const c of [first, ...clients]) c.close();
-  });
+  }, 120_000);
 
   it('a capture rewritten after indexing is re-indexed, and the old index removed', async () => {
     const d = await DaemonInstance.start();
@@ -204,5 +204,5 @@ describe('cancellation', () => {
     expect(r.doc).toEqual(await expected(big));
     a.close();
     b.close();
-  });
+  }, 120_000);
 });

@@ -126,7 +126,7 @@ describe('stale locks', () => {
     process.kill(old, 'SIGCONT');
     await waitFor(() => (procState(old) === undefined || procState(old) === 'Z' ? true : undefined), 20_000, 'the old daemon to exit');
     expect((await daemonStatus(dir)).pid).toBe(fresh);
-  });
+  }, 120_000);
 });
 
 describe('a daemon that cannot start says why', () => {

@@ -70,7 +70,7 @@ describe('provisional snapshots only while wanted (the daemon: once a client ask
         expect(late.slice(1).every((r) => r >= half)).toBe(true);
       }
     }
-  });
+  }, 180_000);
 });
 
 describe.runIf(pipelineAvailable())('provisional snapshots while reading', () => {
@@ -97,5 +97,5 @@ describe.runIf(pipelineAvailable())('provisional snapshots while reading', () =>
       }
       expect(last!.records).toBeLessThanOrEqual(run.records);
     }
-  });
+  }, 180_000);
 });

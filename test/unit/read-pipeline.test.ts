@@ -44,7 +44,7 @@ describe.runIf(pipelineAvailable())('the two-thread reading pass', () => {
       same(file);
       same(file, { temporaryThreshold: 1 });
     }
-  });
+  }, 180_000);
 
   it('gives what one thread gives on a capture that wraps the ring of batches several times', () => {
     const file = path.join(tempDir('memtree-pipeline-'), 'gen.bin');
@@ -54,7 +54,7 @@ describe.runIf(pipelineAvailable())('the two-thread reading pass', () => {
     const legacy = path.join(path.dirname(file), 'gen-v11.bin');
     generateCapture(legacy, { records: BATCH * SLOTS + 999, threads: 2, version: 11 });
     same(legacy);
-  });
+  }, 180_000);
 
   it('a size the builder refuses (beyond 2^53) stops reading at that record, as on one thread', () => {
     const HEAP = 0x7f0000000000;

@@ -185,6 +185,18 @@ describe("the daemon's index of a memray <= 1.19 capture: memray's record order 
     expect(log).toMatch(/"key":"order:[0-9a-f]+".*"failure":\{"kind":"changed"/);
   });
 
+  it("GIVEN the order held WHEN the capture is opened again with force THEN the old index's order job stops, and the new index's order is memray's", async () => {
+    const { rpc, file, gate, captureId, indexDir, logFile } = await heldOpen();
+    const again = await rpc.conn.sendRequest(CaptureOpenRequest.type, { path: file, force: true });
+    expect(again).toMatchObject({ captureId, indexed: true });
+    expect(fs.readFileSync(logFile, 'utf8')).toMatch(new RegExp(`"key":"order:${captureId}".*"msg":"job stopped"`));
+    expect(indexState(indexDir, captureId).pending).toEqual(['leaks', 'peak']);
+    const sensitive = exportTree(rpc, captureId, PEAK, 200);
+    fs.writeFileSync(gate, '');
+    expect(fromDocument((await sensitive).root)).toEqual(memray(PEAK, 200));
+    expect(indexState(indexDir, captureId).pending).toEqual([]);
+  });
+
   it('GIVEN the order held WHEN the capture is forgotten THEN its order job stops (no worker left) and the index goes', async () => {
     const { rpc, captureId, indexDir } = await heldOpen();
     await rpc.conn.sendRequest(CaptureForgetRequest.type, { captureId });

@@ -247,7 +247,11 @@ export class Captures {
       // A capture/forget of this version ends first (it waits for the capture's jobs).
       await this.forgetting.get(captureId);
       this.removeStale(abs, captureId);
-      if (force && attempt === 1) this.discard(captureId, file);
+      if (force && attempt === 1) {
+        // An order job writes into the index being discarded: it goes first.
+        await this.jobs.stopBackground(captureId);
+        this.discard(captureId, file);
+      }
       let index = this.tryOpen(captureId, file);
       if (index === undefined) {
         const temp = modes.find((m) => m.kind === 'temporary');
@@ -357,15 +361,18 @@ export class Captures {
     const stored = storedModeOf(index.db, key);
     if (stored === undefined || !orderPending(index.db, stored) || !sensitive(viewData(index.db, key))) return;
     const task: Task = { kind: 'order', captureId: index.captureId, path: index.path, indexFile: index.file };
-    let outcome: TaskOutcome;
-    try {
-      outcome = await this.jobs.run(task, undefined, token);
-    } catch (err) {
+    // A second run when the first joined a job that did not resolve this index's order.
+    for (let run = 0; run < 2 && orderPending(index.db, stored); run++) {
+      let outcome: TaskOutcome;
+      try {
+        outcome = await this.jobs.run(task, undefined, token);
+      } catch (err) {
+        if (!this.isOpen(index)) throw forgotten(index.captureId);
+        throw err;
+      }
+      this.check(outcome, index.captureId, shownAs);
       if (!this.isOpen(index)) throw forgotten(index.captureId);
-      throw err;
     }
-    this.check(outcome, index.captureId, shownAs);
-    if (!this.isOpen(index)) throw forgotten(index.captureId);
     if (orderPending(index.db, stored)) throw new ResponseError(-32603, `internal error: memray's record order of ${shownAs} is still pending`);
   }
 

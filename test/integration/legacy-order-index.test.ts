@@ -20,7 +20,7 @@ import { loadCapture } from '../../daemon/src/capture/load.js';
 import { snapshotCount } from '../../daemon/src/snapshot/time-ranges.js';
 import type { SnapshotMode } from '../../protocol/src/tree-document.js';
 import { DaemonInstance, waitFor, type Rpc } from '../helpers/daemon-instance.js';
-import { fromDocument, fromMemray, readExpected, type MemrayRecord, type MemrayTreeFile } from '../helpers/expected.js';
+import { expectedTreeModes, fromDocument, fromMemray, hashOrdered, readExpected, type MemrayRecord, type MemrayTreeFile } from '../helpers/expected.js';
 import { CAPTURES, tempDir } from '../helpers/paths.js';
 
 // imports_v11 (memray 1.18): its peak has no tie among its 11 biggest records (-b 10 does not
@@ -205,3 +205,48 @@ describe("the daemon's index of a memray <= 1.19 capture: memray's record order 
     expect(fs.readdirSync(indexDir).filter((f) => f.includes(captureId))).toEqual([]);
   });
 });
+
+// Every version 9-11 capture of the fixtures, every mode and -b, through the order job's own
+// read (the index written with the order held, memtreed killed, a new one started): memray's.
+describe("every memray <= 1.19 capture of the fixtures, indexed with its order pending, after a kill -9: memray's trees", () => {
+  const cases = expectedTreeModes().filter(([capture]) => hashOrdered(capture) && fs.existsSync(path.join(CAPTURES, `${capture}.bin`)));
+  const captures = [...new Set(cases.map(([c]) => c))];
+  const modeOf = (m: string): SnapshotMode => (m === 'peak' || m === 'leaks' ? { kind: m } : { kind: 'temporary', threshold: Number(m.slice(4)) });
+
+  it(`${captures.length} captures, ${cases.length} modes, -b 10 / 200 / 1000000`, async () => {
+    expect(captures.length).toBe(20);
+    const dir = tempDir('memtree-order-index-');
+    const daemon = await DaemonInstance.start({ env: { MEMTREE_TEST_ORDER_GATE: path.join(dir, 'gate') } });
+    cleanup.push(() => daemon.stop());
+    const rpc = await daemon.connect();
+    let pending = 0;
+    const { indexDir } = await rpc.conn.sendRequest(DaemonStatusRequest.type);
+    for (const capture of captures) {
+      const temp = cases.filter(([c, m]) => c === capture && m.startsWith('temp')).map(([, m]) => modeOf(m));
+      const open = await rpc.conn.sendRequest(CaptureOpenRequest.type, { path: path.join(CAPTURES, `${capture}.bin`), modes: temp });
+      if (indexState(indexDir, open.captureId).pending.length > 0) pending++;
+    }
+    // Most have ties (the rest have no order to wait for).
+    expect(pending).toBeGreaterThanOrEqual(15);
+    rpc.close();
+    await daemon.kill9();
+
+    const again = await DaemonInstance.start({ stateDir: daemon.stateDir });
+    cleanup.push(() => again.stop());
+    const rpc2 = await again.connect();
+    cleanup.push(() => rpc2.close());
+    for (const [capture, mode] of cases) {
+      const m = modeOf(mode);
+      const open = await rpc2.conn.sendRequest(CaptureOpenRequest.type, { path: path.join(CAPTURES, `${capture}.bin`), modes: [m] });
+      expect(open.indexed, capture).toBe(false);
+      for (const b of [10, 200, 1000000]) {
+        const doc = await exportTree(rpc2, open.captureId, m, b);
+        const expected = readExpected<MemrayTreeFile>(capture, `${mode}-b${b}.json`);
+        expect(fromDocument(doc.root), `${capture} ${mode} -b ${b}`).toEqual(fromMemray(expected));
+        const e = expected.elided_locations;
+        expect(doc.elided).toEqual({ locations: e.n_locations, allocations: e.n_allocations, bytes: e.n_bytes });
+      }
+    }
+  });
+});
+

@@ -213,6 +213,7 @@ describe("every memray <= 1.19 capture of the fixtures, indexed with its order p
   const captures = [...new Set(cases.map(([c]) => c))];
   const modeOf = (m: string): SnapshotMode => (m === 'peak' || m === 'leaks' ? { kind: m } : { kind: 'temporary', threshold: Number(m.slice(4)) });
 
+  // 20 worker-thread passes and 147 trees: seconds here, more on a loaded machine (explicit timeout).
   it(`${captures.length} captures, ${cases.length} modes, -b 10 / 200 / 1000000`, async () => {
     expect(captures.length).toBe(20);
     const dir = tempDir('memtree-order-index-');
@@ -247,6 +248,6 @@ describe("every memray <= 1.19 capture of the fixtures, indexed with its order p
         expect(doc.elided).toEqual({ locations: e.n_locations, allocations: e.n_allocations, bytes: e.n_bytes });
       }
     }
-  });
+  }, 180_000);
 });
 

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ResponseError } from 'vscode-jsonrpc';
+import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc';
 import { CaptureForgetRequest, CaptureOpenRequest } from '../../protocol/src/capture.js';
 import { DaemonStatusRequest } from '../../protocol/src/daemon.js';
 import { MemtreeErrorCodes } from '../../protocol/src/errors.js';
@@ -195,6 +195,24 @@ describe("the daemon's index of a memray <= 1.19 capture: memray's record order 
     fs.writeFileSync(gate, '');
     expect(fromDocument((await sensitive).root)).toEqual(memray(PEAK, 200));
     expect(indexState(indexDir, captureId).pending).toEqual([]);
+  });
+
+  it('GIVEN the order held WHEN an order-dependent request is cancelled THEN it gets RequestCancelled and the order job goes on to its end (no worker left)', async () => {
+    const { rpc, gate, captureId, indexDir } = await heldOpen();
+    const cancel = new CancellationTokenSource();
+    const waiting = rpc.conn.sendRequest(TreeExportRequest.type, { captureId, mode: PEAK, biggestAllocs: 200 }, cancel.token).then(() => undefined, (e: unknown) => e);
+    // The daemon handles a connection's messages in order, each on a macrotask of its own: once a
+    // later request is answered, the export waits for the order job (a cancel that arrives with
+    // the request itself, before it is handled, is vscode-jsonrpc's business).
+    expect(await jobKeys(rpc)).toEqual([`memray order:${captureId}`]);
+    cancel.cancel();
+    expect(((await waiting) as ResponseError<unknown>).code).toBe(MemtreeErrorCodes.RequestCancelled);
+    expect(await jobKeys(rpc)).toEqual([`memray order:${captureId}`]);
+    fs.writeFileSync(gate, '');
+    await waitFor(async () => ((await rpc.conn.sendRequest(DaemonStatusRequest.type)).usage.workerThreads === 0 ? true : undefined), 30_000, 'no worker thread');
+    expect(await jobKeys(rpc)).toEqual([]);
+    expect(indexState(indexDir, captureId).pending).toEqual([]);
+    expect(fromDocument((await exportTree(rpc, captureId, PEAK, 200)).root)).toEqual(memray(PEAK, 200));
   });
 
   it('GIVEN the order held WHEN the capture is forgotten THEN its order job stops (no worker left) and the index goes', async () => {

@@ -110,15 +110,17 @@ describe('the view while the capture is indexed', () => {
       if (!refreshed) console.warn('tui-provisional: the final tree came before a newer provisional one');
       s.write('q');
       expect(await s.exited()).toBe(0);
-      // The view asked for trees while the capture was indexed, so the pass went on taking
-      // snapshots after its first (a daemon takes no more than that one for nobody): 40 M records
-      // take seconds, and one is taken about every second.
+      // The view asked for trees while the capture was indexed, so the daemon told the pass to
+      // go on taking snapshots after its first (it takes no more than that one for nobody). How
+      // many came after depends on the machine's pace (a loaded one can end the pass before the
+      // next is due); that wanted() brings them is provisional-pass.test.ts's.
       const jobs = fs
         .readFileSync(path.join(daemon.stateDir, 'memtreed.log'), 'utf8')
         .split('\n')
         .filter((l) => l.includes('"job finished"'))
-        .map((l) => JSON.parse(l) as { provisionalSnapshots: number });
-      expect(jobs.at(-1)!.provisionalSnapshots).toBeGreaterThanOrEqual(2);
+        .map((l) => JSON.parse(l) as { provisionalSnapshots: number; provisionalWanted?: boolean });
+      expect(jobs.at(-1)!.provisionalWanted).toBe(true);
+      expect(jobs.at(-1)!.provisionalSnapshots).toBeGreaterThanOrEqual(1);
     } finally {
       s.kill();
     }

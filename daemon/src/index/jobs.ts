@@ -280,7 +280,11 @@ export class Jobs {
     if (this.running.get(job.key) !== job) return;
     this.running.delete(job.key);
     const ms = Date.now() - job.started;
-    if (outcome.ok) this.log.info({ key: job.key, ok: true, ms, provisionalSnapshots: job.provisionals ?? 0 }, 'job finished');
+    if (outcome.ok) {
+      // Whether a client asked for its provisional trees (then the pass took snapshots after its first).
+      const wanted = job.wanted === undefined ? {} : { provisionalWanted: Atomics.load(job.wanted, 0) !== 0 };
+      this.log.info({ key: job.key, ok: true, ms, provisionalSnapshots: job.provisionals ?? 0, ...wanted }, 'job finished');
+    }
     else this.log.warn({ key: job.key, ok: false, ms, failure: outcome.failure }, `job failed: ${outcome.failure.message.split('\n')[0]}`);
     for (const w of job.waiters) w.resolve(outcome);
     job.waiters.clear();

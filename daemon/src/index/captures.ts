@@ -7,33 +7,26 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import { ResponseError } from 'vscode-jsonrpc';
-import { MemtreeErrorCodes, type CaptureErrorData } from '../../../protocol/src/errors.js';
-import type { CaptureInfo, SnapshotMode } from '../../../protocol/src/tree-document.js';
-import { AGGREGATED_HAS_NO_TEMPORARY, aggregatedTemporaryMessage, CaptureError, fileProblemOf, NoSuchFileError, type FileProblem } from '../capture/errors.js';
+import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
+import type { SnapshotMode } from '../../../protocol/src/tree-document.js';
+import { AGGREGATED_HAS_NO_TEMPORARY, aggregatedTemporaryMessage, fileProblemOf, NoSuchFileError } from '../capture/errors.js';
 import { checkCaptureFile } from '../capture/load.js';
-import { SCHEMA_VERSION } from '../db/migrate.js';
 import { openReadable, removeDatabase, type ReadableDB } from '../db/open.js';
 import { fingerprint, pathKey } from '../capture/fingerprint.js';
-import { DEFAULT_CACHE_SIZE, directoryBytes, evictionVictims, INDEX_NAME, indexFiles, touchIndex } from './index-budget.js';
+import { checkOutcome, forgotten, notFound, unknownCapture } from './capture-errors.js';
+import { DEFAULT_CACHE_SIZE, directoryBytes, evictionVictims, INDEX_NAME, indexFiles } from './index-budget.js';
 import { Jobs, type CancelSignal } from './jobs.js';
+import { OpenIndexes, type OpenIndex } from './open-indexes.js';
 import { CaptureVersions, changedError } from './versions.js';
 import { ProvisionalStore } from './provisional-store.js';
 import { hasMode, metaValue, orderPending } from './queries.js';
 import { storedModeOf } from './range-views.js';
 import { viewData } from './view-store.js';
 import type { ViewData } from '../tree/view-data.js';
-import { cleanUpStoppedTask, temporaryWarningsKey, type Task, type TaskFailure, type TaskOutcome, type TaskProgress } from './tasks.js';
+import { cleanUpStoppedTask, temporaryWarningsKey, type Task, type TaskOutcome, type TaskProgress } from './tasks.js';
 import { modeKey } from './write-index.js';
 
-export interface OpenIndex {
-  readonly captureId: string;
-  readonly path: string;
-  readonly file: string;
-  readonly db: ReadableDB;
-  readonly info: CaptureInfo;
-  readonly warnings: readonly string[];
-  readonly searchPath: readonly string[];
-}
+export type { OpenIndex } from './open-indexes.js';
 
 export type ProgressSink = (p: TaskProgress & { captureId: string; path: string }) => void;
 
@@ -56,58 +49,17 @@ export interface CaptureUsage {
   readonly limits: CaptureLimits;
 }
 
-/** SQLite and file-system errors meaning the index could not be written where it belongs. */
-const UNWRITABLE = /SQLITE_FULL|database or disk is full|ENOSPC|no space left|EROFS|read-only file system|SQLITE_READONLY|EDQUOT/i;
-
 function indexName(absPath: string, captureId: string): string {
   return `${pathKey(absPath)}-${captureId}.sqlite`;
 }
 
-/**
- * Maps a task failure to the JSON-RPC error a client gets. Messages name the file as the
- * client gave it (`shownAs`), as memray's CLI does; the task itself only knows the absolute path.
- */
-function failureError(f: TaskFailure, shownAs = f.path, indexDir?: string): ResponseError<CaptureErrorData | undefined> {
-  if (f.kind === 'not-found') return notFound(new NoSuchFileError(shownAs!, (f.reason as FileProblem | undefined) ?? 'No such file'));
-  if (f.kind === 'changed') return changedError(shownAs!);
-  if (f.kind === 'capture') {
-    const message = new CaptureError(shownAs!, f.reason!, f.offset, f.decompressed).message;
-    return new ResponseError(MemtreeErrorCodes.CaptureInvalid, message, { path: f.path!, reason: f.reason!, offset: f.offset });
-  }
-  if (UNWRITABLE.test(f.message)) {
-    const reason = /EROFS|read-only|READONLY/i.test(f.message) ? 'read-only file system' : 'no space left on device';
-    const where = indexDir === undefined ? '' : ` (in ${indexDir})`;
-    return new ResponseError(MemtreeErrorCodes.IndexUnwritable, `cannot write the index of ${shownAs ?? 'the capture'}: ${reason}${where}`, {
-      path: shownAs ?? '',
-      reason,
-    });
-  }
-  return new ResponseError(-32603, `internal error: ${f.message.split('\n')[0]}`, undefined);
-}
-
-/** UnknownCapture for a capture forgotten (capture/forget) before or while a request used it. */
-function forgotten(captureId: string): ResponseError<void> {
-  return new ResponseError(MemtreeErrorCodes.UnknownCapture, `capture ${captureId} was forgotten (capture/forget); open it again`);
-}
-
-/** CaptureNotFound for a path that is missing, a directory, not a regular file or not readable. */
-function notFound(e: NoSuchFileError): ResponseError<CaptureErrorData> {
-  return new ResponseError(MemtreeErrorCodes.CaptureNotFound, e.message, { path: e.path, reason: e.problem });
-}
-
-function check(outcome: TaskOutcome, shownAs?: string, indexDir?: string): number {
-  if (!outcome.ok) throw failureError(outcome.failure, shownAs, indexDir);
-  return outcome.indexMs;
-}
-
 export class Captures {
-  /** Open indexes, least recently used first (a use re-inserts). */
-  private readonly open = new Map<string, OpenIndex>();
+  /** Open index databases. */
+  private readonly open: OpenIndexes;
   /** The file version of each capture id; requests with a changed one fail with CaptureChanged. */
   private readonly versions = new CaptureVersions();
   /** Captures being forgotten: the index goes once their jobs end (see forget). */
   private readonly forgetting = new Map<string, Promise<void>>();
-  private readonly lastUsed = new Map<string, number>();
   readonly limits: CaptureLimits;
   /** Provisional trees of the captures being indexed now. */
   readonly provisional = new ProvisionalStore();
@@ -120,15 +72,8 @@ export class Captures {
   ) {
     fs.mkdirSync(indexDir, { recursive: true, mode: 0o700 });
     this.limits = { ...DEFAULT_LIMITS, ...limits };
+    this.open = new OpenIndexes(this.limits, (id) => this.busy(id), log);
     jobs.observe(this.provisional);
-  }
-
-  /** Marks an open capture as used now (and most recently used). */
-  private use(idx: OpenIndex): OpenIndex {
-    this.open.delete(idx.captureId);
-    this.open.set(idx.captureId, idx);
-    this.lastUsed.set(idx.captureId, Date.now());
-    return idx;
   }
 
   /** Whether a job works on the capture now: its index must stay open and must not be deleted. */
@@ -136,24 +81,9 @@ export class Captures {
     return this.jobs.list().some((j) => j.captureId === captureId);
   }
 
-  /** Closes the least recently used open indexes beyond the limit (not `keep`, none a job works on). */
-  private closeBeyondLimit(keep: string): void {
-    for (const id of this.open.keys()) {
-      if (this.open.size <= this.limits.maxOpen) return;
-      if (id !== keep && !this.busy(id)) this.close(id);
-    }
-  }
-
   /** Closes indexes unused for the idle time; returns how many. Called periodically. */
   sweep(now = Date.now()): number {
-    let closed = 0;
-    for (const id of [...this.open.keys()]) {
-      if (now - (this.lastUsed.get(id) ?? 0) >= this.limits.idleCloseMs && !this.busy(id)) {
-        this.close(id);
-        closed++;
-      }
-    }
-    return closed;
+    return this.open.sweep(now);
   }
 
   /** Deletes the least recently opened indexes beyond the size budget, never an open one or one a job works on. */
@@ -167,41 +97,6 @@ export class Captures {
   /** What the indexes use now. */
   usage(): CaptureUsage {
     return { openCaptures: this.open.size, indexBytes: directoryBytes(this.indexDir), limits: this.limits };
-  }
-
-
-  /** Opens an index file if it is complete and sound; otherwise deletes it and returns undefined. */
-  private tryOpen(captureId: string, file: string): OpenIndex | undefined {
-    const cached = this.open.get(captureId);
-    if (cached !== undefined) return this.use(cached);
-    if (!fs.existsSync(file)) return undefined;
-    let db: ReadableDB | undefined;
-    try {
-      db = openReadable(file);
-      const version = db.pragma('user_version', { simple: true }) as number;
-      const ok = (db.pragma('quick_check', { simple: true }) as string) === 'ok';
-      if (version !== SCHEMA_VERSION || !ok || metaValue<number>(db, 'complete') !== 1) {
-        throw new Error(`index ${file} is incomplete, corrupt or of another schema`);
-      }
-      const idx: OpenIndex = {
-        captureId,
-        path: metaValue<string>(db, 'path')!,
-        file,
-        db,
-        info: metaValue<CaptureInfo>(db, 'info')!,
-        warnings: metaValue<string[]>(db, 'warnings') ?? [],
-        searchPath: metaValue<string[]>(db, 'searchPath') ?? [],
-      };
-      touchIndex(file);
-      this.use(idx);
-      this.closeBeyondLimit(captureId);
-      return idx;
-    } catch (err) {
-      this.log.warn({ err, file }, 'discarding index');
-      db?.close();
-      removeDatabase(file);
-      return undefined;
-    }
   }
 
   /** Deletes indexes of older versions of the file at `absPath`. */
@@ -252,7 +147,7 @@ export class Captures {
         await this.jobs.stopBackground(captureId);
         this.discard(captureId, file);
       }
-      let index = this.tryOpen(captureId, file);
+      let index = this.open.tryOpen(captureId, file);
       if (index === undefined) {
         const temp = modes.find((m) => m.kind === 'temporary');
         const task: Task = { kind: 'index', captureId, path: abs, indexFile: file, temporaryThreshold: temp?.kind === 'temporary' ? temp.threshold : undefined };
@@ -261,7 +156,7 @@ export class Captures {
         if (!outcome.ok && !this.busy(captureId)) cleanUpStoppedTask(task);
         indexMs += this.check(outcome, captureId, p);
         indexed = true;
-        if (!this.forgetting.has(captureId)) index = this.tryOpen(captureId, file);
+        if (!this.forgetting.has(captureId)) index = this.open.tryOpen(captureId, file);
         this.enforceBudget();
       }
       if (index !== undefined) {
@@ -285,7 +180,7 @@ export class Captures {
 
   /** Whether `index` is still open and not being forgotten (its database usable). */
   private isOpen(index: OpenIndex): boolean {
-    return this.open.get(index.captureId) === index && !this.forgetting.has(index.captureId);
+    return this.open.peek(index.captureId) === index && !this.forgetting.has(index.captureId);
   }
 
   /** The open index of a capture id, if its file is still that version (else CaptureChanged). */
@@ -293,11 +188,9 @@ export class Captures {
     if (this.forgetting.has(captureId)) throw forgotten(captureId);
     if (this.versions.isChanged(captureId) && !this.open.has(captureId)) throw changedError(captureId);
     // An id from capture/list (or from before a restart, or closed when idle) names an index on disk: open it.
-    const open = this.open.get(captureId);
-    const idx = open !== undefined ? this.use(open) : this.openListed(captureId);
-    if (idx === undefined) {
-      throw new ResponseError(MemtreeErrorCodes.UnknownCapture, `no open capture has id ${captureId}; open it with capture/open`);
-    }
+    const open = this.open.peek(captureId);
+    const idx = open !== undefined ? this.open.use(open) : this.openListed(captureId);
+    if (idx === undefined) throw unknownCapture(captureId);
     this.assertUnchanged(idx);
     return idx;
   }
@@ -313,14 +206,14 @@ export class Captures {
   /** The outcome of a job for capture `captureId`, or its error (a changed file marks the id). */
   private check(outcome: TaskOutcome, captureId: string, shownAs?: string): number {
     if (!outcome.ok && outcome.failure.kind === 'changed') this.versions.markChanged(captureId);
-    return check(outcome, shownAs, this.indexDir);
+    return checkOutcome(outcome, shownAs, this.indexDir);
   }
 
   /** Opens the complete index file of `captureId` found in the index directory, if any. */
   private openListed(captureId: string): OpenIndex | undefined {
     if (!/^[0-9a-f]{24}$/.test(captureId)) return undefined;
     const f = fs.readdirSync(this.indexDir).find((name) => INDEX_NAME.exec(name)?.[2] === captureId);
-    return f === undefined ? undefined : this.tryOpen(captureId, path.join(this.indexDir, f));
+    return f === undefined ? undefined : this.open.tryOpen(captureId, path.join(this.indexDir, f));
   }
 
   /** Makes sure the index has `mode` (temporary modes are computed on first use); errors name the file as `shownAs`. */
@@ -383,7 +276,7 @@ export class Captures {
   list(): { captureId: string; path: string; indexBytes: number; lastOpened: number; open: boolean }[] {
     const out: { captureId: string; path: string; indexBytes: number; lastOpened: number; open: boolean }[] = [];
     for (const f of indexFiles(this.indexDir)) {
-      const open = this.open.get(f.captureId);
+      const open = this.open.peek(f.captureId);
       const capturePath = open?.path ?? this.peekPath(f.file);
       if (capturePath === undefined) continue;
       out.push({ captureId: f.captureId, path: capturePath, indexBytes: f.bytes, lastOpened: f.lastOpened, open: open !== undefined });
@@ -412,10 +305,8 @@ export class Captures {
   forget(captureId: string): Promise<void> {
     const pending = this.forgetting.get(captureId);
     if (pending !== undefined) return pending;
-    const idx = this.open.get(captureId) ?? this.openListed(captureId);
-    if (idx === undefined) {
-      throw new ResponseError(MemtreeErrorCodes.UnknownCapture, `no open capture has id ${captureId}; open it with capture/open`);
-    }
+    const idx = this.open.peek(captureId) ?? this.openListed(captureId);
+    if (idx === undefined) throw unknownCapture(captureId);
     // Its order job serves only later views: stopped, not waited for.
     const done = this.jobs.stopBackground(captureId).then(() => this.jobs.idle(captureId)).then(() => {
       this.discard(captureId, idx.file);
@@ -426,18 +317,13 @@ export class Captures {
   }
 
   /** Closes a capture's index, if open, and deletes its file (the next open rebuilds it). */
-  discard(captureId: string, file = this.open.get(captureId)?.file): void {
+  discard(captureId: string, file = this.open.peek(captureId)?.file): void {
     this.close(captureId);
     if (file !== undefined) removeDatabase(file);
   }
 
   close(captureId: string): void {
-    const idx = this.open.get(captureId);
-    if (idx === undefined) return;
-    this.open.delete(captureId);
-    this.lastUsed.delete(captureId);
-    idx.db.close();
-    touchIndex(idx.file); // its last use, for the eviction order
+    this.open.close(captureId);
   }
 
   /**
@@ -463,11 +349,11 @@ export class Captures {
   }
 
   closeAll(): void {
-    for (const id of [...this.open.keys()]) this.close(id);
+    this.open.closeAll();
   }
 
   /** Open captures, for status. */
   openCaptures(): OpenIndex[] {
-    return [...this.open.values()];
+    return this.open.all();
   }
 }

@@ -120,6 +120,9 @@ export function startServer(
         throw new ResponseError(MemtreeErrorCodes.ProtocolMismatch, `send ${DaemonInitializeRequest.method} first`);
       }
       const source = new CancellationTokenSource();
+      // A cancel that came with the request (before it was handled) arrives as a token already
+      // cancelled, whose listeners would only hear it a timer later: the handler sees it at once.
+      if (token.isCancellationRequested) source.cancel();
       const linked = token.onCancellationRequested(() => source.cancel());
       inFlight.add(source);
       try {

@@ -202,8 +202,8 @@ describe("the daemon's index of a memray <= 1.19 capture: memray's record order 
     const cancel = new CancellationTokenSource();
     const waiting = rpc.conn.sendRequest(TreeExportRequest.type, { captureId, mode: PEAK, biggestAllocs: 200 }, cancel.token).then(() => undefined, (e: unknown) => e);
     // The daemon handles a connection's messages in order, each on a macrotask of its own: once a
-    // later request is answered, the export waits for the order job (a cancel that arrives with
-    // the request itself, before it is handled, is vscode-jsonrpc's business).
+    // later request is answered, the export waits for the order job (a cancel sent with the
+    // request itself: the next test).
     expect(await jobKeys(rpc)).toEqual([`memray order:${captureId}`]);
     cancel.cancel();
     expect(((await waiting) as ResponseError<unknown>).code).toBe(MemtreeErrorCodes.RequestCancelled);
@@ -212,6 +212,17 @@ describe("the daemon's index of a memray <= 1.19 capture: memray's record order 
     await waitFor(async () => ((await rpc.conn.sendRequest(DaemonStatusRequest.type)).usage.workerThreads === 0 ? true : undefined), 30_000, 'no worker thread');
     expect(await jobKeys(rpc)).toEqual([]);
     expect(indexState(indexDir, captureId).pending).toEqual([]);
+    expect(fromDocument((await exportTree(rpc, captureId, PEAK, 200)).root)).toEqual(memray(PEAK, 200));
+  });
+
+  it('GIVEN the order held WHEN an order-dependent request is cancelled at once (its cancel sent with it) THEN it gets RequestCancelled', async () => {
+    const { rpc, gate, captureId } = await heldOpen();
+    const cancel = new CancellationTokenSource();
+    const waiting = rpc.conn.sendRequest(TreeExportRequest.type, { captureId, mode: PEAK, biggestAllocs: 200 }, cancel.token).then(() => undefined, (e: unknown) => e);
+    cancel.cancel();
+    // Without the daemon seeing the cancel, the export would wait for the held order forever.
+    expect(((await waiting) as ResponseError<unknown>).code).toBe(MemtreeErrorCodes.RequestCancelled);
+    fs.writeFileSync(gate, '');
     expect(fromDocument((await exportTree(rpc, captureId, PEAK, 200)).root)).toEqual(memray(PEAK, 200));
   });
 

@@ -120,8 +120,8 @@ export function startServer(
         throw new ResponseError(MemtreeErrorCodes.ProtocolMismatch, `send ${DaemonInitializeRequest.method} first`);
       }
       const source = new CancellationTokenSource();
-      // A cancel that came with the request (before it was handled) arrives as a token already
-      // cancelled, whose listeners would only hear it a timer later: the handler sees it at once.
+      // A cancel that came with the request (before it was handled) arrives as vscode-jsonrpc's
+      // CancellationToken.Cancelled, whose onCancellationRequested never fires: checked here.
       if (token.isCancellationRequested) source.cancel();
       const linked = token.onCancellationRequested(() => source.cancel());
       inFlight.add(source);

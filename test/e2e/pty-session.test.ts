@@ -34,6 +34,26 @@ describe('PtySession', () => {
     }
   });
 
+  it('waitFor and until look at the screen between frames only (ESC 7 … ESC 8, as neo-blessed writes each), never at a half-drawn one', async () => {
+    // A frame in two writes half a second apart: its first half alone satisfies the check.
+    const frame = 'printf "\\0337\\033[1;1HAAAA"; sleep 0.5; printf "\\033[1;5HBBBB\\0338"; read -r _';
+    for (const look of ['waitFor', 'until'] as const) {
+      const s = PtySession.command('/bin/sh', ['-c', frame]);
+      try {
+        const first = (l: string[]): boolean => l[0]!.startsWith('AAAA');
+        const screen =
+          look === 'waitFor'
+            ? await s.waitFor(first, 20_000, 'the frame')
+            : await s.until((l) => expect(first(l)).toBe(true), 20_000);
+        expect(screen[0], look).toBe('AAAABBBB');
+        s.write('\r');
+        expect(await s.exited()).toBe(0);
+      } finally {
+        s.kill();
+      }
+    }
+  });
+
   it('Ctrl-C typed at a cooked terminal interrupts the command only; the status says so', async () => {
     const s = PtySession.command('/bin/sh', ['-c', 'echo ready; exec sleep 30']);
     try {

@@ -122,13 +122,24 @@ export class PtySession {
     this.proc.resize(cols, rows);
   }
 
-  /** Resolves when `check(screen)` holds (after xterm has digested all output so far). */
+  /**
+   * Whether the output so far ends inside a frame of the view. neo-blessed writes each frame
+   * as one `ESC 7 … ESC 8` (save and restore the cursor), often tens of kilobytes, which
+   * reach us in several chunks: between two of them the screen is half the new frame, half the
+   * old (a cursor row of the new frame with the rest of an old row's text, two rows
+   * highlighted), more often on a loaded machine. Screens are looked at between frames only.
+   */
+  private midFrame(): boolean {
+    return this.raw.lastIndexOf('\x1b7') > this.raw.lastIndexOf('\x1b8');
+  }
+
+  /** Resolves when `check(screen)` holds (after xterm has digested all output so far, never mid-frame). */
   async waitFor(check: (lines: string[]) => boolean, timeoutMs = 30_000, what = 'the screen'): Promise<string[]> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       await new Promise<void>((r) => this.term.write('', r));
       const lines = this.screen();
-      if (check(lines)) return lines;
+      if (!this.midFrame() && check(lines)) return lines;
       if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${lines.join('\n')}\nlast output: ${JSON.stringify(this.raw.slice(-600))}`);
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -139,17 +150,18 @@ export class PtySession {
    * last failure is thrown (with its diff). For a screen drawn in chunks under load: a snapshot
    * taken between two chunks is half old, half new.
    */
-  async until(expectations: (lines: string[]) => void, timeoutMs = 20_000): Promise<string[]> {
+  async until(expectations: (lines: string[]) => void, timeoutMs = 30_000): Promise<string[]> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       await new Promise<void>((r) => this.term.write('', r));
       const lines = this.screen();
       try {
         expectations(lines);
-        return lines;
+        if (!this.midFrame()) return lines;
       } catch (err) {
         if (performance.now() > deadline) throw err;
       }
+      if (performance.now() > deadline) throw new Error(`the view never finished a frame; last output: ${JSON.stringify(this.raw.slice(-600))}`);
       await new Promise((r) => setTimeout(r, 10));
     }
   }

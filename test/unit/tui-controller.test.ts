@@ -5,8 +5,8 @@ import type { NodeDetailResult } from '../../protocol/src/node.js';
 import type { TreeExpandResult, TreeRootResult, ViewOptions } from '../../protocol/src/tree.js';
 import { startTree, TreeController } from '../../client/src/tui/tree-controller.js';
 import { initialTreeState, rows, type TreeAction } from '../../client/src/tui/tree-model.js';
-import { DocumentTreeSource, type TreeSource } from '../../client/src/tui/tree-source.js';
-import { status } from '../../client/src/tui/tree-panel.js';
+import { DocumentTreeSource, type TreeSource, type WorkProgress } from '../../client/src/tui/tree-source.js';
+import { status, waitingLine } from '../../client/src/tui/tree-panel.js';
 import { DEFAULT_VIEW, docFromRecords } from '../helpers/tui-tree.js';
 
 interface Call {
@@ -52,6 +52,15 @@ class HeldSource implements TreeSource {
   /** Releases every call not yet released, until none is left. */
   async drain(): Promise<void> {
     for (let i = 0; i < this.calls.length; i++) await this.calls[i]!.release();
+  }
+}
+
+/** A held source that reports work (as DaemonTreeSource does from memtreed's capture/progress). */
+class WorkSource extends HeldSource {
+  report: ((w: WorkProgress) => void) | undefined;
+  onWork(listener: (w: WorkProgress) => void): () => void {
+    this.report = listener;
+    return () => (this.report = undefined);
   }
 }
 
@@ -124,6 +133,28 @@ describe('TreeController', () => {
     expect(changes).toHaveLength(2);
     expect(ctl.state.view.hideImportSystem).toBe(false);
     expect(ctl.pending).toBe(2); // root + the current generation's children; older ones aborted
+  });
+
+  it('WHEN the source reports work the pending tree waits for THEN the line above the tree says how far it is, until the answer', async () => {
+    const { doc } = docFromRecords([{ size: 2048, stack: [['leafA', 'a.py', 3], ['topA', 'a.py', 1]] }]);
+    const source = new WorkSource(new DocumentTreeSource(doc));
+    const ctl = new TreeController(source, initialTreeState(DEFAULT_VIEW), { detailDelayMs: 0 });
+    ctl.start();
+    const shown = (): string => waitingLine(ctl.state, ctl.waitingFor);
+    expect(shown()).toBe('');
+    expect(status(ctl.state, ctl.pending)).toBe('loading…');
+    source.report!({ percent: 42.7, etaMs: 3_000, done: false });
+    expect(shown()).toBe('memtreed is reading the capture for this view: 42 %, about 3 s left');
+    source.report!({ percent: 99, etaMs: 400, done: false });
+    expect(shown()).toBe('memtreed is reading the capture for this view: 99 %');
+    await source.drain();
+    expect(ctl.pending).toBe(0);
+    expect(shown()).toBe('');
+    // A report while nothing is pending (another client's work on the capture) is not shown later.
+    source.report!({ percent: 10, done: false });
+    expect(ctl.waitingFor).toBeUndefined();
+    ctl.close();
+    expect(source.report).toBeUndefined();
   });
 
   it('WHEN a request fails THEN the failure is shown, not retried, and the rest works', async () => {

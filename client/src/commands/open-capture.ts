@@ -4,11 +4,12 @@
  * exit), and a capture rewritten under the daemon opened again as its new version.
  */
 import { CancellationToken, ResponseError } from 'vscode-jsonrpc/node';
-import { CaptureOpenRequest, CaptureProgressNotification, type CaptureOpenResult, type CaptureProgressParams } from '../../../protocol/src/capture.js';
+import { CaptureOpenRequest, type CaptureOpenResult, type CaptureProgressParams } from '../../../protocol/src/capture.js';
 import { MemtreeErrorCodes } from '../../../protocol/src/errors.js';
 import type { SnapshotMode } from '../../../protocol/src/tree-document.js';
 import type { DaemonClient } from '../daemon/connect.js';
 import { progressBar } from '../daemon/progress-bar.js';
+import { onCaptureProgress } from '../daemon/progress-hub.js';
 import { whileConnected, type CommandIO, type daemonLocation } from './common.js';
 
 /** What to open: the capture, and the mode the command needs first (indexed before the answer). */
@@ -24,12 +25,12 @@ export async function openCapture(
   onProgress: (p: CaptureProgressParams) => void,
   token: CancellationToken = CancellationToken.None,
 ): Promise<CaptureOpenResult> {
-  const sub = client.conn.onNotification(CaptureProgressNotification.type, onProgress);
+  const unsubscribe = onCaptureProgress(client.conn, onProgress);
   try {
     const modes = spec.mode === undefined ? {} : { modes: [spec.mode] };
     return await client.conn.sendRequest(CaptureOpenRequest.type, { path: spec.capture, cwd: process.cwd(), ...modes }, token);
   } finally {
-    sub.dispose();
+    unsubscribe();
   }
 }
 

@@ -18,7 +18,8 @@ import {
   type TreeSearchResult,
   type ViewOptions,
 } from '../../../protocol/src/tree.js';
-import type { TreeSource } from './tree-source.js';
+import type { TreeSource, WorkProgress } from './tree-source.js';
+import { onCaptureProgress } from '../daemon/progress-hub.js';
 
 function token(signal: AbortSignal | undefined): { token: CancellationTokenSource['token']; done(): void } | undefined {
   if (signal === undefined) return undefined;
@@ -50,6 +51,18 @@ export class DaemonTreeSource implements TreeSource {
     /** A provisional tree of a capture still being indexed (provisional-feed.ts): every request names it. */
     private readonly provisionalTree?: number,
   ) {}
+
+  /**
+   * memtreed's capture/progress for this capture: a request for a mode the index does not hold
+   * yet (a temporary threshold) waits while the daemon reads the capture again. A provisional
+   * tree's source reports none (its capture's progress is the indexing the header shows).
+   */
+  onWork(listener: (w: WorkProgress) => void): () => void {
+    if (this.provisionalTree !== undefined) return () => {};
+    return onCaptureProgress(this.conn, (p) => {
+      if (p.captureId === this.captureId) listener({ percent: p.percent, ...(p.etaMs === undefined ? {} : { etaMs: p.etaMs }), done: p.phase === 'done' });
+    });
+  }
 
   /** The request fields naming the provisional tree, if any. */
   private get pin(): { provisionalTree?: number } {

@@ -12,7 +12,7 @@ import { viewportOf } from './layout.js';
 import { reduce, type TreeAction } from './tree-model.js';
 import { needs, type Need } from './tree-needs.js';
 import { askView } from './view-requests.js';
-import type { TreeSource } from './tree-source.js';
+import type { TreeSource, WorkProgress } from './tree-source.js';
 import { initialTreeState, treeConfig, type TreeState } from './tree-state.js';
 
 /** What a TreeController tells its view. */
@@ -47,6 +47,9 @@ export class TreeController {
   private listener: TreeListener;
   /** Errors kept for a listener still to come (listenLater). */
   private unheard: unknown[] | undefined;
+  /** The source's last report on work the pending requests wait for (cleared when none is pending). */
+  private work: WorkProgress | undefined;
+  private stopWork: () => void = () => {};
 
   constructor(
     private source: TreeSource,
@@ -56,6 +59,24 @@ export class TreeController {
     this.current = initial;
     this.listener = options;
     if (options.listenLater === true) this.unheard = [];
+    this.watchWork();
+  }
+
+  /** Hears the source's work reports: shown while tree data is pending (status: "loading… 40 %"). */
+  private watchWork(): void {
+    this.stopWork();
+    this.work = undefined;
+    this.stopWork =
+      this.source.onWork?.((w) => {
+        if (this.closed || this.pending === 0) return;
+        this.work = w.done ? undefined : w;
+        this.listener.onChange?.(this.current);
+      }) ?? (() => {});
+  }
+
+  /** What the pending tree data waits for, when the source reported it (a mode computed on first use). */
+  get waitingFor(): WorkProgress | undefined {
+    return this.pending > 0 ? this.work : undefined;
   }
 
   /**
@@ -98,6 +119,7 @@ export class TreeController {
     this.inFlight.clear();
     this.delayed.clear();
     this.source = source;
+    this.watchWork();
     this.dispatch({ type: 'reopen' });
   }
 
@@ -124,6 +146,7 @@ export class TreeController {
   /** Aborts everything; later answers and dispatches are ignored. */
   close(): void {
     this.closed = true;
+    this.stopWork();
     for (const { ac } of this.inFlight.values()) ac.abort();
     for (const t of this.delayed.values()) clearTimeout(t);
     this.inFlight.clear();
@@ -168,6 +191,7 @@ export class TreeController {
     const done = (action: TreeAction): void => {
       if (ac.signal.aborted || this.closed) return;
       this.inFlight.delete(need.key);
+      if (this.pending === 0) this.work = undefined;
       this.dispatch(action);
       this.wakeIdle();
     };

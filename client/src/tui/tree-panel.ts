@@ -13,6 +13,8 @@ import { rangeWhat } from './chart-strip.js';
 import { elidedItemLabels } from './elided-rows.js';
 import { flatRows, rowIndex } from './tree-rows.js';
 import { ROOT_ID, moreInfo, rootOf, type TreeState } from './tree-state.js';
+import type { WorkProgress } from './tree-source.js';
+import { formatDuration } from '../format/duration.js';
 
 /** Source lines as the code pane shows them. */
 export interface CodeWindow {
@@ -139,4 +141,16 @@ export function status(s: TreeState, pending: number): string {
   const failures = [...s.failures.values()];
   if (failures.length > 0) return `⚠ ${sanitize(failures[failures.length - 1]!)}`;
   return pending > 0 ? 'loading…' : '';
+}
+
+/**
+ * The line above the tree while the tree waits for work memtreed reported (reading the capture
+ * again for a mode's first use: seconds on a large capture), in place of the empty header of a
+ * tree still to come; '' otherwise.
+ */
+export function waitingLine(s: TreeState, work: WorkProgress | undefined): string {
+  if (work === undefined || rootOf(s.data) !== null) return '';
+  // Under a second says nothing (and the read can be followed by work that reports no progress).
+  const eta = work.etaMs === undefined || work.etaMs < 1000 ? '' : `, about ${formatDuration(work.etaMs)} left`;
+  return `memtreed is reading the capture for this view: ${Math.floor(work.percent)} %${eta}`;
 }

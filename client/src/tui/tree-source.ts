@@ -36,6 +36,21 @@ export interface TreeSource {
   threads?(view: ViewOptions, signal: AbortSignal): Promise<CaptureThreadsResult>;
   /** A page of the locations -b left out of the view (tree/elided); absent: the ❓ row does not open. */
   elided?(view: ViewOptions, offset: number, limit: number, signal: AbortSignal): Promise<TreeElidedResult>;
+  /**
+   * Progress of work the source's requests may wait for (memtreed reading the capture again for
+   * a temporary mode's first use); returns the unsubscribe function. Absent: nothing to report.
+   */
+  onWork?(listener: (w: WorkProgress) => void): () => void;
+}
+
+/** How far some work a request waits for has come. */
+export interface WorkProgress {
+  /** 0..100. */
+  readonly percent: number;
+  /** Estimated milliseconds left, when known. */
+  readonly etaMs?: number;
+  /** The work has ended. */
+  readonly done: boolean;
 }
 
 /** A document node with its id: ids number the whole model tree in preorder, 0 = root. */

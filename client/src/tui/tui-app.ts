@@ -14,7 +14,7 @@ import { initialProgress, progressLines, reduceProgress, type ProgressState } fr
 import type { TreeController } from './tree-controller.js';
 import type { TreeSource } from './tree-source.js';
 import { rowWindow } from './tree-model.js';
-import { footer, header, panel, status } from './tree-panel.js';
+import { footer, header, panel, status, waitingLine } from './tree-panel.js';
 import { TimeStrip } from './time-strip.js';
 import { capturesKeys, VIEW_KEYS } from './view-keys.js';
 import { stringWidth } from './wcwidth.js';
@@ -254,7 +254,7 @@ export class TuiApp {
       return grid;
     }
     const s = this.controller.state;
-    drawHeader(grid, l.headerRow, this.provisional.mark(this.progress) + header(s), title);
+    drawHeader(grid, l.headerRow, this.provisional.mark(this.progress) + (header(s) || waitingLine(s, this.controller.waitingFor)), title);
     this.time.draw(grid, l.strip);
     drawTree(grid, l.tree, rowWindow(s, l.tree.width, s.scroll, l.tree.height), s.hscroll);
     drawDetail(grid, l, panel(s));

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc';
-import { CaptureOpenRequest, CaptureProgressNotification } from '../../protocol/src/capture.js';
+import { CaptureForgetRequest, CaptureOpenRequest, CaptureProgressNotification } from '../../protocol/src/capture.js';
 import { DaemonStatusRequest } from '../../protocol/src/daemon.js';
 import { MemtreeErrorCodes } from '../../protocol/src/errors.js';
 import { displayedChildren, DEFAULT_FILTER } from '../../protocol/src/display.js';
@@ -104,22 +104,30 @@ describe('memtreed faults', () => {
   it('20 clients expanding nodes while another capture indexes all get correct answers', async () => {
     const d = await DaemonInstance.start();
     cleanup.push(() => d.stop());
-    // threads.bin: 26 expansions per walk, so all 20 walks take a fraction of the indexing.
+    // threads.bin: 26 expansions per walk, so all 20 walks take a fraction of the indexing
+    // (about a twentieth at load 7).
     const small = path.join(CAPTURES, 'threads.bin');
     const want = docRows(await expected(small));
     const first = await d.connect();
     const { captureId } = await exportTree(first, small);
-    let indexed = false;
-    const indexing = exportTree(first, big).finally(() => (indexed = true));
     const clients = await Promise.all(Array.from({ length: 20 }, () => d.connect()));
-    // The other capture is being indexed before the 20 clients start walking the tree...
-    expect((await first.conn.sendRequest(DaemonStatusRequest.type)).jobs).toHaveLength(1);
-    const results = await Promise.all(clients.map((c) => walkRows(c, captureId)));
-    // ...and still is after every walk has finished: the walks overlapped the indexing throughout.
-    expect(indexed).toBe(false);
-    expect((await first.conn.sendRequest(DaemonStatusRequest.type)).jobs).toHaveLength(1);
-    for (const rows of results) expect(rows).toEqual(want);
-    expect((await indexing).doc).toEqual(await expected(big));
+    // Should the indexing still end before the walks (this process starved far more than the
+    // daemon's worker), the capture is forgotten and indexed again: 3 attempts.
+    for (let attempt = 1; ; attempt++) {
+      let indexed = false;
+      const indexing = exportTree(first, big).finally(() => (indexed = true));
+      // The other capture is being indexed before the 20 clients start walking the tree...
+      expect((await first.conn.sendRequest(DaemonStatusRequest.type)).jobs).toHaveLength(1);
+      const results = await Promise.all(clients.map((c) => walkRows(c, captureId)));
+      // ...and still is after every walk has finished: the walks overlapped the indexing throughout.
+      const overlapped = !indexed && (await first.conn.sendRequest(DaemonStatusRequest.type)).jobs.length === 1;
+      for (const rows of results) expect(rows).toEqual(want);
+      const done = await indexing;
+      expect(done.doc).toEqual(await expected(big));
+      if (overlapped) break;
+      expect(attempt, 'the walks overlapped the indexing').toBeLessThan(3);
+      await first.conn.sendRequest(CaptureForgetRequest.type, { captureId: done.captureId });
+    }
     for (const c of [first, ...clients]) c.close();
   }, 120_000);
 

@@ -41,8 +41,8 @@ export interface CaptureProgressParams {
   readonly captureId: string;
   /** Absolute path of the capture. */
   readonly path: string;
-  /** "reading" (decoding records), "writing" (storing the index) or "done". */
-  readonly phase: 'reading' | 'writing' | 'done';
+  /** "reading" (decoding records), "ordering" (reading them again for memray 1.19 and older's record order: header versions 9-12), "writing" (storing the index) or "done". */
+  readonly phase: 'reading' | 'ordering' | 'writing' | 'done';
   /** Bytes of the file read so far. */
   readonly bytes: number;
   /** Size of the file. */

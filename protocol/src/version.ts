@@ -2,7 +2,7 @@
  * Protocol version. The major part must match between client and daemon (a client restarts a
  * daemon of another major version); minor versions only add optional fields and methods.
  */
-export const PROTOCOL_VERSION = '1.6';
+export const PROTOCOL_VERSION = '1.7';
 
 /** The major part of a protocol version string. */
 export function protocolMajor(version: string): number {

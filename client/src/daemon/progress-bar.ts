@@ -24,7 +24,8 @@ export function progressBar(stream: NodeJS.WritableStream & { isTTY?: boolean; c
       const width = 24;
       const filled = Math.round((p.percent / 100) * width);
       const eta = p.etaMs === undefined ? '' : `, ETA ${formatDuration(p.etaMs)}`;
-      const line = `memtree: ${p.phase === 'writing' ? 'writing the index of' : 'indexing'} ${path.basename(p.path)} ${String(p.percent).padStart(3)}% [${'='.repeat(filled)}${' '.repeat(width - filled)}] ${count(p.records)} records${eta}`;
+      const doing = p.phase === 'writing' ? 'writing the index of' : p.phase === 'ordering' ? "reading memray 1.19's record order of" : 'indexing';
+      const line = `memtree: ${doing} ${path.basename(p.path)} ${String(p.percent).padStart(3)}% [${'='.repeat(filled)}${' '.repeat(width - filled)}] ${count(p.records)} records${eta}`;
       stream.write(`\r\x1b[2K${line.slice(0, (stream.columns ?? 80) - 1)}`);
       drawn = true;
     },

@@ -60,7 +60,7 @@ export class DaemonTreeSource implements TreeSource {
   onWork(listener: (w: WorkProgress) => void): () => void {
     if (this.provisionalTree !== undefined) return () => {};
     return onCaptureProgress(this.conn, (p) => {
-      if (p.captureId === this.captureId) listener({ percent: p.percent, ...(p.etaMs === undefined ? {} : { etaMs: p.etaMs }), done: p.phase === 'done' });
+      if (p.captureId === this.captureId) listener({ percent: p.percent, ...(p.etaMs === undefined ? {} : { etaMs: p.etaMs }), done: p.phase === 'done', ...(p.phase === 'ordering' ? { ordering: true } : {}) });
     });
   }
 

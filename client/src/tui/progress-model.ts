@@ -34,6 +34,7 @@ export function reduceProgress(s: ProgressState, a: ProgressAction): ProgressSta
 
 const PHASES: Record<CaptureProgressParams['phase'], string> = {
   reading: 'Reading allocation records',
+  ordering: "Reading them again for memray 1.19 and older's record order",
   writing: 'Writing the index',
   done: 'Done',
 };

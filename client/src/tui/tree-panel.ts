@@ -152,5 +152,6 @@ export function waitingLine(s: TreeState, work: WorkProgress | undefined): strin
   if (work === undefined || rootOf(s.data) !== null) return '';
   // Under a second says nothing (and the read can be followed by work that reports no progress).
   const eta = work.etaMs === undefined || work.etaMs < 1000 ? '' : `, about ${formatDuration(work.etaMs)} left`;
-  return `memtreed is reading the capture for this view: ${Math.floor(work.percent)} %${eta}`;
+  const what = work.ordering === true ? "reading the capture again for memray 1.19's record order" : 'reading the capture for this view';
+  return `memtreed is ${what}: ${Math.floor(work.percent)} %${eta}`;
 }

@@ -51,6 +51,8 @@ export interface WorkProgress {
   readonly etaMs?: number;
   /** The work has ended. */
   readonly done: boolean;
+  /** Reading the capture a second time, for memray 1.19 and older's record order (else its first read). */
+  readonly ordering?: boolean;
 }
 
 /** A document node with its id: ids number the whole model tree in preorder, 0 = root. */

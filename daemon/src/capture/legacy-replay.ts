@@ -5,7 +5,7 @@
  */
 import type { LegacyOrder, LoadedCapture, Snapshot } from './load.js';
 import { checkStillVersion, openVersion } from './open-capture.js';
-import type { readAllocationRecords } from './records.js';
+import type { ProgressFn, readAllocationRecords } from './records.js';
 import { hashOrder, LegacyOrderSink, permuteRecords } from '../snapshot/legacy-order.js';
 import type { SnapshotRecords, SnapshotResult } from '../snapshot/snapshot-builder.js';
 
@@ -29,16 +29,16 @@ export function legacyOrderThunk(
   read: RecordReader,
   result: Pick<SnapshotResult, 'peak' | 'leaks' | 'temporary' | 'peakIndex' | 'records'>,
   threshold: number | undefined,
-): () => LegacyOrder {
+): (onProgress?: ProgressFn) => LegacyOrder {
   let done: LegacyOrder | undefined;
-  return () => {
+  return (onProgress) => {
     if (done !== undefined) return done;
     const again = openVersion(path, fingerprint);
     let sink: LegacyOrderSink;
     try {
       legacyReplays.count++;
       sink = new LegacyOrderSink(result.peakIndex, result.records, threshold === undefined || threshold < 0 ? 0 : threshold + 1);
-      read(again.buffer, again.header, again.state, sink);
+      read(again.buffer, again.header, again.state, sink, onProgress);
       checkStillVersion(again, path, fingerprint);
     } finally {
       again.close();
@@ -58,9 +58,9 @@ export function legacyOrderThunk(
  * `c` with every snapshot in memray's order: memray 1.19 and older's (reading the capture again
  * when some snapshot has ties: see LoadedCapture.legacyOrder), else `c` itself.
  */
-export function inMemrayOrder(c: LoadedCapture): LoadedCapture {
+export function inMemrayOrder(c: LoadedCapture, onProgress?: ProgressFn): LoadedCapture {
   if (c.legacyOrder === undefined) return c;
-  const order = c.legacyOrder();
+  const order = c.legacyOrder(onProgress);
   const reorder = (s: Snapshot, o: Int32Array): Snapshot => ({ ...s, records: permuteRecords(s.records, o) });
   const { legacyOrder: _, ...rest } = c;
   return {

@@ -62,9 +62,10 @@ export interface LoadedCapture {
    * order sorts alike). The snapshots above are in the reading pass's order; this reads the
    * capture's records again on its first call (memoised), so call it only when an answer
    * depends on the order (tree/order-sensitivity.ts). Throws CaptureChangedError when the file
-   * is no longer the version read, and what opening and reading it throw.
+   * is no longer the version read, and what opening and reading it throw. `onProgress` hears
+   * that read (the first call's).
    */
-  readonly legacyOrder?: () => LegacyOrder;
+  readonly legacyOrder?: (onProgress?: ProgressFn) => LegacyOrder;
 }
 
 /** Each snapshot's records in memray 1.19 and older's order: indices into its `records`. */

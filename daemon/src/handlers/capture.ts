@@ -25,13 +25,17 @@ export async function cancellable<T>(work: Promise<T>): Promise<T> {
 /** A progress sink sending `capture/progress` to this connection, with percent and ETA. */
 export function progressSink(ctx: ConnectionContext): ProgressSink {
   let started: number | undefined;
+  let phase: string | undefined;
   return (p) => {
     const now = Date.now();
+    // Each read (the pass, then memray 1.19 and older's order) has its own start for the ETA.
+    if (p.phase !== phase && p.phase !== 'writing') started = now;
+    phase = p.phase;
     started ??= now;
     const fraction = p.totalBytes === 0 ? 1 : p.bytes / p.totalBytes;
     const percent = p.phase === 'writing' ? 99 : Math.min(98, Math.floor(fraction * 98));
     const elapsed = now - started;
-    const etaMs = p.phase === 'reading' && fraction > 0.02 && elapsed > 200 ? Math.round((elapsed * (1 - fraction)) / fraction) : undefined;
+    const etaMs = p.phase !== 'writing' && fraction > 0.02 && elapsed > 200 ? Math.round((elapsed * (1 - fraction)) / fraction) : undefined;
     ctx.sendProgress({ captureId: p.captureId, path: p.path, phase: p.phase, bytes: p.bytes, totalBytes: p.totalBytes, records: p.records, percent, etaMs });
   };
 }

@@ -81,7 +81,7 @@ async function viewFor(ctx: ConnectionContext, captureId: string, v: ViewOptions
   // A range of memory snapshots is a mode of its own, computed from the time-range data.
   const key = v.range === undefined ? modeKey(v.mode) : rangeModeKey(index.db, v.mode, v.range, index.path);
   // memray 1.19 and older's record order, if still pending, is waited for only by views that depend on it.
-  await cancellable(ctx.daemon.captures.memrayOrder(index, key, (data) => viewOrderSensitive(data, spec, extent), token));
+  await cancellable(ctx.daemon.captures.memrayOrder(index, key, (data) => viewOrderSensitive(data, spec, extent), progressSink(ctx), token));
   const cached = cachedView(index.db, key, spec);
   const { peakMemory } = index.info;
   return { v, index, key, spec, cached, display: cached.tree.display(v), range: rangeFacts(index.db, key), peakMemory, searchPath: index.searchPath, provisional: undefined, capture: undefined };

@@ -250,7 +250,7 @@ export class Captures {
    * the capture's order job, started if none runs (after a restart). A pending order is never
    * served to such a view: a failed job is its error (CaptureChanged for a changed file).
    */
-  async memrayOrder(index: OpenIndex, key: string, sensitive: (data: ViewData) => boolean, token?: CancelSignal, shownAs = index.path): Promise<void> {
+  async memrayOrder(index: OpenIndex, key: string, sensitive: (data: ViewData) => boolean, progress?: ProgressSink, token?: CancelSignal, shownAs = index.path): Promise<void> {
     const stored = storedModeOf(index.db, key);
     if (stored === undefined || !orderPending(index.db, stored) || !sensitive(viewData(index.db, key))) return;
     const task: Task = { kind: 'order', captureId: index.captureId, path: index.path, indexFile: index.file };
@@ -258,7 +258,7 @@ export class Captures {
     for (let run = 0; run < 2 && orderPending(index.db, stored); run++) {
       let outcome: TaskOutcome;
       try {
-        outcome = await this.jobs.run(task, undefined, token);
+        outcome = await this.jobs.run(task, progress === undefined ? undefined : (pr) => progress({ ...pr, captureId: index.captureId, path: index.path }), token);
       } catch (err) {
         if (!this.isOpen(index)) throw forgotten(index.captureId);
         throw err;

@@ -193,9 +193,12 @@ export class Jobs {
   }
 
   private start(job: Job): void {
+    // The job this thread works for: the index job, then the order job it may be handed over to
+    // (whose waiters hear the order phase's progress).
+    let current = job;
     const progress = (p: TaskProgress): void => {
-      job.progress = p;
-      for (const w of job.waiters) w.onProgress?.(p);
+      current.progress = p;
+      for (const w of current.waiters) w.onProgress?.(p);
     };
     const provisional = (m: ProvisionalMessage): void => {
       job.provisionals = (job.provisionals ?? 0) + 1;
@@ -211,7 +214,9 @@ export class Jobs {
         const run = startTask(job.task, progress, provisional);
         if (run.order === undefined) return this.finish(job, run.outcome);
         const next = this.handOver(job, run.outcome);
-        if (next !== undefined) setImmediate(() => this.running.get(next.key) === next && this.finish(next, run.order!()));
+        if (next === undefined) return;
+        current = next;
+        setImmediate(() => this.running.get(next.key) === next && this.finish(next, run.order!()));
       });
       return;
     }
@@ -226,8 +231,6 @@ export class Jobs {
     const worker = new Worker(new URL('./task-worker.js', import.meta.url), { workerData: task });
     job.worker = worker;
     this.liveWorkers++;
-    // The job this thread works for: the index job, then the order job it is handed over to.
-    let current = job;
     type Message =
       | { type: 'progress'; progress: TaskProgress }
       | { type: 'provisional'; message: ProvisionalMessage }

@@ -14,6 +14,7 @@
 import * as fs from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import type { LegacyOrder, LoadedCapture, Snapshot } from '../capture/load.js';
+import type { ProgressFn } from '../capture/records.js';
 import type { WritableDB } from '../db/open.js';
 import { sizeOrder } from '../tree/build-tree.js';
 import type { ModeRecords } from '../tree/view-data.js';
@@ -85,9 +86,9 @@ export function inLegacyOrder(stored: ModeRecords, snap: Snapshot, legacy: Int32
  * before anything is written; it throws CaptureChangedError for a file that is no longer the
  * version read), then rewrites the rows and clears the marks in one transaction.
  */
-export function resolvePendingOrder(db: WritableDB, c: LoadedCapture): void {
+export function resolvePendingOrder(db: WritableDB, c: LoadedCapture, onProgress?: ProgressFn): void {
   if (pendingModes(db).length === 0) return;
-  const order = c.legacyOrder?.();
+  const order = c.legacyOrder?.(onProgress);
   const modeId = db.prepare('SELECT id FROM modes WHERE mode = ?').pluck();
   const drop = db.prepare('DELETE FROM records WHERE mode = ?');
   const write = new IndexWriteStatements(db);

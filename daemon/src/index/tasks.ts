@@ -9,6 +9,7 @@ import type { SnapshotMode } from '../../../protocol/src/tree-document.js';
 import { CaptureError, NoSuchFileError } from '../capture/errors.js';
 import { FILE_FORMAT_AGGREGATED } from '../capture/header.js';
 import { checkStillVersion, inMemrayOrder, openVersion, readCapture, type LoadedCapture, type ProvisionalCapture, type Snapshot } from '../capture/load.js';
+import type { ProgressFn } from '../capture/records.js';
 import { openWritable, removeDatabase, type WritableDB } from '../db/open.js';
 import { captureInfo, snapshotFor } from '../tree/tree-document.js';
 import { CaptureIndexWriter } from './capture-writer.js';
@@ -50,7 +51,8 @@ export function taskKey(t: Task): string {
 }
 
 export interface TaskProgress {
-  readonly phase: 'reading' | 'writing';
+  /** 'ordering': reading the capture a second time, for memray 1.19 and older's record order. */
+  readonly phase: 'reading' | 'ordering' | 'writing';
   readonly bytes: number;
   readonly totalBytes: number;
   readonly records: number;
@@ -119,12 +121,17 @@ function load(
     });
     // A temporary mode is stored in memray's order at once (memray 1.19 and older's is resolved
     // here); an index job stores its pass's order and resolves memray's later (memray-order.ts).
-    const c = memrayOrder ? inMemrayOrder(read) : read;
+    const c = memrayOrder ? inMemrayOrder(read, orderingProgress(onProgress, open.fileSize)) : read;
     checkStillVersion(open, capturePath, captureId);
     return c;
   } finally {
     open.close();
   }
+}
+
+/** The progress of the read for memray 1.19 and older's order (LoadedCapture.legacyOrder) as the task's. */
+function orderingProgress(onProgress: (p: TaskProgress) => void, totalBytes: number): ProgressFn {
+  return (_decompressed, bytes, records) => onProgress({ phase: 'ordering', bytes, totalBytes, records });
 }
 
 /** Provisional snapshots of one pass as messages (provisional.ts). */
@@ -223,7 +230,7 @@ function indexCapture(task: Extract<Task, { kind: 'index' }>, onProgress: (p: Ta
   }
   removeDatabase(task.indexFile);
   fs.renameSync(partial, task.indexFile);
-  return c.legacyOrder === undefined ? undefined : () => withIndex(task.indexFile, (db) => (passOrderGate(), resolvePendingOrder(db, c)));
+  return c.legacyOrder === undefined ? undefined : () => withIndex(task.indexFile, (db) => (passOrderGate(), resolvePendingOrder(db, c, orderingProgress(onProgress, c.fileSize))));
 }
 
 /** Runs `fn` on the existing index `file` (a job must never create one: the index may have been forgotten meanwhile). */
@@ -244,7 +251,8 @@ function orderIndex(task: Extract<Task, { kind: 'order' }>, onProgress: (p: Task
     if (pending.length === 0) return;
     passOrderGate();
     const temp = pending.find((k) => k.startsWith('temp:'));
-    resolvePendingOrder(db, load(task.path, task.captureId, temp === undefined ? undefined : Number(temp.slice(5)), onProgress, undefined, undefined, false));
+    const c = load(task.path, task.captureId, temp === undefined ? undefined : Number(temp.slice(5)), onProgress, undefined, undefined, false);
+    resolvePendingOrder(db, c, orderingProgress(onProgress, c.fileSize));
   });
 }
 

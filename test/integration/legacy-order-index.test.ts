@@ -233,6 +233,40 @@ describe("the daemon's index of a memray <= 1.19 capture: memray's record order 
     await waitFor(async () => ((await rpc.conn.sendRequest(DaemonStatusRequest.type)).usage.workerThreads === 0 ? true : undefined), 30_000, 'no worker thread');
     expect(fs.readdirSync(indexDir).filter((f) => f.includes(captureId))).toEqual([]);
   });
+
+  it("GIVEN the order held WHEN temporary thresholds 0, 1 and 5 are asked THEN each is stored in its pass's order marked pending and an order-dependent view of one waits; after a kill -9 a new memtreed's order job resolves them all: memray's trees", async () => {
+    const capture = 'temporary_v11';
+    const temp = (threshold: number): SnapshotMode => ({ kind: 'temporary', threshold });
+    const theirs = (threshold: number, b: number) => fromMemray(readExpected<MemrayTreeFile>(capture, `temp${threshold}-b${b}.json`));
+    const { daemon, rpc, file, captureId, indexDir } = await heldOpen(capture);
+    for (const t of [0, 1, 5]) await rpc.conn.sendRequest(CaptureOpenRequest.type, { path: file, modes: [temp(t)] });
+    // The temporary jobs stored their pass's order (the held order job is the index's).
+    expect(indexState(indexDir, captureId).pending).toEqual(['leaks', 'peak', 'temp:0', 'temp:1', 'temp:5']);
+    let answered = false;
+    void exportTree(rpc, captureId, temp(1), 1000000).then(
+      () => (answered = true),
+      () => undefined, // the daemon is killed below
+    );
+    // Requests are handled in order: once a later one is answered, the export waits for the order.
+    expect(await jobKeys(rpc)).toEqual([`memray order:${captureId}`]);
+    expect(answered).toBe(false);
+    await daemon.kill9();
+    rpc.close();
+    expect(indexState(indexDir, captureId).pending).toEqual(['leaks', 'peak', 'temp:0', 'temp:1', 'temp:5']);
+
+    const again = await DaemonInstance.start({ stateDir: daemon.stateDir });
+    cleanup.push(() => again.stop());
+    const rpc2 = await again.connect();
+    cleanup.push(() => rpc2.close());
+    const open = await rpc2.conn.sendRequest(CaptureOpenRequest.type, { path: file, modes: [temp(5)] });
+    expect(open).toMatchObject({ captureId, indexed: false });
+    expect(fromDocument((await exportTree(rpc2, captureId, temp(5), 1000000)).root)).toEqual(theirs(5, 1000000));
+    // One order job read the capture once per threshold: nothing is left pending.
+    expect(indexState(indexDir, captureId).pending).toEqual([]);
+    for (const t of [0, 1, 5]) {
+      for (const b of [10, 200, 1000000]) expect(fromDocument((await exportTree(rpc2, captureId, temp(t), b)).root), `temp${t} -b ${b}`).toEqual(theirs(t, b));
+    }
+  });
 });
 
 // Every version 9-11 capture of the fixtures, every mode and -b, through the order job's own

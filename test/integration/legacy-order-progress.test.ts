@@ -1,15 +1,16 @@
 /**
  * The second read of a memray 1.19-and-older capture (its record order, LoadedCapture.legacyOrder)
  * reports its progress like the first: to the loader's caller, as capture/progress phase
- * "ordering" to a client waiting on it (a temporary mode's first use, an order-dependent view
- * waiting for the order job), and in the view's line above the tree to come. Generated version-11
+ * "ordering" to a client waiting on it (an order-dependent view waiting for the order job, also
+ * of a temporary mode's first use), and in the view's line above the tree to come. Generated version-11
  * captures big enough to have progress points (one per MiB of records); a real memtreed.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureOpenRequest, type CaptureProgressParams } from '../../protocol/src/capture.js';
-import { TreeExportRequest } from '../../protocol/src/tree.js';
+import { DaemonStatusRequest } from '../../protocol/src/daemon.js';
+import { TreeExportRequest, type ViewOptions } from '../../protocol/src/tree.js';
 import { loadCapture } from '../../daemon/src/capture/load.js';
 import { onCaptureProgress } from '../../client/src/daemon/progress-hub.js';
 import { DaemonTreeSource } from '../../client/src/tui/daemon-source.js';
@@ -47,7 +48,8 @@ describe("the read for memray 1.19 and older's record order reports its progress
     expect(again).toEqual([]);
   });
 
-  it("GIVEN memtreed WHEN a temporary view of it is asked THEN the client hears the first read, then the second as 'ordering', before the answer; the view's line names the second", async () => {
+  /** A memtreed with the capture open and a view of it (DaemonTreeSource), whose capture/progress and view lines are recorded. */
+  async function viewOfCapture() {
     const daemon = await DaemonInstance.start();
     cleanup.push(() => daemon.stop());
     const rpc = await daemon.connect();
@@ -60,15 +62,38 @@ describe("the read for memray 1.19 and older's record order reports its progress
     await tree.idle();
     const lines: string[] = [];
     tree.listen({ onChange: (s) => lines.push(header(s) || waitingLine(s, tree.waitingFor)) });
-    tree.dispatch({ type: 'view', view: { ...DEFAULT_VIEW, mode: { kind: 'temporary', threshold: 3 } } });
-    await waitFor(() => (tree.pending === 0 ? true : undefined), 120_000, 'the temporary tree');
-    await tree.idle();
+    const show = async (view: ViewOptions): Promise<void> => {
+      tree.dispatch({ type: 'view', view });
+      await waitFor(() => (tree.pending === 0 ? true : undefined), 120_000, 'the view');
+      await tree.idle();
+    };
+    return { rpc, heard, lines, show };
+  }
+
+  it("GIVEN memtreed WHEN a temporary view that depends on memray's order is asked (every location) THEN the client hears the first read, then the second as 'ordering', before the answer; the view's line names the second", async () => {
+    const { heard, lines, show } = await viewOfCapture();
+    await show({ ...DEFAULT_VIEW, mode: { kind: 'temporary', threshold: 3 }, biggestAllocs: 1_000_000 });
     const first = heard.findIndex((p) => p.phase === 'reading');
     const second = heard.findIndex((p) => p.phase === 'ordering');
     expect(first).toBeGreaterThanOrEqual(0);
     expect(second).toBeGreaterThan(first);
     for (const p of ordering(heard)) expect(p.percent).toBeLessThanOrEqual(98);
     expect(lines.some((l) => l.startsWith("memtreed is reading the capture again for memray 1.19's record order: "))).toBe(true);
+    expect(lines.at(-1)).toMatch(/^Temporary allocations \(threshold 3\)/);
+  }, 180_000);
+
+  it("GIVEN memtreed WHEN a temporary view that does not depend on the order is asked (-b 10) THEN it is answered after the first read, and the order is resolved after it", async () => {
+    const { rpc, heard, lines, show } = await viewOfCapture();
+    const mode = { kind: 'temporary', threshold: 3 } as const;
+    await show({ ...DEFAULT_VIEW, mode, biggestAllocs: 10 });
+    expect(heard.some((p) => p.phase === 'reading')).toBe(true);
+    expect(ordering(heard)).toEqual([]);
+    expect(lines.at(-1)).toMatch(/^Temporary allocations \(threshold 3\)/);
+    // The job's thread goes on with memray's order: once it is done, the order-dependent view waits for nothing.
+    await waitFor(async () => ((await rpc.conn.sendRequest(DaemonStatusRequest.type)).jobs.length === 0 ? true : undefined), 120_000, 'the order job to end');
+    heard.length = 0;
+    await show({ ...DEFAULT_VIEW, mode, biggestAllocs: 1_000_000 });
+    expect(heard).toEqual([]);
     expect(lines.at(-1)).toMatch(/^Temporary allocations \(threshold 3\)/);
   }, 180_000);
 

@@ -2,9 +2,10 @@
  * memray 1.19 and older's record order in a daemon index (docs/capture-versions.md section 5,
  * issue 12 step 4b). That order takes a second read of the capture (LoadedCapture.legacyOrder),
  * 1.6-2x the pass, and only views whose answer depends on it need it
- * (tree/order-sensitivity.ts). So the index job stores each mode's records sorted by size over
- * the pass's order, marks those modes pending (table order_pending) and completes; the order
- * phase then replays the capture and rewrites the stored rows into memray's order, in one
+ * (tree/order-sensitivity.ts). So the index job (and a temporary threshold's job) stores each
+ * mode's records sorted by size over the pass's order, marks those modes pending (table
+ * order_pending) and completes; the order phase then replays the capture and rewrites the
+ * stored rows into memray's order, in one
  * transaction with the removal of the marks: a daemon killed at any point leaves either the
  * pass's order marked pending or memray's order unmarked, never a mix.
  *
@@ -15,7 +16,7 @@ import * as fs from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import type { LegacyOrder, LoadedCapture, Snapshot } from '../capture/load.js';
 import type { ProgressFn } from '../capture/records.js';
-import type { WritableDB } from '../db/open.js';
+import type { ReadableDB, WritableDB } from '../db/open.js';
 import { sizeOrder } from '../tree/build-tree.js';
 import type { ModeRecords } from '../tree/view-data.js';
 import { pendingModes, storedRecords } from './queries.js';
@@ -48,11 +49,22 @@ export function markOrderPending(db: WritableDB, keys: readonly ModeKey[]): void
   for (const k of keys) put.run(k);
 }
 
+/** The key of the temporary mode a read with `threshold` holds (its LoadedCapture.temporary). */
+function temporaryKey(threshold: number | undefined): ModeKey | undefined {
+  return threshold === undefined ? undefined : `temp:${threshold}`;
+}
+
 function snapshotOf(c: LoadedCapture, order: LegacyOrder | undefined, key: ModeKey): { snap: Snapshot; legacy: Int32Array | undefined } | undefined {
   if (key === 'peak') return { snap: c.peak, legacy: order?.peak };
   if (key === 'leaks') return { snap: c.leaks, legacy: order?.leaks };
   if (c.temporary === undefined) return undefined;
   return { snap: c.temporary, legacy: order?.temporary };
+}
+
+/** The pending modes a read with temporary threshold `threshold` holds the records of: peak, leaks and that threshold's mode. */
+export function resolvableModes(db: ReadableDB, threshold: number | undefined): ModeKey[] {
+  const temp = temporaryKey(threshold);
+  return pendingModes(db).filter((k) => !k.startsWith('temp:') || k === temp);
 }
 
 /**
@@ -81,13 +93,14 @@ export function inLegacyOrder(stored: ModeRecords, snap: Snapshot, legacy: Int32
 }
 
 /**
- * Resolves every pending mode of the index `db` holds for capture `c` (read by the same pass
- * as the index, or an equal one: checked row by row): reads memray's order (the second read,
+ * Resolves the pending modes of the index `db` that capture `c` holds (read by the same pass
+ * as the index, or an equal one: checked row by row; `threshold` is the temporary threshold `c`
+ * was read with: other thresholds' modes stay pending): reads memray's order (the second read,
  * before anything is written; it throws CaptureChangedError for a file that is no longer the
  * version read), then rewrites the rows and clears the marks in one transaction.
  */
-export function resolvePendingOrder(db: WritableDB, c: LoadedCapture, onProgress?: ProgressFn): void {
-  if (pendingModes(db).length === 0) return;
+export function resolvePendingOrder(db: WritableDB, c: LoadedCapture, threshold: number | undefined, onProgress?: ProgressFn): void {
+  if (resolvableModes(db, threshold).length === 0) return;
   const order = c.legacyOrder?.(onProgress);
   const modeId = db.prepare('SELECT id FROM modes WHERE mode = ?').pluck();
   const drop = db.prepare('DELETE FROM records WHERE mode = ?');
@@ -95,7 +108,7 @@ export function resolvePendingOrder(db: WritableDB, c: LoadedCapture, onProgress
   const done = db.prepare('DELETE FROM order_pending WHERE mode = ?');
   // Nothing awaits in here: the rows are read and written in one synchronous transaction.
   db.transaction(() => {
-    for (const key of pendingModes(db)) {
+    for (const key of resolvableModes(db, threshold)) {
       const s = snapshotOf(c, order, key);
       const id = modeId.get(key) as number | undefined;
       const stored = storedRecords(db, key);

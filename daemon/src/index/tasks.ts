@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { SnapshotMode } from '../../../protocol/src/tree-document.js';
 import { CaptureError, NoSuchFileError } from '../capture/errors.js';
 import { FILE_FORMAT_AGGREGATED } from '../capture/header.js';
-import { checkStillVersion, inMemrayOrder, openVersion, readCapture, type LoadedCapture, type ProvisionalCapture, type Snapshot } from '../capture/load.js';
+import { checkStillVersion, openVersion, readCapture, type LoadedCapture, type ProvisionalCapture, type Snapshot } from '../capture/load.js';
 import type { ProgressFn } from '../capture/records.js';
 import { openWritable, removeDatabase, type WritableDB } from '../db/open.js';
 import { captureInfo, snapshotFor } from '../tree/tree-document.js';
@@ -107,7 +107,6 @@ function load(
   onProgress: (p: TaskProgress) => void,
   onProvisional?: (m: ProvisionalMessage) => void,
   provisionalWanted?: SharedArrayBuffer,
-  memrayOrder = true,
 ): LoadedCapture {
   const wanted = provisionalWanted === undefined ? undefined : new Int32Array(provisionalWanted);
   const open = openVersion(capturePath, captureId);
@@ -119,11 +118,9 @@ function load(
       onProvisional: onProvisional === undefined || open.header.nativeTraces ? undefined : provisionalSink(onProvisional),
       ...(wanted === undefined ? {} : { provisionalTiming: { wanted: () => Atomics.load(wanted, 0) !== 0 } }),
     });
-    // A temporary mode is stored in memray's order at once (memray 1.19 and older's is resolved
-    // here); an index job stores its pass's order and resolves memray's later (memray-order.ts).
-    const c = memrayOrder ? inMemrayOrder(read, orderingProgress(onProgress, open.fileSize)) : read;
+    // Jobs store the pass's order: memray 1.19 and older's is resolved later (memray-order.ts).
     checkStillVersion(open, capturePath, captureId);
-    return c;
+    return read;
   } finally {
     open.close();
   }
@@ -215,7 +212,7 @@ function withCapture(
  * memray's order is pending (the pass's records stay in memory for it).
  */
 function indexCapture(task: Extract<Task, { kind: 'index' }>, onProgress: (p: TaskProgress) => void, onProvisional?: (m: ProvisionalMessage) => void): (() => void) | undefined {
-  const c = load(task.path, task.captureId, task.temporaryThreshold, onProgress, onProvisional, task.provisionalWanted, false);
+  const c = load(task.path, task.captureId, task.temporaryThreshold, onProgress, onProvisional, task.provisionalWanted);
   onProgress({ phase: 'writing', bytes: c.fileSize, totalBytes: c.fileSize, records: c.totalAllocations });
   const partial = `${task.indexFile}.partial`;
   removeDatabase(partial);
@@ -230,7 +227,13 @@ function indexCapture(task: Extract<Task, { kind: 'index' }>, onProgress: (p: Ta
   }
   removeDatabase(task.indexFile);
   fs.renameSync(partial, task.indexFile);
-  return c.legacyOrder === undefined ? undefined : () => withIndex(task.indexFile, (db) => (passOrderGate(), resolvePendingOrder(db, c, orderingProgress(onProgress, c.fileSize))));
+  return orderPhase(task.indexFile, c, task.temporaryThreshold, onProgress);
+}
+
+/** The order phase of a job that stored capture `c`'s records in its pass's order (none when memray's order is that order). */
+function orderPhase(indexFile: string, c: LoadedCapture, threshold: number | undefined, onProgress: (p: TaskProgress) => void): (() => void) | undefined {
+  if (c.legacyOrder === undefined) return undefined;
+  return () => withIndex(indexFile, (db) => (passOrderGate(), resolvePendingOrder(db, c, threshold, orderingProgress(onProgress, c.fileSize))));
 }
 
 /** Runs `fn` on the existing index `file` (a job must never create one: the index may have been forgotten meanwhile). */
@@ -244,15 +247,24 @@ function withIndex(file: string, fn: (db: WritableDB) => void): void {
   }
 }
 
-/** The order task: reads the capture again (with the pending temporary mode's threshold, if any), then resolves the order. */
+/**
+ * The order task: reads the capture again, then resolves the order; one read per pending
+ * temporary threshold (a read holds one), the first of which also resolves peak and leaks.
+ */
 function orderIndex(task: Extract<Task, { kind: 'order' }>, onProgress: (p: TaskProgress) => void): void {
   withIndex(task.indexFile, (db) => {
-    const pending = pendingModes(db);
-    if (pending.length === 0) return;
+    if (pendingModes(db).length === 0) return;
     passOrderGate();
-    const temp = pending.find((k) => k.startsWith('temp:'));
-    const c = load(task.path, task.captureId, temp === undefined ? undefined : Number(temp.slice(5)), onProgress, undefined, undefined, false);
-    resolvePendingOrder(db, c, orderingProgress(onProgress, c.fileSize));
+    for (let pending = pendingModes(db); pending.length > 0; ) {
+      const temp = pending.find((k) => k.startsWith('temp:'));
+      const threshold = temp === undefined ? undefined : Number(temp.slice(5));
+      const c = load(task.path, task.captureId, threshold, onProgress);
+      resolvePendingOrder(db, c, threshold, orderingProgress(onProgress, c.fileSize));
+      const left = pendingModes(db);
+      // Each read resolves at least the mode it was read for: never the same read twice.
+      if (left.includes(temp ?? pending[0]!)) throw new Error(`memray's order of mode ${temp ?? pending[0]} was not resolved`);
+      pending = left;
+    }
   });
 }
 
@@ -290,6 +302,9 @@ export function startTask(task: Task, onProgress: (p: TaskProgress) => void = ()
         withCapture(db, task.captureId, task.indexFile, mode, onProgress, (w, snap, c) => {
           putTemporaryWarnings(db, task.threshold, c);
           w.mode(modeKey(mode), snap);
+          // Stored in the pass's order, like an index's modes: memray's is resolved after the answer.
+          if (c.legacyOrder !== undefined) markOrderPending(db, [modeKey(mode)]);
+          order = orderPhase(task.indexFile, c, task.threshold, onProgress);
         });
       } finally {
         db.close();

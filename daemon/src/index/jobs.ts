@@ -4,9 +4,9 @@
  * pass). A waiter that cancels stops waiting; the job itself is terminated when nobody waits,
  * except an order job (memray 1.19 and older's record order, index/memray-order.ts), which
  * serves every later view of its capture: it runs on until it ends, its capture is forgotten
- * (stopBackground) or the daemon stops. An index job whose capture's order is pending hands its
- * job over to the order key once its index is complete: its waiters hear then, and the same
- * thread goes on with the order, using the pass's records it holds.
+ * (stopBackground) or the daemon stops. An index or temporary job whose capture's order is
+ * pending hands its job over to the order key once its rows are written: its waiters hear then,
+ * and the same thread goes on with the order, using the pass's records it holds.
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -258,7 +258,7 @@ export class Jobs {
   }
 
   /**
-   * An index job's index is complete and its capture's order pending: its waiters get
+   * An index (or temporary) job's rows are written and its capture's order pending: its waiters get
    * `outcome`, and its thread goes on as the capture's order job (returned), unless the job
    * was stopped meanwhile or an order job already runs (undefined: the caller ends the phase).
    */

@@ -20,7 +20,7 @@ import type { ReadableDB, WritableDB } from '../db/open.js';
 import { sizeOrder } from '../tree/build-tree.js';
 import type { ModeRecords } from '../tree/view-data.js';
 import { pendingModes, storedRecords } from './queries.js';
-import { IndexWriteStatements, type ModeKey } from './write-index.js';
+import { IndexWriteStatements, temporaryThresholdOf, type ModeKey } from './write-index.js';
 
 /**
  * Test hold (integration tests only): while the file this names does not exist, the order
@@ -49,11 +49,6 @@ export function markOrderPending(db: WritableDB, keys: readonly ModeKey[]): void
   for (const k of keys) put.run(k);
 }
 
-/** The key of the temporary mode a read with `threshold` holds (its LoadedCapture.temporary). */
-function temporaryKey(threshold: number | undefined): ModeKey | undefined {
-  return threshold === undefined ? undefined : `temp:${threshold}`;
-}
-
 function snapshotOf(c: LoadedCapture, order: LegacyOrder | undefined, key: ModeKey): { snap: Snapshot; legacy: Int32Array | undefined } | undefined {
   if (key === 'peak') return { snap: c.peak, legacy: order?.peak };
   if (key === 'leaks') return { snap: c.leaks, legacy: order?.leaks };
@@ -63,8 +58,10 @@ function snapshotOf(c: LoadedCapture, order: LegacyOrder | undefined, key: ModeK
 
 /** The pending modes a read with temporary threshold `threshold` holds the records of: peak, leaks and that threshold's mode. */
 export function resolvableModes(db: ReadableDB, threshold: number | undefined): ModeKey[] {
-  const temp = temporaryKey(threshold);
-  return pendingModes(db).filter((k) => !k.startsWith('temp:') || k === temp);
+  return pendingModes(db).filter((k) => {
+    const t = temporaryThresholdOf(k);
+    return t === undefined || t === threshold;
+  });
 }
 
 /**

@@ -18,7 +18,7 @@ import { ProvisionalViews, type ProvisionalMessage } from './provisional.js';
 import { markOrderPending, passOrderGate, resolvePendingOrder } from './memray-order.js';
 import { metaValue, pendingModes } from './queries.js';
 import { writeTimeline } from './timeline-store.js';
-import { loadedModes, markComplete, modeKey, writeMeta } from './write-index.js';
+import { loadedModes, markComplete, modeKey, temporaryThresholdOf, writeMeta } from './write-index.js';
 
 export const DEFAULT_BIGGEST = 200;
 
@@ -37,9 +37,9 @@ export type Task =
   | { kind: 'temporary'; captureId: string; path: string; indexFile: string; threshold: number }
   /**
    * Resolve memray 1.19 and older's record order of a complete index's pending modes
-   * (memray-order.ts). The index job does this itself after its index is complete (handing
-   * its job over to this key); as a task of its own it reads the capture again first (after
-   * a restart, or a stopped job).
+   * (memray-order.ts). Index and temporary jobs do this themselves once their rows are written
+   * (handing their job over to this key); as a task of its own it reads the capture again
+   * first (after a restart, a stopped job, or a handover refused: another order job ran).
    */
   | { kind: 'order'; captureId: string; path: string; indexFile: string };
 
@@ -72,13 +72,13 @@ export interface TaskFailure {
 
 export type TaskOutcome = { ok: true; indexMs: number } | { ok: false; failure: TaskFailure };
 
-/** A task's outcome, and for an index task that left memray's order pending, the order phase to run next (as its 'order' task). */
+/** A task's outcome, and for an index or temporary task that left memray's order pending, the order phase to run next (as its 'order' task). */
 export interface TaskRun {
   readonly outcome: TaskOutcome;
   readonly order?: () => TaskOutcome;
 }
 
-/** The order task of the capture an index task indexes. */
+/** The order task of the capture a task reads. */
 export function orderTaskOf(t: Task): Extract<Task, { kind: 'order' }> {
   return { kind: 'order', captureId: t.captureId, path: t.path, indexFile: t.indexFile };
 }
@@ -253,17 +253,17 @@ function withIndex(file: string, fn: (db: WritableDB) => void): void {
  */
 function orderIndex(task: Extract<Task, { kind: 'order' }>, onProgress: (p: TaskProgress) => void): void {
   withIndex(task.indexFile, (db) => {
-    if (pendingModes(db).length === 0) return;
-    passOrderGate();
-    for (let pending = pendingModes(db); pending.length > 0; ) {
-      const temp = pending.find((k) => k.startsWith('temp:'));
-      const threshold = temp === undefined ? undefined : Number(temp.slice(5));
+    let pending = pendingModes(db);
+    if (pending.length > 0) passOrderGate();
+    while (pending.length > 0) {
+      // A temporary mode first: its read holds peak and leaks too.
+      const key = pending.find((k) => temporaryThresholdOf(k) !== undefined) ?? pending[0]!;
+      const threshold = temporaryThresholdOf(key);
       const c = load(task.path, task.captureId, threshold, onProgress);
       resolvePendingOrder(db, c, threshold, orderingProgress(onProgress, c.fileSize));
-      const left = pendingModes(db);
-      // Each read resolves at least the mode it was read for: never the same read twice.
-      if (left.includes(temp ?? pending[0]!)) throw new Error(`memray's order of mode ${temp ?? pending[0]} was not resolved`);
-      pending = left;
+      pending = pendingModes(db);
+      // Never the same read twice (resolvePendingOrder throws rather than leave its modes).
+      if (pending.includes(key)) throw new Error(`memray's order of mode ${key} was not resolved`);
     }
   });
 }
@@ -286,7 +286,7 @@ export function runTask(task: Task, onProgress: (p: TaskProgress) => void = () =
 }
 
 /**
- * Runs a task; an index task's order phase, if memray's order is pending, is left to the
+ * Runs a task; an index or temporary task's order phase, if memray's order is pending, is left to the
  * caller (TaskRun.order). Never throws: failures come back as data. An index task hands
  * `onProvisional` the provisional snapshots of its pass (about one a second).
  */

@@ -19,6 +19,11 @@ export function modeKey(mode: SnapshotMode): ModeKey {
   return mode.kind === 'temporary' ? `temp:${mode.threshold}` : mode.kind;
 }
 
+/** The threshold of a temporary mode's key (modeKey's inverse), undefined for other modes. */
+export function temporaryThresholdOf(key: ModeKey): number | undefined {
+  return key.startsWith('temp:') ? Number(key.slice(5)) : undefined;
+}
+
 /** The bytes of a typed array, as a blob. */
 export function blob(a: Int32Array | Float64Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
